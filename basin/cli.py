@@ -1,0 +1,155 @@
+"""The ``basin`` command line.
+
+Commands only parse options and call the library. Any :class:`~basin.BasinError` becomes one line on
+stderr and exit code 2 (bad input); the traceback is shown only with ``-v``. Audit commands exit 1 when
+they find violations.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+import warnings
+from pathlib import Path
+from typing import Any
+
+import click
+
+from basin import __version__
+from basin._errors import BasinError
+
+# Subcommands are imported only when used, so that `basin --help` stays fast.
+LAZY_COMMANDS: dict[str, str] = {
+    "layers": "basin.cli:layers",
+    "demo": "basin.cli:demo",
+}
+
+
+class _State:
+    verbose: int = 0
+
+
+STATE = _State()
+
+
+class LazyGroup(click.Group):
+    """A click group whose subcommands live in other modules (see :data:`LAZY_COMMANDS`)."""
+
+    def __init__(self, *args: Any, lazy: dict[str, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = lazy or {}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(self.lazy))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy:
+            module, attr = self.lazy[cmd_name].split(":")
+            return getattr(importlib.import_module(module), attr)
+        return super().get_command(ctx, cmd_name)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BasinError as exc:
+            if STATE.verbose:
+                raise
+            click.secho(f"error: {exc}", fg="red", err=True)
+            ctx.exit(2)
+
+
+def _showwarning(message: Any, category: Any, filename: str, lineno: int, file: Any = None, line: Any = None) -> None:
+    click.secho(f"warning: {message}", fg="yellow", err=True)
+
+
+verbose_opt = click.option("-v", "--verbose", count=True, help="More output; show tracebacks on errors.")
+quiet_opt = click.option("-q", "--quiet", is_flag=True, help="Only errors.")
+mapping_opt = click.option(
+    "--mapping",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="YAML column mapping from your files' column names to the data model.",
+)
+out_dir_opt = click.option(
+    "-o", "--out", "outdir", required=True, type=click.Path(file_okay=False, path_type=Path), help="Output folder."
+)
+
+
+@click.group(cls=LazyGroup, lazy=LAZY_COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="basin")
+@verbose_opt
+@quiet_opt
+def main(verbose: int, quiet: bool) -> None:
+    """Watershed monitoring and zoning for the Chengdu-Chongqing region (upper Yangtze).
+
+    Inputs default to the embedded demo dataset. Exit codes: 0 ok, 1 a check or audit found problems,
+    2 bad input.
+    """
+    STATE.verbose = verbose
+    level = logging.WARNING if quiet else (logging.DEBUG if verbose > 1 else logging.INFO)
+    logging.basicConfig(level=level, format="%(message)s", stream=sys.stderr, force=True)
+    if not verbose:
+        warnings.showwarning = _showwarning
+    if quiet:
+        from basin.options import set_options
+
+        set_options(progress=False)
+
+
+@click.group()
+def layers() -> None:
+    """Inspect and validate data-model layers."""
+
+
+@layers.command("check")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--kind",
+    type=click.Choice(["rivers", "lakes", "units", "admin", "stations", "facilities"]),
+    help="Layer kind; guessed from the layer name or id column when omitted.",
+)
+@click.option("--layer", help="Only this layer of a multi-layer file.")
+@mapping_opt
+@click.option("--crs", help="CRS for files that have none (e.g. EPSG:4326 for a CSV).")
+def layers_check(
+    paths: tuple[Path, ...], kind: str | None, layer: str | None, mapping: Path | None, crs: str | None
+) -> None:
+    """Validate layers against the data model; exit 1 when any layer fails."""
+    from basin.io.layers import check_layer, inspect_layers
+
+    failed = 0
+    for path in paths:
+        try:
+            found = inspect_layers(path, kind=kind, layer=layer, mapping=mapping)
+        except BasinError as exc:
+            click.echo(f"FAIL {exc}")
+            failed += 1
+            continue
+        for lyr, k in found:
+            if k is None:
+                click.echo(f"FAIL {path}, layer {lyr!r}: cannot tell the layer kind; pass --kind")
+                failed += 1
+                continue
+            rep = check_layer(path, k, layer=lyr, mapping=mapping, crs=crs)  # type: ignore[arg-type]
+            if rep.ok:
+                click.echo(f"ok   {rep.where} ({k}): {rep.n_features} features, CRS {rep.crs}")
+            else:
+                failed += 1
+                click.echo(f"FAIL {rep.where} ({k}):")
+                for p in rep.problems:
+                    click.echo(f"       - {p.message}")
+    if failed:
+        click.echo(f"{failed} layer(s) failed")
+        sys.exit(1)
+
+
+@click.command()
+@out_dir_opt
+def demo(outdir: Path) -> None:
+    """Run every capability on the embedded demo dataset and write the results to OUT."""
+    from basin.demo import run_demo
+
+    run_demo(outdir, echo=click.echo)
+    index = outdir / "index.html"
+    where = index if index.exists() else outdir
+    click.echo(f"outputs are in {where.resolve()}")
