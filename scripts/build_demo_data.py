@@ -583,6 +583,7 @@ def build_wq(st: gpd.GeoDataFrame, crossings: list[dict], rng: np.random.Generat
     tyear = (np.arange(N_MONTHS) / 12.0) - 4.5  # centred years
     season = np.cos(2 * np.pi * (mon - 7.5) / 12)  # +1 in mid-summer, -1 in mid-winter
     lon = st.geometry.x.to_numpy()
+    month_text = [m.strftime("%Y-%m-%d") for m in months]
     seas = {"CODMn": 0.12, "COD": 0.12, "BOD5": 0.1, "NH3_N": -0.2, "TP": 0.18, "TN": -0.1}
     cols: dict[str, list] = {"station_id": [], "time": [], "parameter": [], "value": [], "unit": []}
     for k, s in enumerate(st.itertuples()):
@@ -652,7 +653,7 @@ def build_wq(st: gpd.GeoDataFrame, crossings: list[dict], rng: np.random.Generat
                 keep &= np.isin(mon, [1, 4, 7, 10])
             idx = np.flatnonzero(keep)
             cols["station_id"] += [s.station_id] * len(idx)
-            cols["time"] += [months[i].strftime("%Y-%m-%d") for i in idx]
+            cols["time"] += [month_text[i] for i in idx]
             cols["parameter"] += [param] * len(idx)
             cols["value"] += [fmt(float(v[i]), param) for i in idx]
             cols["unit"] += [UNITS[param]] * len(idx)
