@@ -92,9 +92,14 @@ def test_synthetic_layers_are_marked() -> None:
         assert gdf["synthetic"].astype(bool).all(), name
         assert gdf["source"].str.contains("SYNTHETIC").all(), name
     text = (GEODATA / "README.md").read_text(encoding="utf-8")
-    for fname in ("lakes.gpkg", "stations.gpkg", "wq_monthly.csv", "facilities.gpkg", "population.tif", "gdp.tif"):
+    synthetic = ("lakes.gpkg", "stations.gpkg", "wq_monthly.csv", "facilities.gpkg", "population.tif",
+                 "gdp.tif")
+    for fname in synthetic:
         assert fname in text
-    assert "SYNTHETIC" in text and "public domain" in text and "LGPL" in text and "Tianditu" in text
+    assert "SYNTHETIC" in text
+    assert "public domain" in text
+    assert "LGPL" in text
+    assert "Tianditu" in text
 
 
 # --------------------------------------------------------------------------------------------- real layers
@@ -122,16 +127,19 @@ def test_admin_one_layer_with_provinces_and_counties(admin: gpd.GeoDataFrame) ->
     assert len(cnty) == 221
     assert set(cnty["parent_id"]) == {SC, CQ}
     assert (cnty["admin_id"].str[:2] == cnty["parent_id"].str[:2]).all()
-    assert cnty["name_en"].isna().all() and prov["name_en"].notna().all()
+    assert cnty["name_en"].isna().all()
+    assert prov["name_en"].notna().all()
     border = pyogrio.read_dataframe(get_path("border"), layer="border")
-    assert len(border) == 1 and border.geometry.iloc[0].geom_type == "LineString"
+    assert len(border) == 1
+    assert border.geometry.iloc[0].geom_type == "LineString"
 
 
 # ---------------------------------------------------------------------------------------------- stations
 def test_river_stations_lie_on_their_river(stations: gpd.GeoDataFrame, rivers: gpd.GeoDataFrame) -> None:
     st = _metric(stations[stations["waterbody"] == "river"])
     rv = _metric(rivers).set_index("river_id")
-    d = np.array([g.distance(rv.loc[r, "geometry"]) for g, r in zip(st.geometry, st["river_id"], strict=True)])
+    pairs = zip(st.geometry, st["river_id"], strict=True)
+    d = np.array([g.distance(rv.loc[r, "geometry"]) for g, r in pairs])
     assert (d < 1.0).all(), d.max()
     assert not rv.loc[st["river_id"], "context_only"].any()
 
@@ -153,7 +161,7 @@ def test_lake_stations_lie_in_their_lake(stations: gpd.GeoDataFrame, lakes: gpd.
 
 
 def _crossings(rivers: gpd.GeoDataFrame, admin: gpd.GeoDataFrame) -> list[tuple[str, str, str, float]]:
-    """(river_id, upstream province, downstream province, distance along the line) for every border crossing."""
+    """(river_id, upstream province, downstream province, distance along the line) of every crossing."""
     border = _metric(pyogrio.read_dataframe(get_path("border"), layer="border")).geometry.iloc[0]
     prov = _metric(admin[admin["level"] == "province"]).set_index("admin_id").geometry
     out = []
@@ -174,7 +182,8 @@ def test_every_border_crossing_has_an_upstream_and_a_downstream_station(
     stations: gpd.GeoDataFrame, rivers: gpd.GeoDataFrame, admin: gpd.GeoDataFrame
 ) -> None:
     crossings = _crossings(rivers, admin)
-    assert {r for r, *_ in crossings} == {"R0003", "R0022", "R0045", "R0046", "R0066"}  # 长江 嘉陵江 涪江 渠江 前河
+    # 长江 嘉陵江 涪江 渠江 前河
+    assert {r for r, *_ in crossings} == {"R0003", "R0022", "R0045", "R0046", "R0066"}
     st = _metric(stations).set_index("station_id")
     rv = _metric(rivers).set_index("river_id")
     for rid, up, down, d in crossings:
@@ -184,7 +193,8 @@ def test_every_border_crossing_has_an_upstream_and_a_downstream_station(
             sel = st[(st["crossing_river_id"] == rid) & (st["role"] == role)]
             assert len(sel) == 1, (rid, role)
             s = sel.iloc[0]
-            assert s["river_id"] == rid and s["province"] == prov
+            assert s["river_id"] == rid
+            assert s["province"] == prov
             along = (line.project(s.geometry) - d) * sign
             assert 1900 < along < 5100, (rid, role, along)
     # Sichuan -> Chongqing for the Yangtze, Jialing, Fu and Qu; Chongqing -> Sichuan for the Qian He
@@ -212,7 +222,8 @@ def test_lakes_connected_flag_matches_geometry(lakes: gpd.GeoDataFrame, rivers: 
     assert 6 <= len(lakes) <= 8
     assert (dist[lk["connected"].astype(bool)] < 1).all()
     unconnected = dist[~lk["connected"].astype(bool)]
-    assert len(unconnected) >= 2 and unconnected.between(5000, 20000).all()
+    assert len(unconnected) >= 2
+    assert unconnected.between(5000, 20000).all()
     assert lakes["name"].str.endswith("(synthetic)").all()
     span = lk.geometry.bounds
     assert ((span["maxx"] - span["minx"]).clip(lower=0) > 2000).all()
@@ -235,7 +246,8 @@ def test_facilities_placed_for_every_rule(
     pf, park = cat == "polluting_facility", cat == "industrial_park"
     # R1: polluting facilities within 1 km of level 0-2, both proposed and existing
     r1 = pf & (d02 < 1000)
-    assert set(status[r1]) == {"proposed", "existing"} and r1.sum() >= 10
+    assert set(status[r1]) == {"proposed", "existing"}
+    assert r1.sum() >= 10
     # R2 by each trigger: level 0-2 within 5 km, level 3 within 3 km only, connected lake within 3 km only
     assert set(status[park & (d02 < 5000)]) == {"proposed", "existing"}
     assert (park & (d02 > 5000) & (d3 < 3000)).sum() >= 3
@@ -248,7 +260,8 @@ def test_facilities_placed_for_every_rule(
             assert not ((dist - t).abs() < 0.03 * t).any(), t
     region = shapely.union_all(_metric(admin[admin["level"] == "province"]).geometry.values)
     assert f.geometry.within(region).all()
-    assert 140 <= len(f) <= 160 and f["facility_id"].is_unique
+    assert 140 <= len(f) <= 160
+    assert f["facility_id"].is_unique
     areas = f[park].geometry.area / 1e6
     assert areas.between(0.99, 3.01).all()
 
@@ -258,15 +271,21 @@ def test_wq_csv_parses_and_covers_2015_2024(wq: pd.DataFrame, stations: gpd.GeoD
     assert list(wq.columns) == ["station_id", "time", "parameter", "value", "unit"]
     t = pd.to_datetime(wq["time"], format="%Y-%m-%d")
     assert (t.dt.day == 1).all()
-    assert t.min() == pd.Timestamp("2015-01-01") and t.max() == pd.Timestamp("2024-12-01")
+    assert t.min() == pd.Timestamp("2015-01-01")
+    assert t.max() == pd.Timestamp("2024-12-01")
     assert set(wq["station_id"]) == set(stations["station_id"])
     bdl = wq["value"].str.endswith("L")
     num = pd.to_numeric(wq["value"].str.removesuffix("L"), errors="coerce")
-    assert num.notna().all() and (num >= 0).all()
-    assert bdl.any() and (wq.loc[bdl, "parameter"].isin(["Cu", "Zn", "Cd", "Pb", "As", "Hg", "NH3_N", "TP", "COD"])).all()
+    assert num.notna().all()
+    assert (num >= 0).all()
+    assert bdl.any()
+    assert (wq.loc[bdl, "parameter"].isin(["Cu", "Zn", "Cd", "Pb", "As", "Hg", "NH3_N", "TP", "COD"])).all()
     units = wq.groupby("parameter")["unit"].agg(set)
-    assert units["Hg"] == {"µg/L"} and units["temperature"] == {"℃"} and units["Chla"] == {"mg/m3"}
-    assert units["SD"] == {"m"} and units["TP"] == {"mg/L"}
+    assert units["Hg"] == {"µg/L"}
+    assert units["temperature"] == {"℃"}
+    assert units["Chla"] == {"mg/m3"}
+    assert units["SD"] == {"m"}
+    assert units["TP"] == {"mg/L"}
     lake_ids = set(stations.loc[stations["waterbody"] != "river", "station_id"])
     assert set(wq.loc[wq["parameter"].isin(["Chla", "SD"]), "station_id"]) == lake_ids
     assert not wq.duplicated(["station_id", "time", "parameter"]).any()
@@ -286,7 +305,8 @@ def test_wq_designed_border_history(wq: pd.DataFrame, stations: gpd.GeoDataFrame
     limit = {2: 0.5, 3: 1.0, 4: 1.5}
     out_up = (nh3.loc[nh3["station_id"] == up, "v"] > limit[int(st.loc[up, "target_class"])]).sum()
     out_down = (nh3.loc[nh3["station_id"] == down, "v"] > limit[int(st.loc[down, "target_class"])]).sum()
-    assert out_up <= 2 and out_down >= 20
+    assert out_up <= 2
+    assert out_down >= 20
 
 
 # ----------------------------------------------------------------------------------------------- rasters
@@ -297,7 +317,8 @@ def test_rasters_metric_1km_nodata(name: str) -> None:
         assert src.res == (1000.0, 1000.0)
         assert src.nodata == -9999
         assert src.dtypes[0] == "float32"
-        assert src.profile["compress"].lower() == "deflate" and src.profile["tiled"]
+        assert src.profile["compress"].lower() == "deflate"
+        assert src.profile["tiled"]
         arr = src.read(1, masked=True)
     assert 0.3 < arr.mask.mean() < 0.8
     assert arr.min() > 0
@@ -330,10 +351,10 @@ def _sha(path: Path) -> str:
 
 @pytest.mark.slow
 def test_build_reproduces_geodata(tmp_path: Path) -> None:
-    """A fresh build gives the committed files: the CSV and README byte for byte, the layers and rasters by content.
+    """A fresh build gives the committed files: CSV and README byte for byte, layers and rasters by content.
 
-    (GeoPackage and GeoTIFF bytes also match on one machine - timestamps are pinned - but may differ across GDAL
-    versions, so they are compared by content here.)
+    (GeoPackage and GeoTIFF bytes also match on one machine - timestamps are pinned - but may differ across
+    GDAL versions, so they are compared by content here.)
     """
     src = _source_dir()
     if src is None:
