@@ -229,7 +229,7 @@ def build_lakes(w: World, rng: np.random.Generator) -> gpd.GeoDataFrame:
     # connected reservoirs along real rivers: (river_id, start fraction, length m, max width m)
     plan = [
         ("R0002", 0.35, 24000, 1500),  # 长江, Chongqing (Three-Gorges-like river reservoir)
-        ("R0021", 0.40, 16000, 1100),  # 嘉陵江, Sichuan
+        ("R0022", 0.45, 16000, 1100),  # 嘉陵江, Sichuan
         ("R0037", 0.45, 20000, 1200),  # 雅砻江, Sichuan
         ("R0018", 0.40, 14000, 900),  # 乌江, Chongqing
         ("R0056", 0.45, 18000, 1300),  # 大渡河, Sichuan
@@ -237,8 +237,8 @@ def build_lakes(w: World, rng: np.random.Generator) -> gpd.GeoDataFrame:
     for rid, frac, length, wmax in plan:
         line = rv.loc[rid, "geometry"]
         for k in range(40):  # slide until the reservoir sits well inside one province
-            f = (frac + 0.013 * k * (-1) ** k) % 0.8
-            poly = reservoir_shape(line, f * line.length, length, wmax, rng)
+            f = (frac + 0.013 * k * (-1) ** k) % 1.0
+            poly = reservoir_shape(line, f * (line.length - length), length, wmax, rng)
             if fits(poly):
                 break
         else:
@@ -249,26 +249,29 @@ def build_lakes(w: World, rng: np.random.Generator) -> gpd.GeoDataFrame:
     # a natural lake touching a level-4 river only (so only the lake rule reaches its far shore)
     lvl3 = shapely.union_all(w.rivers[(w.rivers["level"] <= 3)].geometry.values)
     best = None
+    deep = w.region.buffer(-8000)  # well inside the region, so the whole lake fits
     for rid in ("R0071", "R0072"):
         line = rv.loc[rid, "geometry"]
         for d in np.arange(0.1, 0.9, 0.02) * line.length:
             p = line.interpolate(d)
             dist = p.distance(lvl3)
-            if w.region.contains(p) and (best is None or dist > best[0]):
+            if deep.contains(p) and (best is None or dist > best[0]):
                 best = (dist, rid, d)
     _, rid, d = best
     line = rv.loc[rid, "geometry"]
     p, q = line.interpolate(d), line.interpolate(d + 100)
     nx, ny = -(q.y - p.y) / 100, (q.x - p.x) / 100
     lvl_other = lvl3
-    for side in (1, -1):
-        radius = 2600
+    for side, radius in ((1, 2600), (-1, 2600), (1, 2000), (-1, 2000)):
         cx, cy = p.x + side * nx * (radius * 1.1), p.y + side * ny * (radius * 1.1)
         poly = lake_shape(cx, cy, radius, rng, elong=1.3)
         # make sure it touches the river: add a short outlet channel
         poly = shapely.union_all([poly, LineString([p, (cx, cy)]).buffer(150)]).simplify(20)
         if fits(poly) and poly.distance(lvl_other) > 6000:
             break
+    else:
+        msg = f"no place for a lake beside {rid}"
+        raise RuntimeError(msg)
     rows.append({"kind": "lake", "connected": True, "geometry": poly, "on_river": rid})
 
     # unconnected: one lake in Sichuan, one reservoir in Chongqing, 5-20 km from any river
@@ -965,7 +968,7 @@ real reservoirs on these rivers. Reservoirs are drawn along a real river (an elo
 dam, with drowned side valleys); lakes are wavy ellipses. Columns: `lake_id` (L01...), `name`, `kind`
 (`lake` | `reservoir`), `connected` (True exactly when the polygon touches/crosses a river of the layer: 通江湖库),
 `river_id` (the river it lies on or touches), `area_km2`, `province`, `synthetic`, `source`.
-Connected: four reservoirs on level 0-2 rivers and one lake touching only a level-4 river (so the 3 km lake rule
+Connected: five reservoirs on level 0-2 rivers and one lake touching only a level-4 river (so the 3 km lake rule
 reaches beyond the river rules there); not connected: one lake and one reservoir 7-15 km from any river.
 
 {{lakes}}
