@@ -705,14 +705,21 @@ def build_rasters(w: World, rng: np.random.Generator, outdir: Path) -> dict[str,
     xx, yy = np.meshgrid(xs, ys)
     to_m_tr = Transformer.from_crs(WGS84, M, always_xy=True)
     to_wgs = Transformer.from_crs(M, WGS84, always_xy=True)
-    lon, _lat = to_wgs.transform(xx, yy)
+    lon, lat = to_wgs.transform(xx, yy)
     # rural background, decreasing westwards (western plateau sparse), with smooth variation
     west = 1 / (1 + np.exp(-(lon - 103.0) / 0.35))
     wave = np.zeros_like(xx)
     for _ in range(6):
         kx, ky = rng.uniform(-1, 1, 2) * 2 * np.pi / rng.uniform(150e3, 400e3)
         wave += rng.uniform(0.05, 0.15) * np.sin(kx * xx + ky * yy + rng.uniform(0, 2 * np.pi))
-    pop = (4 + 330 * west) * (1 + wave)
+    # the Sichuan Basin floor (an ellipse around 105.3E 30.1N, axes ~330 x ~220 km, tilted SW-NE) is densely
+    # farmed; the rims (Daba, Wushan, Wuling, Liangshan ranges) are hillier and sparser
+    u = (lon - 105.3) * np.cos(np.radians(30)) * 111.0
+    v = (lat - 30.1) * 111.0
+    ang = np.radians(35)
+    ur, vr = u * np.cos(ang) + v * np.sin(ang), -u * np.sin(ang) + v * np.cos(ang)
+    floor = np.exp(-(((ur / 330) ** 2 + (vr / 220) ** 2) ** 2))
+    pop = (4 + west * (110 + 330 * floor)) * (1 + wave)
     gdp = pop * (2.5 + 2.0 * west)  # 10^4 yuan per person in rural areas
     for _name, clon, clat, peak, sig in CITIES:
         cx, cy = to_m_tr.transform(clon, clat)
@@ -1047,8 +1054,10 @@ Placement groups (distances from the facility, or the nearest part of the park, 
 256 x 256, nodata = -9999 outside the two provinces (mask = province polygons). `population.tif`: population density
 (persons/km²); `gdp.tif`: GDP density (10^4 yuan/km²). Both are sums of Gaussian blobs around approximate city
 centres (成都, 重庆主城, 绵阳, 德阳, 南充, 宜宾, 泸州, 自贡, 内江, 乐山, 达州, 万州, 涪陵, 西昌, 攀枝花 and others; a
-core and a wider halo each) plus a low rural background that decreases westwards (sigmoid around 103°E; the western
-plateau has a few persons/km²) with smooth large-scale variation. Plausible in pattern, not in detail.
+core and a wider halo each) plus a rural background that decreases westwards (sigmoid around 103°E; the western
+plateau has a few persons/km²), is highest on the Sichuan Basin floor (an ellipse around 105.3°E 30.1°N) and lower on
+the surrounding ranges, with smooth large-scale variation. GDP density is the population density times a per-capita
+GDP that is higher in the cities. Plausible in pattern, not in detail.
 Grid: {{raster_grid}}.
 
 ## Rebuild and check
