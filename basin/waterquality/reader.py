@@ -246,10 +246,10 @@ def _validate_long(df: pd.DataFrame, station_ids: set[str] | None) -> pd.DataFra
     key = pd.DataFrame({"s": sid, "t": times, "c": code})[good]
     dup = key.duplicated(keep=False)
     if dup.any():
-        first_line = df.loc[key.index[dup], "_line"].groupby([key["s"][dup], key["t"][dup], key["c"][dup]]).transform("min")
-        idx = key.index[dup]
-        for i, fl in zip(idx, first_line.to_numpy(), strict=True):
-            reasons[i] = f"duplicate sample (same station, time and parameter as line {fl})"
+        d = key[dup].assign(line=df.loc[key.index[dup], "_line"].to_numpy())
+        lines = d.groupby(["s", "t", "c"])["line"].transform(lambda x: ", ".join(map(str, sorted(x))))
+        for i, ls in zip(d.index, lines.to_numpy(), strict=True):
+            reasons[i] = f"duplicate sample: same station, time and parameter on lines {ls}"
     df["code"] = code
     df["value_c"] = value_c
     df["below"] = below
@@ -569,3 +569,57 @@ def _read_gridded(
                 rej.loc[len(rej)] = [pd.NA, "", "", "", "", "", p]
         return res, rej
     return res
+
+
+def classify_table(
+    path: str | os.PathLike[str],
+    *,
+    stations: Any = None,
+    waterbody: str = "river",
+    standard: str | None = None,
+) -> pd.DataFrame:
+    """Classify every row of a long table: the input rows plus ``class`` and ``class_label``.
+
+    ``class`` is 1-6 (Int8), NA when the parameter has no class for the row's waterbody (TN of rivers, water
+    temperature ...). The waterbody of a row comes from a ``waterbody`` column, else from ``stations``, else
+    ``waterbody``. Rejected rows raise :class:`SchemaError` as in :func:`read_wq`.
+    """
+    from basin.waterquality.classify import class_labels, classify
+    from basin.waterquality.standards import load_standard
+
+    std = load_standard(standard)
+    path = Path(path)
+    if not path.exists():
+        msg = f"{path}: no such file or directory"
+        raise DataError(msg)
+    raw = _read_table(path)
+    df = _rename_columns(raw)
+    missing = [c for c in ("station_id", "time", "parameter", "value") if c not in df.columns]
+    if missing:
+        found = [c for c in df.columns if c != "_line"]
+        msg = f"{path}: missing column(s) {missing} of a long table; found {found}"
+        raise SchemaError(msg)
+    st = _load_stations(stations)
+    station_ids = set(st["station_id"].astype(str)) if st is not None else None
+    if "unit" not in df.columns:
+        df = df.assign(unit="")
+    checked = _validate_long(df.copy(), station_ids)
+    rejected = _rejected_table(checked)
+    if len(rejected):
+        _raise_rejected(rejected, path)
+    if "waterbody" in checked.columns and (checked["waterbody"].astype(str).str.strip() != "").all():
+        wb = checked["waterbody"].astype(str).str.strip().to_numpy()
+    elif st is not None:
+        m = st.set_index(st["station_id"].astype(str))["waterbody"].astype(str)
+        wb = checked["station_id"].map(m).to_numpy()
+    else:
+        wb = np.full(len(checked), waterbody, dtype=object)
+    cls = np.zeros(len(checked), dtype=np.int8)
+    for code in checked["code"].unique():
+        m = (checked["code"] == code).to_numpy()
+        cls[m] = classify(checked["value_c"].to_numpy()[m], code, waterbody=wb[m].astype(str), standard=std)
+    out = raw.drop(columns="_line").copy()
+    out["class"] = pd.array(np.where(cls > 0, cls, 0), dtype="Int8")
+    out.loc[cls == 0, "class"] = pd.NA
+    out["class_label"] = class_labels(cls)
+    return out
