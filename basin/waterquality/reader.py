@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 from pathlib import Path
 from typing import Any, Literal, overload
 
@@ -202,10 +203,12 @@ def _validate_long(df: pd.DataFrame, station_ids: set[str] | None) -> pd.DataFra
         unknown_st = (~sid.isin(station_ids) & (sid != "")).to_numpy()
         add(unknown_st, [f"unknown station {s!r} (not in the stations layer)" for s in sid])
     t = df["time"].astype(str).str.strip()
-    times = pd.to_datetime(t, errors="coerce")
-    bad_t = times.isna() & (t != "")
-    if bad_t.any():
-        times[bad_t] = pd.to_datetime(t[bad_t], errors="coerce", format="mixed")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "could not infer format": handled below
+        times = pd.to_datetime(t, errors="coerce")
+        bad_t = times.isna() & (t != "")
+        if bad_t.any():
+            times[bad_t] = pd.to_datetime(t[bad_t], errors="coerce", format="mixed")
     add(times.isna().to_numpy(), [f"bad time {x!r}" for x in t])
     df["time"] = times
     names = df["parameter"].astype(str)
@@ -232,7 +235,8 @@ def _validate_long(df: pd.DataFrame, station_ids: set[str] | None) -> pd.DataFra
     hi = code.map(params["max"]).to_numpy(float)
     raw = df["value"].astype(str).str.strip()
     ok = ~np.isnan(value_c)
-    neg = ok & (lo == 0) & (value_c < 0)
+    is_conc = code.map(params["quantity"]).isin(["mass_concentration", "count_concentration"]).to_numpy()
+    neg = ok & is_conc & (value_c < 0)
     add(neg, [f"negative concentration {v}" for v in raw])
     out = ok & ~neg & ((value_c < lo) | (value_c > hi))
     add(
@@ -490,7 +494,10 @@ def _read_gridded(
 ) -> xr.Dataset | tuple[xr.Dataset, pd.DataFrame]:
     try:
         if path.suffix.lower() == ".zarr" or path.is_dir():
-            ds = xr.open_zarr(path)
+            try:
+                ds = xr.open_zarr(path, consolidated=True)
+            except (KeyError, ValueError, FileNotFoundError):
+                ds = xr.open_zarr(path, consolidated=False)
         else:
             ds = xr.open_dataset(path)
     except Exception as exc:
@@ -532,7 +539,8 @@ def _read_gridded(
             pos = where.z[where.values][:MAX_LISTED].values
             vals = v.stack(z=("station", "time")).sel(z=pos).values
             for (s, t), val in zip(pos, vals, strict=True):
-                what = "negative concentration" if lo == 0 and val < 0 else f"outside the plausible range {lo:g}-{hi:g}"
+                is_conc = params.at[code, "quantity"] in ("mass_concentration", "count_concentration")
+                what = "negative concentration" if is_conc and val < 0 else f"outside the plausible range {lo:g}-{hi:g}"
                 rejected_rows.append(
                     {"line": pd.NA, "station_id": str(s), "time": str(t), "parameter": sname, "value": str(val), "unit": unit, "reason": what}
                 )
