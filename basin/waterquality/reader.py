@@ -6,6 +6,8 @@ silently (see :func:`read_wq`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import os
 import re
 import warnings
@@ -191,17 +193,18 @@ def _validate_long(df: pd.DataFrame, station_ids: set[str] | None) -> pd.DataFra
     n = len(df)
     reasons: list[str | None] = [None] * n
 
-    def add(mask: np.ndarray, text: str | list[str]) -> None:
+    def add(mask: np.ndarray, text: str | Callable[[int], str]) -> None:
+        # messages are built only for the rows that fail (a per-row list cost minutes on 10^5 rows)
         for i in np.flatnonzero(mask):
             if reasons[i] is None:
-                reasons[i] = text if isinstance(text, str) else text[i]
+                reasons[i] = text if isinstance(text, str) else text(i)
 
     sid = df["station_id"].astype(str).str.strip()
     df["station_id"] = sid
     add((sid == "").to_numpy(), "missing station_id")
     if station_ids is not None:
         unknown_st = (~sid.isin(station_ids) & (sid != "")).to_numpy()
-        add(unknown_st, [f"unknown station {s!r} (not in the stations layer)" for s in sid])
+        add(unknown_st, lambda i: f"unknown station {sid.iat[i]!r} (not in the stations layer)")
     t = df["time"].astype(str).str.strip()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # "could not infer format": handled below
@@ -209,13 +212,13 @@ def _validate_long(df: pd.DataFrame, station_ids: set[str] | None) -> pd.DataFra
         bad_t = times.isna() & (t != "")
         if bad_t.any():
             times[bad_t] = pd.to_datetime(t[bad_t], errors="coerce", format="mixed")
-    add(times.isna().to_numpy(), [f"bad time {x!r}" for x in t])
+    add(times.isna().to_numpy(), lambda i: f"bad time {t.iat[i]!r}")
     df["time"] = times
     names = df["parameter"].astype(str)
     uniq = {p: canonical_parameter(p) for p in names.unique()}
     code = names.map(uniq)
     params = parameter_table()
-    add(code.isna().to_numpy(), [f"unknown parameter {p!r}" for p in names])
+    add(code.isna().to_numpy(), lambda i: f"unknown parameter {names.iat[i]!r}")
     units = df["unit"].astype(str).str.strip() if "unit" in df.columns else pd.Series([""] * n)
     pairs = {(c, u) for c, u in zip(code, units, strict=True) if isinstance(c, str)}
     factors = {(c, u): unit_factor(u, c) for c, u in pairs}
@@ -223,13 +226,10 @@ def _validate_long(df: pd.DataFrame, station_ids: set[str] | None) -> pd.DataFra
     bad_u = np.isnan(fac) & code.notna().to_numpy()
     add(
         bad_u,
-        [
-            f"unknown unit {u!r} for {c} (accepted: {', '.join(known_units(c))})" if isinstance(c, str) else ""
-            for c, u in zip(code, units, strict=True)
-        ],
+        lambda i: f"unknown unit {units.iat[i]!r} for {code.iat[i]} (accepted: {', '.join(known_units(code.iat[i]))})",
     )
     value, below, _dl, vreasons = _parse_values(df)
-    add(np.array([r is not None for r in vreasons]), [r or "" for r in vreasons])
+    add(np.array([r is not None for r in vreasons]), lambda i: vreasons[i] or "")
     value_c = value * fac
     lo = code.map(params["min"]).to_numpy(float)
     hi = code.map(params["max"]).to_numpy(float)
@@ -237,15 +237,9 @@ def _validate_long(df: pd.DataFrame, station_ids: set[str] | None) -> pd.DataFra
     ok = ~np.isnan(value_c)
     is_conc = code.map(params["quantity"]).isin(["mass_concentration", "count_concentration"]).to_numpy()
     neg = ok & is_conc & (value_c < 0)
-    add(neg, [f"negative concentration {v}" for v in raw])
+    add(neg, lambda i: f"negative concentration {raw.iat[i]}")
     out = ok & ~neg & ((value_c < lo) | (value_c > hi))
-    add(
-        out,
-        [
-            f"{c} value {v} outside the plausible range {lo_:g}-{hi_:g}" if isinstance(c, str) else ""
-            for c, v, lo_, hi_ in zip(code, raw, lo, hi, strict=True)
-        ],
-    )
+    add(out, lambda i: f"{code.iat[i]} value {raw.iat[i]} outside the plausible range {lo[i]:g}-{hi[i]:g}")
     good = np.array([r is None for r in reasons])
     key = pd.DataFrame({"s": sid, "t": times, "c": code})[good]
     dup = key.duplicated(keep=False)
@@ -324,8 +318,9 @@ def _build_dataset(good: pd.DataFrame, st: Any, path: Path) -> xr.Dataset:
     t_idx = pd.Index(times).get_indexer(good["time"])
     params = parameter_table()
     data_vars: dict[str, Any] = {}
-    order = [p for p in params.index if p in set(good["code"])]
     codes = good["code"].to_numpy(object)
+    present = set(pd.unique(codes))
+    order = [p for p in params.index if p in present]
     vals = good["value_c"].to_numpy(float)
     below = good["below"].to_numpy(bool)
     for p in order:
