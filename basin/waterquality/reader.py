@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal, overload
 
@@ -156,8 +157,15 @@ def _parse_values(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray,
     flags = flags.to_numpy(object)
     dl = np.full(n, np.nan)
     nonnum = np.flatnonzero(np.isnan(value))
-    for i in nonnum:
-        text = raw.iat[i]
+    raw_np = raw.to_numpy(object)
+    # the common below-detection-limit spelling "0.05L", vectorised; the rest row by row below
+    sub = pd.Series(raw_np[nonnum], dtype=object).astype(str)
+    lsuf = sub.str.extract(_RE_LSUFFIX.pattern, expand=False).to_numpy(object)
+    hit = pd.notna(lsuf)
+    dl[nonnum[hit]] = lsuf[hit].astype(float)
+    below[nonnum[hit]] = True
+    for i in nonnum[~hit]:
+        text = raw_np[i]
         if m := (_RE_LSUFFIX.match(text) or _RE_LT.match(text)):
             dl[i] = float(m.group(1))
             below[i] = True
@@ -180,7 +188,7 @@ def _parse_values(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray,
                 dl[i] = value[i]
                 below[i] = True
         elif reasons[i] is None:
-            reasons[i] = f"flag {df['flag'].iat[i]!r}: not a valid measurement (accepted flags: N, L, <, ND)"
+            reasons[i] = f"flag {df['flag'].to_numpy(object)[i]!r}: not a valid measurement (accepted flags: N, L, <, ND)"
     value = np.where(below, dl / 2.0, value)
     return value, below, dl, reasons
 
@@ -191,17 +199,17 @@ def _validate_long(df: pd.DataFrame, station_ids: set[str] | None) -> pd.DataFra
     n = len(df)
     reasons: list[str | None] = [None] * n
 
-    def add(mask: np.ndarray, text: str | list[str]) -> None:
+    def add(mask: np.ndarray, text: str | Callable[[int], str]) -> None:
         for i in np.flatnonzero(mask):
             if reasons[i] is None:
-                reasons[i] = text if isinstance(text, str) else text[i]
+                reasons[i] = text if isinstance(text, str) else text(i)
 
     sid = df["station_id"].astype(str).str.strip()
     df["station_id"] = sid
     add((sid == "").to_numpy(), "missing station_id")
     if station_ids is not None:
         unknown_st = (~sid.isin(station_ids) & (sid != "")).to_numpy()
-        add(unknown_st, [f"unknown station {s!r} (not in the stations layer)" for s in sid])
+        add(unknown_st, lambda i: f"unknown station {sid.iat[i]!r} (not in the stations layer)")
     t = df["time"].astype(str).str.strip()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # "could not infer format": handled below
@@ -209,27 +217,24 @@ def _validate_long(df: pd.DataFrame, station_ids: set[str] | None) -> pd.DataFra
         bad_t = times.isna() & (t != "")
         if bad_t.any():
             times[bad_t] = pd.to_datetime(t[bad_t], errors="coerce", format="mixed")
-    add(times.isna().to_numpy(), [f"bad time {x!r}" for x in t])
+    add(times.isna().to_numpy(), lambda i: f"bad time {t.iat[i]!r}")
     df["time"] = times
     names = df["parameter"].astype(str)
     uniq = {p: canonical_parameter(p) for p in names.unique()}
     code = names.map(uniq)
     params = parameter_table()
-    add(code.isna().to_numpy(), [f"unknown parameter {p!r}" for p in names])
+    add(code.isna().to_numpy(), lambda i: f"unknown parameter {names.iat[i]!r}")
     units = df["unit"].astype(str).str.strip() if "unit" in df.columns else pd.Series([""] * n)
-    pairs = {(c, u) for c, u in zip(code, units, strict=True) if isinstance(c, str)}
-    factors = {(c, u): unit_factor(u, c) for c, u in pairs}
-    fac = np.array([factors.get((c, u)) if isinstance(c, str) else np.nan for c, u in zip(code, units, strict=True)], dtype=float)
+    pairs = pd.DataFrame({"c": code.to_numpy(object), "u": units.to_numpy(object)})
+    uniq_pairs = pairs.dropna().drop_duplicates()
+    factors = {(c, u): unit_factor(u, c) for c, u in uniq_pairs.itertuples(index=False)}
+    keys = pd.MultiIndex.from_frame(pairs.fillna(""))
+    fac_s = pd.Series({k: (np.nan if v is None else v) for k, v in factors.items()}, dtype=float)
+    fac = fac_s.reindex(keys).to_numpy(float) if len(fac_s) else np.full(n, np.nan)
     bad_u = np.isnan(fac) & code.notna().to_numpy()
-    add(
-        bad_u,
-        [
-            f"unknown unit {u!r} for {c} (accepted: {', '.join(known_units(c))})" if isinstance(c, str) else ""
-            for c, u in zip(code, units, strict=True)
-        ],
-    )
+    add(bad_u, lambda i: f"unknown unit {units.iat[i]!r} for {code.iat[i]} (accepted: {', '.join(known_units(code.iat[i]))})")
     value, below, _dl, vreasons = _parse_values(df)
-    add(np.array([r is not None for r in vreasons]), [r or "" for r in vreasons])
+    add(np.array([r is not None for r in vreasons]), lambda i: str(vreasons[i]))
     value_c = value * fac
     lo = code.map(params["min"]).to_numpy(float)
     hi = code.map(params["max"]).to_numpy(float)
@@ -237,15 +242,9 @@ def _validate_long(df: pd.DataFrame, station_ids: set[str] | None) -> pd.DataFra
     ok = ~np.isnan(value_c)
     is_conc = code.map(params["quantity"]).isin(["mass_concentration", "count_concentration"]).to_numpy()
     neg = ok & is_conc & (value_c < 0)
-    add(neg, [f"negative concentration {v}" for v in raw])
+    add(neg, lambda i: f"negative concentration {raw.iat[i]}")
     out = ok & ~neg & ((value_c < lo) | (value_c > hi))
-    add(
-        out,
-        [
-            f"{c} value {v} outside the plausible range {lo_:g}-{hi_:g}" if isinstance(c, str) else ""
-            for c, v, lo_, hi_ in zip(code, raw, lo, hi, strict=True)
-        ],
-    )
+    add(out, lambda i: f"{code.iat[i]} value {raw.iat[i]} outside the plausible range {lo[i]:g}-{hi[i]:g}")
     good = np.array([r is None for r in reasons])
     key = pd.DataFrame({"s": sid, "t": times, "c": code})[good]
     dup = key.duplicated(keep=False)
@@ -324,7 +323,8 @@ def _build_dataset(good: pd.DataFrame, st: Any, path: Path) -> xr.Dataset:
     t_idx = pd.Index(times).get_indexer(good["time"])
     params = parameter_table()
     data_vars: dict[str, Any] = {}
-    order = [p for p in params.index if p in set(good["code"])]
+    present = set(good["code"].unique())
+    order = [p for p in params.index if p in present]
     codes = good["code"].to_numpy(object)
     vals = good["value_c"].to_numpy(float)
     below = good["below"].to_numpy(bool)
