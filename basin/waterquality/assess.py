@@ -89,6 +89,45 @@ def _fmt_multiple(m: float) -> str:
     return f"{m:.2f}".rstrip("0").rstrip(".")
 
 
+def _main_pollutants_rows(
+    values: np.ndarray, classes: np.ndarray, lake: np.ndarray, items: list[str], std: Standard
+) -> np.ndarray:
+    """Vectorised main pollutants: ``values``/``classes`` (rows, items), ``lake`` (rows,) -> strings (rows,)."""
+    ev = std.evaluation
+    ref = int(ev.get("reference_class", 3))
+    limit_n = int(ev.get("main_pollutants_max", 3))
+    priority = np.array([p in set(ev.get("priority", [])) for p in items])
+    no_mult = np.array([p in set(ev.get("no_multiple", [])) for p in items])
+    lim_r = np.array([std.class_limit(p, ref, "river") for p in items])
+    lim_l = np.array([std.class_limit(p, ref, "lake") for p in items])
+    out = np.full(len(values), "", dtype=object)
+    if not items or not len(values):
+        return out
+    cand = classes > ref
+    rows = np.flatnonzero(cand.any(axis=1))
+    if not len(rows):
+        return out
+    v, c, cd = values[rows], classes[rows].astype(float), cand[rows]
+    lim = np.where(lake[rows][:, None], lim_l[None, :], lim_r[None, :])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mult = np.where(cd & ~no_mult[None, :], (v - lim) / lim, np.nan)
+    # order: candidates first; cyanide / heavy metals first; worst class; larger multiple; no multiple last
+    k_pri = np.where(cd, priority[None, :], False).astype(float)
+    k_cls = np.where(cd, c, 0.0)
+    k_mult = np.where(np.isnan(mult), -np.inf, mult)
+    order = np.lexsort((-k_mult, -k_cls, -k_pri, ~cd), axis=-1)[:, :limit_n]
+    names = parameter_table()["name_zh"].reindex(items).to_numpy(object)
+    for r, row in enumerate(rows):
+        parts = []
+        for j in order[r]:
+            if not cd[r, j]:
+                break
+            m = mult[r, j]
+            parts.append(f"{names[j]}({_fmt_multiple(m)})" if np.isfinite(m) else str(names[j]))
+        out[row] = "、".join(parts)
+    return out
+
+
 def main_pollutants(
     means: Mapping[str, float],
     *,
@@ -108,27 +147,11 @@ def main_pollutants(
         Period mean of each evaluated item (canonical codes; other keys are ignored).
     """
     std = load_standard(standard)
-    ev = std.evaluation
-    ref = int(ev.get("reference_class", 3))
-    limit_n = int(ev.get("main_pollutants_max", 3))
-    priority = set(ev.get("priority", []))
-    names = parameter_table()["name_zh"]
-    cands = []
-    for p in std.items:
-        if p not in means or means[p] is None or not np.isfinite(means[p]):
-            continue
-        c = int(classify([means[p]], p, waterbody=waterbody, standard=std)[0])
-        if c <= ref:
-            continue
-        m = float(exceedance_multiple([means[p]], p, waterbody=waterbody, standard=std)[0])
-        cands.append((p in priority, c, m if np.isfinite(m) else -np.inf, p, m))
-    if not cands:
-        return ""
-    cands.sort(key=lambda t: (t[0], t[1], t[2]), reverse=True)
-    parts = []
-    for _, _, _, p, m in cands[:limit_n]:
-        parts.append(f"{names[p]}({_fmt_multiple(m)})" if np.isfinite(m) else str(names[p]))
-    return "、".join(parts)
+    items = [p for p in std.items if p in means and means[p] is not None and np.isfinite(means[p])]
+    vals = np.array([[float(means[p]) for p in items]])
+    cls = np.array([[classify([means[p]], p, waterbody=waterbody, standard=std)[0] for p in items]])
+    lake = np.array([waterbody in ("lake", "reservoir")])
+    return str(_main_pollutants_rows(vals.reshape(1, -1), cls.reshape(1, -1), lake, items, std)[0])
 
 
 def _station_attr(ds: xr.Dataset, name: str, default: Any) -> np.ndarray:
@@ -188,46 +211,30 @@ def assess(ds: xr.Dataset, *, period: Period = "year", standard: str | Standard 
         lake = np.isin(waterbody, ["lake", "reservoir"])[:, None]
         t = tli(chla=mvals["Chla"], tp=mvals["TP"], tn=mvals["TN"], sd=mvals["SD"], codmn=mvals["CODMn"])
         tli_vals = np.where(lake, t, np.nan)
-    ref = int(std.evaluation.get("reference_class", 3))
-    rows = []
-    for i in range(n_st):
-        for j in range(n_t):
-            if n_items[i, j] == 0:
-                continue
-            c = int(section[i, j])
-            mp = ""
-            if c > ref:
-                mp = main_pollutants({p: mvals[p][i, j] for p in items}, waterbody=waterbody[i], standard=std)
-            tc = int(target[i])
-            rows.append(
-                (
-                    stations[i],
-                    labels[j],
-                    pd.Timestamp(means["time"].values[j]),
-                    c,
-                    mp,
-                    tc if tc > 0 else pd.NA,
-                    (c <= tc) if tc > 0 else pd.NA,
-                    int(n_items[i, j]),
-                    names[i],
-                    waterbody[i],
-                    tli_vals[i, j],
-                )
-            )
-    cols = [
-        "station_id",
-        "period",
-        "period_start",
-        "class",
-        "main_pollutants",
-        "target_class",
-        "compliant",
-        "n_items",
-        "name",
-        "waterbody",
-        "tli",
-    ]
-    df = pd.DataFrame(rows, columns=cols)
+    lake = np.isin(waterbody, ["lake", "reservoir"])
+    vals = np.stack([mvals[p] for p in items], axis=-1) if items else np.zeros((n_st, n_t, 0))
+    si, tj = np.nonzero(n_items > 0)
+    mp = _main_pollutants_rows(vals[si, tj], cls_arr[si, tj], lake[si], items, std)
+    c = section[si, tj]
+    tc = target[si]
+    has_t = tc > 0
+    df = pd.DataFrame(
+        {
+            "station_id": stations[si],
+            "period": np.asarray(labels, dtype=object)[tj] if len(labels) else np.array([], dtype=object),
+            "period_start": pd.DatetimeIndex(means["time"].values)[tj],
+            "class": c,
+            "main_pollutants": mp,
+            "target_class": pd.array(np.where(has_t, tc, 0), dtype="Int8"),
+            "compliant": pd.array(c <= tc, dtype="boolean"),
+            "n_items": n_items[si, tj].astype(int),
+            "name": names[si],
+            "waterbody": waterbody[si],
+            "tli": tli_vals[si, tj],
+        }
+    )
+    df.loc[~has_t, "target_class"] = pd.NA
+    df.loc[~has_t, "compliant"] = pd.NA
     df["class"] = df["class"].astype("int8")
     df.insert(4, "class_label", class_labels(df["class"].to_numpy()) if len(df) else [])
     df.insert(5, "status", class_status(df["class"].to_numpy()) if len(df) else [])
