@@ -447,7 +447,10 @@ def evaluate_rivers(
         wb = "lake" if part["waterbody"].isin(["lake", "reservoir"]).all() else "river"
         res = evaluate_river(part["class"].to_numpy(), means=sel[[p for p in std.items if p in sel]], waterbody=wb, standard=std)
         rows.append({by: g, "period": per, **res.to_dict()})
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    if len(out):
+        out["river_class"] = pd.array(out["river_class"].tolist(), dtype="Int8")
+    return out
 
 
 # ------------------------------------------------------------------------------------------------ TLI

@@ -112,3 +112,20 @@ def test_demo_step(world, monkeypatch):
     out = demo_step(world / "demo")
     assert set(out) >= {"sections", "compliance", "trends", "summary"}
     assert all(p.parent == world / "demo" / "wq" for p in out.values())
+
+
+def test_demo_data_reads_and_assesses():
+    """The shipped demo series reads without a rejected value and is assessed for every station."""
+    from basin import datasets
+    from basin.waterquality import assess, read_wq
+
+    try:
+        path, stations = datasets.get_path("wq"), datasets.get_path("stations")
+    except Exception:  # pragma: no cover - the demo data lands separately
+        pytest.skip("demo dataset not present")
+    ds = read_wq(path, stations=stations)
+    sections = assess(ds, period="year")
+    assert set(sections["station_id"]) == set(ds["station"].values)
+    assert sections["class"].between(1, 6).all()
+    lakes = sections[sections["waterbody"].isin(["lake", "reservoir"])]
+    assert lakes["tli"].notna().any()
