@@ -511,6 +511,7 @@ def _read_gridded(
     rename: dict[str, str] = {}
     out = {}
     rejected_rows = []
+    checked = []
     for name in ds.data_vars:
         sname = str(name)
         if sname.endswith("_flag"):
@@ -533,21 +534,31 @@ def _read_gridded(
         bad = (v < lo) if np.isfinite(lo) else xr.zeros_like(v, dtype=bool)
         if np.isfinite(hi):
             bad = bad | (v > hi)
-        n_bad = int(bad.sum())
+        checked.append((sname, code, da, v, bad, unit, lo, hi))
+    # one pass over the data for all the checks (lazy arrays: one dask graph)
+    import dask
+
+    n_bads = [int(n) for n in dask.compute(*[c[4].sum() for c in checked])]
+    for (sname, code, da, v, bad, unit, lo, hi), n_bad in zip(checked, n_bads, strict=True):
         if n_bad:
             where = bad.stack(z=("station", "time"))
             pos = where.z[where.values][:MAX_LISTED].values
             vals = v.stack(z=("station", "time")).sel(z=pos).values
-            for (s, t), val in zip(pos, vals, strict=True):
+            first = len(rejected_rows)
+            for (s_, t_), val in zip(pos, vals, strict=True):
                 is_conc = params.at[code, "quantity"] in ("mass_concentration", "count_concentration")
                 what = "negative concentration" if is_conc and val < 0 else f"outside the plausible range {lo:g}-{hi:g}"
                 rejected_rows.append(
-                    {"line": pd.NA, "station_id": str(s), "time": str(t), "parameter": sname, "value": str(val), "unit": unit, "reason": what}
+                    {"line": pd.NA, "station_id": str(s_), "time": str(t_), "parameter": sname, "value": str(val), "unit": unit, "reason": what}
                 )
             if on_invalid == "raise":
-                problems.append(f"variable {sname!r}: {n_bad} value(s) rejected, e.g. " + ", ".join(
-                    f"station {r['station_id']} time {r['time']}: {r['reason']} {r['value']}" for r in rejected_rows[-min(n_bad, 3):]
-                ))
+                problems.append(
+                    f"variable {sname!r}: {n_bad} value(s) rejected, e.g. "
+                    + ", ".join(
+                        f"station {r['station_id']} time {r['time']}: {r['reason']} {r['value']}"
+                        for r in rejected_rows[first : first + 3]
+                    )
+                )
             v = v.where(~bad)
         v.attrs = {**da.attrs, "units": params.at[code, "unit"], "long_name": params.at[code, "name_zh"]}
         out[code] = v

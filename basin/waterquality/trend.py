@@ -197,8 +197,7 @@ def trend(
     if not params:
         return pd.DataFrame(columns=TREND_COLUMNS)
     monthly = ds[params].resample(time="MS").mean()
-    if hasattr(monthly, "chunks") and monthly.chunks:
-        monthly = monthly.compute()
+    monthly = monthly.compute()  # small (station x period); a no-op copy for numpy data
     times = pd.DatetimeIndex(monthly["time"].values)
     y0, y1 = times.year.min(), times.year.max()
     full = pd.date_range(f"{y0}-01-01", f"{y1}-12-01", freq="MS")
