@@ -69,7 +69,9 @@ def _period_labels(times: np.ndarray, period: str) -> list[str]:
     return [f"{t.year}-{t.month:02d}" for t in idx]
 
 
-def exceedance_multiple(value: Any, parameter: str, *, waterbody: str = "river", standard: str | Standard | None = None) -> np.ndarray:
+def exceedance_multiple(
+    value: Any, parameter: str, *, waterbody: str = "river", standard: str | Standard | None = None
+) -> np.ndarray:
     """Return the exceedance multiple ``(C - C_III) / C_III`` against the Class III limit (NaN when not exceeding).
 
     No multiple for water temperature, pH and DO (the method computes none for them): NaN.
@@ -160,7 +162,9 @@ def _station_attr(ds: xr.Dataset, name: str, default: Any) -> np.ndarray:
     return np.full(ds.sizes["station"], default, dtype=object)
 
 
-def assess(ds: xr.Dataset, *, period: Period = "year", standard: str | Standard | None = None) -> pd.DataFrame:
+def assess(
+    ds: xr.Dataset, *, period: Period = "year", standard: str | Standard | None = None
+) -> pd.DataFrame:
     """Evaluate every station and period with the 2011 national method.
 
     Period means of every parameter (:func:`period_means`) are classified item by item; the section class is the
@@ -277,7 +281,9 @@ def compliance(ds: xr.Dataset, *, standard: str | Standard | None = None) -> pd.
         return pd.DataFrame(columns=cols)
     m = monthly.assign(year=monthly["period_start"].dt.year, month=monthly["period_start"].dt.month)
     m["out"] = (m["compliant"] == False).fillna(False).astype(bool)  # noqa: E712 - nullable boolean
-    keys = m[["station_id", "year"]].drop_duplicates().sort_values(["station_id", "year"]).reset_index(drop=True)
+    keys = (
+        m[["station_id", "year"]].drop_duplicates().sort_values(["station_id", "year"]).reset_index(drop=True)
+    )
     k_idx = pd.MultiIndex.from_frame(keys).get_indexer(pd.MultiIndex.from_frame(m[["station_id", "year"]]))
     grid = np.zeros((len(keys), 12), dtype=np.int32)
     grid[k_idx, m["month"].to_numpy() - 1] = m["out"].to_numpy()
@@ -392,7 +398,9 @@ def evaluate_river(
         if code is not None:
             avg[code] = float(np.nanmean(mdf[col].to_numpy(float))) if mdf[col].notna().any() else np.nan
     per_item = [
-        int(classify([avg[p]], p, waterbody=waterbody, standard=std)[0]) for p in std.items if p in avg and np.isfinite(avg[p])
+        int(classify([avg[p]], p, waterbody=waterbody, standard=std)[0])
+        for p in std.items
+        if p in avg and np.isfinite(avg[p])
     ]
     rc = max(per_item, default=0)
     if rc == 0:
@@ -431,7 +439,9 @@ def evaluate_rivers(
         msg = f"the Dataset has no station coordinate {by!r} (pass stations= to read_wq)"
         raise SchemaError(msg)
     sec = sections if sections is not None else assess(ds, period=period, standard=std)
-    group = pd.Series(np.asarray(ds[by].values).astype(str), index=np.asarray(ds["station"].values).astype(str))
+    group = pd.Series(
+        np.asarray(ds[by].values).astype(str), index=np.asarray(ds["station"].values).astype(str)
+    )
     sec = sec.assign(_g=sec["station_id"].map(group))
     sec = sec[sec["_g"].notna() & (sec["_g"] != "")]
     means = period_means(ds, period)
@@ -443,7 +453,12 @@ def evaluate_rivers(
     for (g, per), part in sec.groupby(["_g", "period"], sort=True):
         sel = mdf[(mdf["period"] == per) & mdf["station"].astype(str).isin(part["station_id"])]
         wb = "lake" if part["waterbody"].isin(["lake", "reservoir"]).all() else "river"
-        res = evaluate_river(part["class"].to_numpy(), means=sel[[p for p in std.items if p in sel]], waterbody=wb, standard=std)
+        res = evaluate_river(
+            part["class"].to_numpy(),
+            means=sel[[p for p in std.items if p in sel]],
+            waterbody=wb,
+            standard=std,
+        )
         rows.append({by: g, "period": per, **res.to_dict()})
     out = pd.DataFrame(rows)
     if len(out):
@@ -454,7 +469,9 @@ def evaluate_rivers(
 # ------------------------------------------------------------------------------------------------ TLI
 @functools.lru_cache(maxsize=1)
 def _trophic() -> dict[str, Any]:
-    text = resources.files("basin.waterquality").joinpath("standards", "trophic.yml").read_text(encoding="utf-8")
+    text = (
+        resources.files("basin.waterquality").joinpath("standards", "trophic.yml").read_text(encoding="utf-8")
+    )
     cfg = yaml.safe_load(text)
     r = cfg["correlation"]
     if set(r) != set(cfg["components"]):
@@ -485,7 +502,13 @@ def tli(*, chla: Any, tp: Any, tn: Any, sd: Any, codmn: Any, components: bool = 
     48.02
     """
     cfg = _trophic()
-    vals = dict(zip(("Chla", "TP", "TN", "SD", "CODMn"), np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (chla, tp, tn, sd, codmn))), strict=True))
+    vals = dict(
+        zip(
+            ("Chla", "TP", "TN", "SD", "CODMn"),
+            np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (chla, tp, tn, sd, codmn))),
+            strict=True,
+        )
+    )
     total = np.zeros(vals["Chla"].shape)
     comps = {}
     for k, x in vals.items():

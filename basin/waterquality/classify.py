@@ -23,7 +23,14 @@ from basin.waterquality.standards import (
     parameter_table,
 )
 
-__all__ = ["CLASS_FLAG_MEANINGS", "class_labels", "class_status", "classify", "classify_dataset", "resolve_parameter"]
+__all__ = [
+    "CLASS_FLAG_MEANINGS",
+    "class_labels",
+    "class_status",
+    "classify",
+    "classify_dataset",
+    "resolve_parameter",
+]
 
 CLASS_FLAG_MEANINGS = "no_class class_I class_II class_III class_IV class_V worse_than_V"
 

@@ -101,7 +101,9 @@ def _read_table(path: Path) -> pd.DataFrame:
         if suffix in {".xlsx", ".xlsm", ".xls"}:
             df = pd.read_excel(path, dtype=str, keep_default_na=False)
         else:
-            df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig", skipinitialspace=True)
+            df = pd.read_csv(
+                path, dtype=str, keep_default_na=False, encoding="utf-8-sig", skipinitialspace=True
+            )
     except UnicodeDecodeError as exc:
         msg = f"{path}: not UTF-8 text ({exc}); save the file as UTF-8"
         raise DataError(msg) from exc
@@ -171,7 +173,9 @@ def _parse_values(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray,
             below[i] = True
         elif _RE_ND.match(text):
             if np.isnan(dl_col[i]):
-                reasons[i] = f"value {text!r} (not detected) without a detection limit; add a detection_limit column"
+                reasons[i] = (
+                    f"value {text!r} (not detected) without a detection limit; add a detection_limit column"
+                )
             else:
                 dl[i] = dl_col[i]
                 below[i] = True
@@ -188,7 +192,9 @@ def _parse_values(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray,
                 dl[i] = value[i]
                 below[i] = True
         elif reasons[i] is None:
-            reasons[i] = f"flag {df['flag'].to_numpy(object)[i]!r}: not a valid measurement (accepted flags: N, L, <, ND)"
+            reasons[i] = (
+                f"flag {df['flag'].to_numpy(object)[i]!r}: not a valid measurement (accepted flags: N, L, <, ND)"
+            )
     value = np.where(below, dl / 2.0, value)
     return value, below, dl, reasons
 
@@ -232,7 +238,12 @@ def _validate_long(df: pd.DataFrame, station_ids: set[str] | None) -> pd.DataFra
     fac_s = pd.Series({k: (np.nan if v is None else v) for k, v in factors.items()}, dtype=float)
     fac = fac_s.reindex(keys).to_numpy(float) if len(fac_s) else np.full(n, np.nan)
     bad_u = np.isnan(fac) & code.notna().to_numpy()
-    add(bad_u, lambda i: f"unknown unit {units.iat[i]!r} for {code.iat[i]} (accepted: {', '.join(known_units(code.iat[i]))})")
+    add(
+        bad_u,
+        lambda i: (
+            f"unknown unit {units.iat[i]!r} for {code.iat[i]} (accepted: {', '.join(known_units(code.iat[i]))})"
+        ),
+    )
     value, below, _dl, vreasons = _parse_values(df)
     add(np.array([r is not None for r in vreasons]), lambda i: str(vreasons[i]))
     value_c = value * fac
@@ -294,7 +305,9 @@ def stations_coords(stations: Any, station_ids: list[str]) -> dict[str, tuple[st
             tc = gdf[col] if col in gdf.columns else pd.Series(pd.NA, index=gdf.index)
             coords[col] = ("station", pd.to_numeric(tc).fillna(0).to_numpy("int8"))
         else:
-            vals = gdf[col].astype("string").fillna("") if col in gdf.columns else pd.Series("", index=gdf.index)
+            vals = (
+                gdf[col].astype("string").fillna("") if col in gdf.columns else pd.Series("", index=gdf.index)
+            )
             coords[col] = ("station", vals.to_numpy(str).astype(object))
     if hasattr(gdf, "geometry") and gdf.crs is not None:
         ll = gdf.geometry.to_crs(4326)
@@ -337,7 +350,11 @@ def _build_dataset(good: pd.DataFrame, st: Any, path: Path) -> xr.Dataset:
         data_vars[p] = (
             ("station", "time"),
             arr,
-            {"units": params.at[p, "unit"], "long_name": params.at[p, "name_zh"], "standard_name_en": params.at[p, "name_en"]},
+            {
+                "units": params.at[p, "unit"],
+                "long_name": params.at[p, "name_zh"],
+                "standard_name_en": params.at[p, "name_en"],
+            },
         )
         data_vars[f"{p}_flag"] = (
             ("station", "time"),
@@ -524,7 +541,9 @@ def _read_gridded(
         unit = da.attrs.get("units", "")
         fac = unit_factor(unit, code)
         if fac is None:
-            problems.append(f"variable {sname!r}: unknown unit {unit!r} (accepted: {', '.join(known_units(code))})")
+            problems.append(
+                f"variable {sname!r}: unknown unit {unit!r} (accepted: {', '.join(known_units(code))})"
+            )
             continue
         if not np.issubdtype(da.dtype, np.number):
             problems.append(f"variable {sname!r}: dtype {da.dtype} is not numeric")
@@ -547,9 +566,21 @@ def _read_gridded(
             first = len(rejected_rows)
             for (s_, t_), val in zip(pos, vals, strict=True):
                 is_conc = params.at[code, "quantity"] in ("mass_concentration", "count_concentration")
-                what = "negative concentration" if is_conc and val < 0 else f"outside the plausible range {lo:g}-{hi:g}"
+                what = (
+                    "negative concentration"
+                    if is_conc and val < 0
+                    else f"outside the plausible range {lo:g}-{hi:g}"
+                )
                 rejected_rows.append(
-                    {"line": pd.NA, "station_id": str(s_), "time": str(t_), "parameter": sname, "value": str(val), "unit": unit, "reason": what}
+                    {
+                        "line": pd.NA,
+                        "station_id": str(s_),
+                        "time": str(t_),
+                        "parameter": sname,
+                        "value": str(val),
+                        "unit": unit,
+                        "reason": what,
+                    }
                 )
             if on_invalid == "raise":
                 problems.append(
@@ -582,7 +613,9 @@ def _read_gridded(
         res = res.sel(station=keep)
         res = res.assign_coords(stations_coords(st, keep))
     if on_invalid == "report":
-        rej = pd.DataFrame(rejected_rows, columns=["line", "station_id", "time", "parameter", "value", "unit", "reason"])
+        rej = pd.DataFrame(
+            rejected_rows, columns=["line", "station_id", "time", "parameter", "value", "unit", "reason"]
+        )
         for p in problems:
             if not p.startswith("variable") or "rejected" not in p:
                 rej.loc[len(rej)] = [pd.NA, "", "", "", "", "", p]

@@ -36,17 +36,18 @@ import shutil
 import sys
 import tempfile
 import time
-from pathlib import Path
-
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-warnings.filterwarnings("ignore", message=".*does not have a Zarr V3 specification.*")  # fixed-width str coords
+warnings.filterwarnings(
+    "ignore", message=".*does not have a Zarr V3 specification.*"
+)  # fixed-width str coords
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # this checkout's basin, not an installed one
 
-from basin.waterquality import assess, classify, classify_dataset, load_standard, read_wq
+from basin.waterquality import assess, classify, classify_dataset, load_standard, read_wq  # noqa: E402
 
 _classify_mod = __import__("basin.waterquality.classify", fromlist=["_classify_numpy"])
 
@@ -64,7 +65,7 @@ def part1(n: int, sample: int, repeat: int) -> dict[str, float]:
     print(f"== Part 1: classify {n:.3g} observations (TP, river) ==")
     rng = np.random.default_rng(0)
     values = rng.lognormal(np.log(0.15), 0.7, n)
-    values[:: 97] = np.nan
+    values[::97] = np.nan
     lim = load_standard().get_limits("TP", "river")
     classify(values[:10000], "TP")  # jit warm-up (cached on disk after the first run)
     t_numpy_pass = best_of(lambda: np.less_equal(values, 0.2), repeat)
@@ -91,13 +92,22 @@ def part1(n: int, sample: int, repeat: int) -> dict[str, float]:
     assert np.array_equal(applied, out[:sample]), "pandas apply and basin disagree"
     t_apply = t_apply_sample * n / sample
     print(f"one numpy pass (np.less_equal)      {t_numpy_pass:8.3f} s")
-    print(f"basin classify (numba kernel)       {t_basin:8.3f} s   ratio to numpy pass: {t_basin / t_numpy_pass:5.2f}x (goal <= 3x)")
-    print(f"basin numpy fallback (no numba)     {t_fallback:8.3f} s   ratio to numpy pass: {t_fallback / t_numpy_pass:5.2f}x")
+    print(
+        f"basin classify (numba kernel)       {t_basin:8.3f} s   ratio to numpy pass: {t_basin / t_numpy_pass:5.2f}x (goal <= 3x)"
+    )
+    print(
+        f"basin numpy fallback (no numba)     {t_fallback:8.3f} s   ratio to numpy pass: {t_fallback / t_numpy_pass:5.2f}x"
+    )
     print(
         f"pandas apply, {sample:,} rows         {t_apply_sample:8.3f} s   -> extrapolated to {n:.3g}: {t_apply:9.1f} s; "
         f"basin is {t_apply / t_basin:,.0f}x faster (goal >= 50x)"
     )
-    return {"numpy_pass": t_numpy_pass, "basin": t_basin, "fallback": t_fallback, "apply_extrapolated": t_apply}
+    return {
+        "numpy_pass": t_numpy_pass,
+        "basin": t_basin,
+        "fallback": t_fallback,
+        "apply_extrapolated": t_apply,
+    }
 
 
 def _synthetic_store(path: Path, n_st: int, n_hours: int, st_chunk: int, t_chunk: int) -> None:
@@ -124,16 +134,23 @@ def _synthetic_store(path: Path, n_st: int, n_hours: int, st_chunk: int, t_chunk
     target = (np.arange(n_st) % 3 + 2).astype("int8")
     ds = xr.Dataset(
         {k: (("station", "time"), v, {"units": "mg/L"}) for k, v in data.items()},
-        coords={"station": st, "time": time_, "waterbody": ("station", wb), "target_class": ("station", target)},
+        coords={
+            "station": st,
+            "time": time_,
+            "waterbody": ("station", wb),
+            "target_class": ("station", target),
+        },
     )
     encoding = {"station": {"dtype": "<U6"}, "waterbody": {"dtype": "<U5"}}
     ds.to_zarr(path, mode="w", consolidated=False, encoding=encoding, compute=True)
 
 
-def _class_counts(classes) -> "xr.Dataset":  # noqa: F821 - xarray imported lazily
+def _class_counts(classes) -> xr.Dataset:  # noqa: F821 - xarray imported lazily
     import xarray as xr
 
-    return xr.Dataset({f"{p}_n{k}": (classes[p] == k).sum("time") for p in classes.data_vars for k in range(7)})
+    return xr.Dataset(
+        {f"{p}_n{k}": (classes[p] == k).sum("time") for p in classes.data_vars for k in range(7)}
+    )
 
 
 def part2(n_st: int, n_hours: int, workers: int, worker_memory: str, block: int) -> dict[str, float]:
@@ -148,22 +165,32 @@ def part2(n_st: int, n_hours: int, workers: int, worker_memory: str, block: int)
     t_chunk = min(24 * 92, n_hours)
     result: dict[str, float] = {}
     try:
-        with LocalCluster(
-            n_workers=workers,
-            threads_per_worker=1,
-            memory_limit=worker_memory,
-            processes=True,
-            dashboard_address=None,
-        ) as cluster, Client(cluster) as client:
+        with (
+            LocalCluster(
+                n_workers=workers,
+                threads_per_worker=1,
+                memory_limit=worker_memory,
+                processes=True,
+                dashboard_address=None,
+            ) as cluster,
+            Client(cluster) as client,
+        ):
             t0 = time.perf_counter()
             _synthetic_store(store, n_st, n_hours, st_chunk, t_chunk)
             result["write"] = time.perf_counter() - t0
             disk = sum(f.stat().st_size for f in store.rglob("*") if f.is_file())
             nbytes = n_st * n_hours * 4 * 8
             cap = workers * parse_bytes(worker_memory)
-            print(f"store: {nbytes / 2**30:.2f} GiB uncompressed ({disk / 2**30:.2f} GiB on disk), written in {result['write']:.1f} s")
-            print(f"cluster: {workers} workers x 1 thread, memory_limit {worker_memory} each = {cap / 2**30:.2f} GiB in total")
-            print("store larger than the workers' memory: " + ("YES" if nbytes > cap else "NO (use --full or more stations)"))
+            print(
+                f"store: {nbytes / 2**30:.2f} GiB uncompressed ({disk / 2**30:.2f} GiB on disk), written in {result['write']:.1f} s"
+            )
+            print(
+                f"cluster: {workers} workers x 1 thread, memory_limit {worker_memory} each = {cap / 2**30:.2f} GiB in total"
+            )
+            print(
+                "store larger than the workers' memory: "
+                + ("YES" if nbytes > cap else "NO (use --full or more stations)")
+            )
 
             t0 = time.perf_counter()
             ds = read_wq(store)  # lazy, validated with dask reductions
@@ -190,13 +217,18 @@ def part2(n_st: int, n_hours: int, workers: int, worker_memory: str, block: int)
         sections_mem_df = pd.concat(sections_mem, ignore_index=True)
         result["memory"] = time.perf_counter() - t0
         print(f"in-memory path (numpy, blocks of {block} stations loaded whole): {result['memory']:.1f} s")
-        same_counts = all(np.array_equal(counts_dask[v].values, counts_mem_ds[v].values) for v in counts_dask.data_vars)
+        same_counts = all(
+            np.array_equal(counts_dask[v].values, counts_mem_ds[v].values) for v in counts_dask.data_vars
+        )
         same_sections = sections_dask.reset_index(drop=True).equals(sections_mem_df)
-        print(f"identical class counts: {same_counts}; identical annual assessment ({len(sections_dask)} rows): {same_sections}")
+        print(
+            f"identical class counts: {same_counts}; identical annual assessment ({len(sections_dask)} rows): {same_sections}"
+        )
         total = int(sum(counts_dask[v].sum() for v in counts_dask.data_vars))
         print(f"observations classified: {total:,}")
         if not (same_counts and same_sections):
-            raise SystemExit("dask and in-memory results differ")
+            msg = "dask and in-memory results differ"
+            raise SystemExit(msg)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return result
