@@ -23,6 +23,8 @@ from basin._errors import BasinError
 LAZY_COMMANDS: dict[str, str] = {
     "layers": "basin.cli:layers",
     "demo": "basin.cli:demo",
+    "zones": "basin.zoning.cli:zones",
+    "audit": "basin.zoning.cli:audit",
 }
 
 

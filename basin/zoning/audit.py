@@ -194,13 +194,18 @@ def check_facilities(facilities: gpd.GeoDataFrame, what: str = "facilities") -> 
         raise SchemaError(msg)
 
 
-def facility_distances(network: Network, facilities: gpd.GeoDataFrame) -> np.ndarray:
-    """Exact geodesic distance (m) from every facility to every trigger group: array (n_facilities, n_groups).
+def facility_distances(network: Network, facilities: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Exact geodesic distance (m) from every facility to the features that trigger each rule.
 
-    Also returns nothing else; the nearest feature index per group is in the second array of
-    :func:`_distances`. Facilities farther than a group's largest rule distance get ``inf``.
+    Returns
+    -------
+    pandas.DataFrame
+        Index = the facilities' index, one column per rule id: the geodesic distance to the nearest triggering
+        river or lake, ``inf`` beyond the largest distance of the rules sharing those triggers.
     """
-    return _distances(network, facilities)[0]
+    dist, _ = _distances(network, facilities)
+    cols = {r.id: dist[:, g] for g, grp in enumerate(network.groups) for r in grp.rules}
+    return pd.DataFrame({r.id: cols[r.id] for r in network.rules}, index=facilities.index)
 
 
 def _distances(network: Network, facilities: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -353,15 +358,15 @@ def audit_facilities(
     df["distance_m"] = df["distance_m"].astype("float64")
     df["limit_m"] = df["limit_m"].astype("float64")
     if with_county:
-        county = county_of(facilities, admin)  # type: ignore[arg-type]
-        df["county_id"] = county["county_id"].to_numpy()[df["_row"].to_numpy()]
-        df["county_name"] = county["county_name"].to_numpy()[df["_row"].to_numpy()]
+        county = county_of(facilities, admin, crs=network.crs)  # type: ignore[arg-type]
+        df["county_id"] = pd.array(county["county_id"].to_numpy()[df["_row"].to_numpy()], dtype="string")
+        df["county_name"] = pd.array(county["county_name"].to_numpy()[df["_row"].to_numpy()], dtype="string")
     geom = facilities.geometry.to_numpy()[df["_row"].to_numpy()]
     out = gpd.GeoDataFrame(df.drop(columns=["_row", "_rule"]), geometry=geom, crs=facilities.crs)
     return out
 
 
-def county_of(facilities: gpd.GeoDataFrame, admin: gpd.GeoDataFrame) -> pd.DataFrame:
+def county_of(facilities: gpd.GeoDataFrame, admin: gpd.GeoDataFrame, *, crs: Any = None) -> pd.DataFrame:
     """County (``county_id``, ``county_name``) containing each facility (its representative point), or NA.
 
     Counties are the admin rows with ``level == 'county'`` (all rows when there is no ``level`` column); a
@@ -376,7 +381,7 @@ def county_of(facilities: gpd.GeoDataFrame, admin: gpd.GeoDataFrame) -> pd.DataF
     )
     if len(adm) == 0 or len(facilities) == 0:
         return out
-    mcrs = metric_crs()
+    mcrs = metric_crs(crs)
     pts = facilities.geometry.to_crs(mcrs).representative_point().to_numpy()
     polys = adm.geometry.to_crs(mcrs).to_numpy()
     tree = shapely.STRtree(polys)

@@ -68,7 +68,7 @@ class Rule:
         if self.river_levels is None or len(rivers) == 0:
             return np.zeros(len(rivers), dtype=bool)
         level = pd.to_numeric(rivers["level"], errors="coerce")
-        mask = level.isin(self.river_levels).to_numpy(dtype=bool)
+        mask = level.isin(self.river_levels).to_numpy(dtype=bool, copy=True)
         if "basin" in rivers.columns and (self.basin_include or self.basin_exclude):
             basin = rivers["basin"].astype("string")
             has = basin.notna().to_numpy(dtype=bool)

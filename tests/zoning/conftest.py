@@ -136,3 +136,19 @@ def facilities() -> gpd.GeoDataFrame:
 @pytest.fixture
 def region() -> gpd.GeoDataFrame:
     return make_region()
+
+
+@pytest.fixture
+def world_files(tmp_path):
+    """The hand-made world written to GeoPackages: dict kind -> path."""
+    paths = {}
+    for kind, gdf in (
+        ("rivers", make_rivers()),
+        ("lakes", make_lakes()),
+        ("admin", make_region()),
+        ("facilities", make_facilities()),
+    ):
+        p = tmp_path / f"{kind}.gpkg"
+        gdf.to_file(p, layer=kind, engine="pyogrio")
+        paths[kind] = p
+    return paths
