@@ -188,9 +188,11 @@ def check_facilities(facilities: gpd.GeoDataFrame, what: str = "facilities") -> 
     if empty.any():
         msg = f"{what}: empty or missing geometry for facility_id(s) {list(ids[empty][:10])}"
         raise SchemaError(msg)
-    kinds = set(geom.geom_type)
-    if not kinds <= {"Point", "MultiPoint", "Polygon", "MultiPolygon"}:
-        msg = f"{what}: geometry types {sorted(kinds)}; expected points or polygons"
+    tid = shapely.get_type_id(geom.to_numpy())
+    wrong = ~np.isin(tid, (0, 3, 4, 6))  # Point, Polygon, MultiPoint, MultiPolygon
+    if wrong.any():
+        kinds = sorted(set(geom[wrong].geom_type.astype(str)))
+        msg = f"{what}: geometry type(s) {kinds} for facility_id(s) {list(ids[wrong][:10])}; expected points or polygons"
         raise SchemaError(msg)
 
 
@@ -208,7 +210,12 @@ def facility_distances(network: Network, facilities: gpd.GeoDataFrame) -> pd.Dat
     return pd.DataFrame({r.id: cols[r.id] for r in network.rules}, index=facilities.index)
 
 
-def _distances(network: Network, facilities: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+def _distances(
+    network: Network, facilities: gpd.GeoDataFrame, need: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Distances (n_facilities, n_groups) and nearest feature indices; ``need[i, g]`` False skips a pair."""
+    from pyproj import Transformer
+
     ll = _to_lonlat(facilities, "facilities").to_numpy()
     n = len(ll)
     ng = len(network.groups)
@@ -216,6 +223,8 @@ def _distances(network: Network, facilities: gpd.GeoDataFrame) -> tuple[np.ndarr
     feat = np.full((n, ng), -1, dtype=np.int64)
     if n == 0:
         return dist, feat
+    if need is None:
+        need = np.ones((n, ng), dtype=bool)
     fb = shapely.total_bounds(ll)
     nb = network.bounds
     bounds = (min(fb[0], nb[0]), min(fb[1], nb[1]), max(fb[2], nb[2]), max(fb[3], nb[3]))
@@ -223,27 +232,30 @@ def _distances(network: Network, facilities: gpd.GeoDataFrame) -> tuple[np.ndarr
     types = shapely.get_type_id(ll)
     pointish = np.isin(types, (0, 4))  # Point, MultiPoint
     # points (and the parts of multipoints): vectorised
-    parts, owner = shapely.get_parts(ll[pointish], return_index=True)
-    owner = np.flatnonzero(pointish)[owner]
+    if (types == 0).all():
+        parts, owner = ll, np.arange(n)
+    else:
+        parts, owner = shapely.get_parts(ll[pointish], return_index=True)
+        owner = np.flatnonzero(pointish)[owner]
     lon, lat = shapely.get_x(parts), shapely.get_y(parts)
-    from pyproj import Transformer
-
     x, y = Transformer.from_crs(4326, network.crs, always_xy=True).transform(lon, lat)
-    pts = shapely.points(x, y)
     polys = np.flatnonzero(~pointish)
     polys_m = facilities.geometry.iloc[polys].to_crs(network.crs).to_numpy() if len(polys) else polys
     for g, group in enumerate(network.groups):
-        res = nearest_points(group.index, lon, lat, pts, group.max_distance_m, scale)
-        # min over the parts of each facility (points: one part)
-        order = np.lexsort((res.distance, owner))
-        first = np.ones(len(order), dtype=bool)
-        first[1:] = owner[order][1:] != owner[order][:-1]
-        sel = order[first]
-        dist[owner[sel], g] = res.distance[sel]
-        feat[owner[sel], g] = res.feature[sel]
+        sel = np.flatnonzero(need[owner, g])
+        res = nearest_points(group.index, lon[sel], lat[sel], x[sel], y[sel], group.max_distance_m, scale)
+        own = owner[sel]
+        if len(own) == n:  # one part per facility
+            dist[own, g], feat[own, g] = res.distance, res.feature
+        else:  # the nearest part of each facility
+            best = np.lexsort((res.distance, own))
+            first = np.ones(len(best), dtype=bool)
+            first[1:] = own[best][1:] != own[best][:-1]
+            best = best[first]
+            dist[own[best], g], feat[own[best], g] = res.distance[best], res.feature[best]
         for k, i in enumerate(polys):
-            d, f = nearest_polygon(group.index, ll[i], polys_m[k], group.max_distance_m, scale)
-            dist[i, g], feat[i, g] = d, f
+            if need[i, g]:
+                dist[i, g], feat[i, g] = nearest_polygon(group.index, ll[i], polys_m[k], group.max_distance_m, scale)
     return dist, feat
 
 
@@ -287,7 +299,8 @@ def audit_facilities(
     Returns
     -------
     geopandas.GeoDataFrame
-        Columns :data:`COLUMNS` (+ county) and the facility geometry, sorted by facility_id then rule order.
+        Columns :data:`COLUMNS` (+ county) and the facility geometry; rows in the facilities' order, then
+        rule order.
         ``distance_m`` is the geodesic distance (WGS84) from the facility (nearest part of a polygon) to the
         nearest river line or lake shore that triggers the rule (0 inside a lake); ``action`` is ``prohibited``
         for proposed and ``phase_out_candidate`` for existing facilities.
@@ -308,62 +321,69 @@ def audit_facilities(
     if admin is not None:
         _require_columns(admin, ["admin_id", "name"], "admin")
         require_crs(admin, "admin")
-    dist, feat = _distances(network, facilities)
     cat = facilities["category"].astype(str).to_numpy()
     status = facilities["status"].astype(str).to_numpy()
-    fid = facilities["facility_id"].astype("string").to_numpy()
-    fname = (
-        facilities["name"].astype("string").to_numpy()
-        if "name" in facilities.columns
-        else pd.array([pd.NA] * len(facilities), dtype="string")
-    )
-    rule_pos = {r.id: i for i, r in enumerate(network.rules)}
-    frames = []
+    # measure only the facilities that a rule of the group can concern (category and status)
+    need = np.zeros((len(facilities), len(network.groups)), dtype=bool)
+    for g, group in enumerate(network.groups):
+        for rule in group.rules:
+            need[:, g] |= ((status == "proposed") & np.isin(cat, rule.prohibits)) | (
+                (status == "existing") & np.isin(cat, rule.phase_out)
+            )
+    dist, feat = _distances(network, facilities, need)
+    rows_l, rule_l, grp_l, act_l = [], [], [], []
     for g, group in enumerate(network.groups):
         for rule in group.rules:
             inside = dist[:, g] <= rule.distance_m
             prohibited = inside & (status == "proposed") & np.isin(cat, rule.prohibits)
             phase = inside & (status == "existing") & np.isin(cat, rule.phase_out)
             rows = np.flatnonzero(prohibited | phase)
-            if len(rows) == 0:
-                continue
-            f = network.features.iloc[feat[rows, g]]
-            frames.append(
-                pd.DataFrame(
-                    {
-                        "_row": rows,
-                        "_rule": rule_pos[rule.id],
-                        "facility_id": fid[rows],
-                        "facility_name": fname[rows],
-                        "rule_id": rule.id,
-                        "zone": rule.zone,
-                        "category": cat[rows],
-                        "status": status[rows],
-                        "action": np.where(prohibited[rows], "prohibited", "phase_out_candidate"),
-                        "distance_m": dist[rows, g],
-                        "limit_m": rule.distance_m,
-                        "feature_kind": f["feature_kind"].to_numpy(),
-                        "feature_id": f["feature_id"].to_numpy(),
-                        "feature_name": f["feature_name"].to_numpy(),
-                    }
-                )
-            )
+            rows_l.append(rows)
+            rule_l.append(np.full(len(rows), network.rules.index(rule), dtype=np.int64))
+            grp_l.append(np.full(len(rows), g, dtype=np.int64))
+            act_l.append(np.where(prohibited[rows], 0, 1))
     with_county = admin is not None
-    if not frames:
+    rows = np.concatenate(rows_l) if rows_l else np.zeros(0, dtype=np.int64)
+    if len(rows) == 0:
         return _empty_result(facilities.crs, with_county)
-    df = pd.concat(frames, ignore_index=True)
-    df = df.sort_values(["facility_id", "_rule"], kind="stable").reset_index(drop=True)
-    for c in ("facility_id", "facility_name", "rule_id", "zone", "category", "status", "action", "feature_kind", "feature_id", "feature_name"):
-        df[c] = df[c].astype("string")
-    df["distance_m"] = df["distance_m"].astype("float64")
-    df["limit_m"] = df["limit_m"].astype("float64")
+    rule_i, grp, act = np.concatenate(rule_l), np.concatenate(grp_l), np.concatenate(act_l)
+    order = np.lexsort((rule_i, rows))  # input order of the facilities, then rule order
+    rows, rule_i, grp, act = rows[order], rule_i[order], grp[order], act[order]
+    fi = feat[rows, grp]
+    rules_df = pd.DataFrame(
+        {
+            "rule_id": [r.id for r in network.rules],
+            "zone": [r.zone for r in network.rules],
+            "limit_m": [r.distance_m for r in network.rules],
+        }
+    )
+
+    def take(values: Any, idx: np.ndarray) -> pd.Series:
+        return pd.Series(pd.array(values, dtype="string").take(idx), dtype="string")
+
+    name = facilities["name"] if "name" in facilities.columns else pd.Series(pd.NA, index=facilities.index)
+    df = pd.DataFrame(
+        {
+            "facility_id": take(facilities["facility_id"], rows),
+            "facility_name": take(name, rows),
+            "rule_id": take(rules_df["rule_id"], rule_i),
+            "zone": take(rules_df["zone"], rule_i),
+            "category": take(facilities["category"], rows),
+            "status": take(facilities["status"], rows),
+            "action": take(pd.Series(["prohibited", "phase_out_candidate"]), act),
+            "distance_m": dist[rows, grp],
+            "limit_m": rules_df["limit_m"].to_numpy()[rule_i],
+            "feature_kind": take(network.features["feature_kind"], fi),
+            "feature_id": take(network.features["feature_id"], fi),
+            "feature_name": take(network.features["feature_name"], fi),
+        }
+    )
     if with_county:
         county = county_of(facilities, admin, crs=network.crs)  # type: ignore[arg-type]
-        df["county_id"] = pd.array(county["county_id"].to_numpy()[df["_row"].to_numpy()], dtype="string")
-        df["county_name"] = pd.array(county["county_name"].to_numpy()[df["_row"].to_numpy()], dtype="string")
-    geom = facilities.geometry.to_numpy()[df["_row"].to_numpy()]
-    out = gpd.GeoDataFrame(df.drop(columns=["_row", "_rule"]), geometry=geom, crs=facilities.crs)
-    return out
+        df["county_id"] = take(county["county_id"], rows)
+        df["county_name"] = take(county["county_name"], rows)
+    geom = facilities.geometry.to_numpy()[rows]
+    return gpd.GeoDataFrame(df, geometry=geom, crs=facilities.crs)
 
 
 def county_of(facilities: gpd.GeoDataFrame, admin: gpd.GeoDataFrame, *, crs: Any = None) -> pd.DataFrame:

@@ -31,7 +31,7 @@ _A = 6378137.0
 _F = 1 / 298.257223563
 _E2 = _F * (2 - _F)
 #: Longest edge kept; longer edges are split along the geodesic.
-MAX_EDGE_M = 2000.0
+MAX_EDGE_M = 1000.0
 #: Absolute slack (m) added to every projected search radius (curvature of a projected geodesic edge, rounding).
 SLACK_M = 2.0
 
@@ -94,11 +94,17 @@ class EdgeIndex:
     lat1: np.ndarray
     lon2: np.ndarray
     lat2: np.ndarray
+    x1: np.ndarray
+    y1: np.ndarray
+    x2: np.ndarray
+    y2: np.ndarray
     az: np.ndarray
     length: np.ndarray
     feature: np.ndarray
     crs: CRS
     tree: shapely.STRtree
+    kd: Any = None  # scipy cKDTree of the edge end points (vertex 2e and 2e+1 belong to edge e)
+    max_len: float = 0.0  # longest edge in the projection (m)
     poly_feature: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     poly_tree: shapely.STRtree | None = None
     poly_geoms: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
@@ -150,7 +156,14 @@ def build_edge_index(
     x1, y1 = to_m.transform(lon1, lat1)
     x2, y2 = to_m.transform(lon2, lat2)
     lines = shapely.linestrings(np.stack([np.stack([x1, y1], -1), np.stack([x2, y2], -1)], axis=1))
-    idx = EdgeIndex(lon1, lat1, lon2, lat2, np.asarray(az), np.asarray(dist), sown, crs, shapely.STRtree(lines))
+    idx = EdgeIndex(
+        lon1, lat1, lon2, lat2, x1, y1, x2, y2, np.asarray(az), np.asarray(dist), sown, crs, shapely.STRtree(lines)
+    )
+    if len(x1):
+        from scipy.spatial import cKDTree
+
+        idx.kd = cKDTree(np.stack([np.stack([x1, y1], -1), np.stack([x2, y2], -1)], axis=1).reshape(-1, 2))
+        idx.max_len = float(np.hypot(x2 - x1, y2 - y1).max())
     types = shapely.get_type_id(geoms_lonlat) if len(geoms_lonlat) else np.zeros(0, dtype=int)
     is_poly = np.isin(types, (3, 6))
     if is_poly.any():
@@ -173,11 +186,12 @@ def nearest_points(
     index: EdgeIndex,
     lon: np.ndarray,
     lat: np.ndarray,
-    xy: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
     max_distance_m: float,
     scale: tuple[float, float],
     *,
-    chunk: int = 200_000,
+    chunk: int = 50_000,
 ) -> Nearest:
     """Geodesic distance from each point to the nearest edge of ``index``, for points within ``max_distance_m``.
 
@@ -187,8 +201,8 @@ def nearest_points(
         Edges from :func:`build_edge_index`.
     lon, lat
         The points in WGS84 degrees.
-    xy
-        The same points as shapely Points in ``index.crs``.
+    x, y
+        The same points in ``index.crs``.
     max_distance_m
         Geodesic reach: points farther than this from every edge get ``inf`` / ``-1``. Points within it get their
         exact geodesic distance and nearest feature.
@@ -204,35 +218,60 @@ def nearest_points(
     reach = max_distance_m * smax + SLACK_M
     for s in range(0, n, chunk):
         sl = slice(s, min(s + chunk, n))
-        d, f = _nearest_chunk(index, lon[sl], lat[sl], xy[sl], reach, smax / smin)
+        d, f = _nearest_chunk(index, lon[sl], lat[sl], x[sl], y[sl], reach, smax / smin)
         dist[sl], feat[sl] = d, f
+    # beyond the reach the search is not exhaustive: report nothing there
+    beyond = dist > max_distance_m
+    dist[beyond], feat[beyond] = np.inf, -1
     return Nearest(dist, feat)
 
 
+def _planar_distance(px, py, x1, y1, x2, y2):
+    """Distance from points to segments in the plane (numpy, element-wise)."""
+    dx, dy = x2 - x1, y2 - y1
+    ll = dx * dx + dy * dy
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = np.where(ll > 0, ((px - x1) * dx + (py - y1) * dy) / ll, 0.0)
+    t = np.clip(t, 0.0, 1.0)
+    return np.hypot(x1 + t * dx - px, y1 + t * dy - py)
+
+
+def _group_min(key: np.ndarray, value: np.ndarray) -> np.ndarray:
+    """Positions of the smallest ``value`` for each distinct ``key`` (the first one on ties)."""
+    if len(key) == 0:
+        return np.zeros(0, dtype=np.int64)
+    if not (key[1:] >= key[:-1]).all():
+        order = np.argsort(key, kind="stable")
+        return order[_group_min(key[order], value[order])]
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    mins = np.minimum.reduceat(value, starts)
+    group = np.cumsum(np.r_[True, key[1:] != key[:-1]]) - 1
+    hit = np.flatnonzero(value == mins[group])
+    first = np.r_[True, group[hit][1:] != group[hit][:-1]]
+    return hit[first]
+
+
+#: Nearest edge end points looked up per point in the k-d tree.
+K_NEAREST = 8
+#: Use the k-d tree fast path (False: STRtree for every point; same results, for tests and benchmarks).
+USE_KD = True
+
+
 def _nearest_chunk(
-    index: EdgeIndex, lon: np.ndarray, lat: np.ndarray, pts: np.ndarray, reach: float, ratio: float
+    index: EdgeIndex, lon: np.ndarray, lat: np.ndarray, px: np.ndarray, py: np.ndarray, reach: float, ratio: float
 ) -> tuple[np.ndarray, np.ndarray]:
     n = len(lon)
     dist = np.full(n, np.inf)
     feat = np.full(n, -1, dtype=np.int64)
     if index.n_edges:
-        qi, ei = index.tree.query_nearest(pts, max_distance=reach, return_distance=False, all_matches=False)
-        if len(qi):
-            dp = shapely.distance(pts[qi], index.tree.geometries[ei])
-            # every edge that can be geodesically nearest: projected distance within the scale band
-            band = np.minimum(dp * ratio + SLACK_M, reach)
-            pi, ej = index.tree.query(pts[qi], predicate="dwithin", distance=band)
-            pi = qi[pi]
-            d_loc, t = _local_distance(index, lon[pi], lat[pi], ej)
-            order = np.lexsort((d_loc, pi))
-            first = np.ones(len(order), dtype=bool)
-            first[1:] = pi[order][1:] != pi[order][:-1]
-            best = order[first]
-            bp, be, bt = pi[best], ej[best], t[best]
-            dist[bp] = _exact(index, lon[bp], lat[bp], be, bt)
-            feat[bp] = index.feature[be]
+        if USE_KD:
+            rest = _nearest_kd(index, lon, lat, px, py, reach, ratio, dist, feat)
+        else:
+            rest = np.arange(n)
+        if len(rest):
+            _nearest_tree(index, lon, lat, px, py, reach, ratio, dist, feat, rest)
     if index.poly_tree is not None:
-        qi, pj = index.poly_tree.query(pts, predicate="intersects")
+        qi, pj = index.poly_tree.query(shapely.points(px, py), predicate="intersects")
         if len(qi):
             # a point inside (or on) a polygon is at distance 0; the first polygon by feature index wins
             order = np.lexsort((index.poly_feature[pj], qi))
@@ -242,6 +281,84 @@ def _nearest_chunk(
             dist[qi] = 0.0
             feat[qi] = index.poly_feature[pj]
     return dist, feat
+
+
+def _nearest_kd(
+    index: EdgeIndex,
+    lon: np.ndarray,
+    lat: np.ndarray,
+    px: np.ndarray,
+    py: np.ndarray,
+    reach: float,
+    ratio: float,
+    dist: np.ndarray,
+    feat: np.ndarray,
+) -> np.ndarray:
+    """Fast path: the edges at the K nearest edge end points; returns the points it cannot certify.
+
+    An edge none of whose end points is among the K nearest has both end points at least ``d_K`` away, hence
+    a projected distance of at least ``sqrt(d_K^2 - (L/2)^2)`` (``L`` the longest edge). When that exceeds what
+    the geodesically nearest edge can have (``d_min * s_max / s_min``), the K candidates are certainly enough.
+    """
+    k = min(K_NEAREST, 2 * index.n_edges)
+    half = index.max_len / 2
+    bound = np.sqrt(reach**2 + half**2) + SLACK_M
+    dk, vi = index.kd.query(np.stack([px, py], -1), k=k, distance_upper_bound=bound)
+    dk, vi = dk.reshape(len(px), k), vi.reshape(len(px), k)
+    valid = vi < 2 * index.n_edges
+    e = np.where(valid, vi // 2, 0)
+    dp = _planar_distance(px[:, None], py[:, None], index.x1[e], index.y1[e], index.x2[e], index.y2[e])
+    dp[~valid] = np.inf
+    dmin = dp.min(axis=1)
+    far = np.sqrt(np.maximum(dk[:, -1] ** 2 - half**2, 0.0))
+    certified = ~valid[:, -1] | (far >= np.minimum(dmin * ratio + SLACK_M, reach))
+    todo = certified & (dmin <= reach)
+    if todo.any():
+        rows = np.flatnonzero(todo)
+        cand = dp[rows] <= (dmin[rows] * ratio + SLACK_M)[:, None]
+        r2, c2 = np.nonzero(cand)
+        pr, ee = rows[r2], e[rows[r2], c2]
+        d_loc, t = _local_distance(index, lon[pr], lat[pr], ee)
+        best = _group_min(pr, d_loc)
+        bp, be, bt = pr[best], ee[best], t[best]
+        dist[bp] = _exact(index, lon[bp], lat[bp], be, bt)
+        feat[bp] = index.feature[be]
+    return np.flatnonzero(~certified)
+
+
+def _nearest_tree(
+    index: EdgeIndex,
+    lon: np.ndarray,
+    lat: np.ndarray,
+    px: np.ndarray,
+    py: np.ndarray,
+    reach: float,
+    ratio: float,
+    dist: np.ndarray,
+    feat: np.ndarray,
+    rows: np.ndarray,
+) -> None:
+    """General path (STRtree of edges) for the points ``rows``: every edge whose box is within ``reach``."""
+    qx, qy = px[rows], py[rows]
+    boxes = shapely.box(qx - reach, qy - reach, qx + reach, qy + reach)
+    pi, ej = index.tree.query(boxes)
+    if len(pi) == 0:
+        return
+    dp = _planar_distance(qx[pi], qy[pi], index.x1[ej], index.y1[ej], index.x2[ej], index.y2[ej])
+    near = dp <= reach
+    pi, ej, dp = pi[near], ej[near], dp[near]
+    if len(pi) == 0:
+        return
+    best = _group_min(pi, dp)
+    dmin = np.full(len(rows), np.inf)
+    dmin[pi[best]] = dp[best]
+    keep = dp <= np.minimum(dmin[pi] * ratio + SLACK_M, reach)
+    pi, ej = rows[pi[keep]], ej[keep]
+    d_loc, t = _local_distance(index, lon[pi], lat[pi], ej)
+    best = _group_min(pi, d_loc)
+    bp, be, bt = pi[best], ej[best], t[best]
+    dist[bp] = _exact(index, lon[bp], lat[bp], be, bt)
+    feat[bp] = index.feature[be]
 
 
 def _local_distance(index: EdgeIndex, lon: np.ndarray, lat: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -67,7 +67,7 @@ def audit_facilities_dask(
         if scheduler:
             client = Client(scheduler)
         else:
-            cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+            cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0")
             own.append(cluster)
             client = Client(cluster)
         own.insert(0, client)

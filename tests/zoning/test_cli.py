@@ -156,7 +156,7 @@ def test_bad_river_layer_exit_2(runner, world_files, tmp_path):
 def test_audit_on_a_scheduler(runner, world_files, tmp_path):
     from distributed import LocalCluster
 
-    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=":0") as cluster:
         res = runner.invoke(
             main,
             ["audit", str(world_files["facilities"]), *_net(world_files), "--scheduler", cluster.scheduler_address,

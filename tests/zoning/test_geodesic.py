@@ -63,8 +63,8 @@ def test_kernel_matches_geod_to_the_millimetre():
     idx = build_edge_index(lines, np.arange(N_LINES), DEFAULT_METRIC_CRS)
     assert idx.n_edges > 2 * N_LINES  # long edges were split along the geodesic
     tr = Transformer.from_crs(4326, DEFAULT_METRIC_CRS, always_xy=True)
-    pts = shapely.points(*tr.transform(plon, plat))
-    res = nearest_points(idx, plon, plat, pts, 5100.0, scale_bounds(DEFAULT_METRIC_CRS, (97, 26, 110.5, 34.5)))
+    x, y = tr.transform(plon, plat)
+    res = nearest_points(idx, plon, plat, x, y, 5100.0, scale_bounds(DEFAULT_METRIC_CRS, (97, 26, 110.5, 34.5)))
     assert (res.feature[keep] == keep).all()
     np.testing.assert_allclose(res.distance[keep], true[keep], atol=1e-3, rtol=0)
 
@@ -131,8 +131,8 @@ def test_against_brute_force_minimisation():
         px, py, _ = GEOD.fwd(vx[2], vy[2], rng.uniform(0, 360), rng.uniform(500, 6000))
         idx = build_edge_index(np.array([shapely.LineString(np.c_[vx, vy])]), np.array([0]), DEFAULT_METRIC_CRS)
         tr = Transformer.from_crs(4326, DEFAULT_METRIC_CRS, always_xy=True)
-        pt = np.array([shapely.Point(*tr.transform(px, py))])
-        res = nearest_points(idx, np.array([px]), np.array([py]), pt, 20_000, (0.98, 1.02))
+        x, y = tr.transform(np.array([px]), np.array([py]))
+        res = nearest_points(idx, np.array([px]), np.array([py]), x, y, 20_000, (0.98, 1.02))
         assert res.distance[0] == pytest.approx(_brute(px, py, vx, vy), abs=2e-3)
 
 
@@ -166,3 +166,27 @@ def test_local_frame_error_is_tiny():
 def test_scale_bounds_of_albers_over_the_region():
     smin, smax = scale_bounds(DEFAULT_METRIC_CRS, (97, 26, 110.5, 34.5))
     assert 0.97 < smin < 0.99 < 1.01 < smax < 1.03
+
+
+@pytest.mark.parametrize(("use_kd", "k"), [(False, 8), (True, 1), (True, 3), (True, 8)])
+def test_fast_path_and_tree_path_agree(monkeypatch, use_kd, k):
+    """The k-d tree fast path (with its certificate) and the STRtree path give the same distances."""
+    import basin.zoning.geodesic as G
+
+    lines, plon, plat, _, _ = _world(RNG_SEED + 2)
+    idx = build_edge_index(lines, np.arange(N_LINES), DEFAULT_METRIC_CRS)
+    rng = np.random.default_rng(5)
+    lon = np.r_[plon, rng.uniform(97, 110.5, 3000)]
+    lat = np.r_[plat, rng.uniform(26, 34.5, 3000)]
+    x, y = Transformer.from_crs(4326, DEFAULT_METRIC_CRS, always_xy=True).transform(lon, lat)
+    sc = scale_bounds(DEFAULT_METRIC_CRS, (97, 26, 110.5, 34.5))
+    monkeypatch.setattr(G, "USE_KD", False)
+    ref = nearest_points(idx, lon, lat, x, y, 5000.0, sc)
+    monkeypatch.setattr(G, "USE_KD", use_kd)
+    monkeypatch.setattr(G, "K_NEAREST", k)
+    got = nearest_points(idx, lon, lat, x, y, 5000.0, sc, chunk=1000)
+    assert np.isfinite(ref.distance).sum() > 300
+    np.testing.assert_array_equal(np.isinf(got.distance), np.isinf(ref.distance))
+    fin = np.isfinite(ref.distance)
+    np.testing.assert_allclose(got.distance[fin], ref.distance[fin], atol=1e-6)
+    np.testing.assert_array_equal(got.feature, ref.feature)

@@ -12,7 +12,7 @@ from basin.zoning import audit_facilities, audit_facilities_dask, prepare_networ
 def client():
     from distributed import Client, LocalCluster
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0") as cluster:
         with Client(cluster) as c:
             yield c
 
