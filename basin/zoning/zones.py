@@ -63,22 +63,24 @@ def _pieces(geom: shapely.Geometry, max_len_m: float) -> list[shapely.Geometry]:
     return out
 
 
-def _local_buffer(geom_lonlat: shapely.Geometry, distance: float, mcrs: CRS) -> list[shapely.Geometry]:
+def _local_buffer(geom_lonlat: shapely.Geometry, distance: float, to_m: Transformer) -> list[shapely.Geometry]:
     """Buffer a lon/lat feature by ``distance`` metres in transverse Mercators centred on pieces of it.
 
     Each piece is at most :data:`PIECE_M` long, so the scale of its projection differs from 1 by less than
     ``(PIECE_M / 2 + distance)^2 / (2 R^2)`` (< 1.2e-4 for 100 km pieces and 5 km buffers); the buffers are
-    then projected to ``mcrs``.
+    then projected with ``to_m`` (lon/lat -> the metric CRS).
     """
     out = []
     for piece in _pieces(geom_lonlat, PIECE_M):
         c = shapely.centroid(piece)
-        tm = CRS.from_proj4(f"+proj=tmerc +lat_0={c.y:.8f} +lon_0={c.x:.8f} +k=1 +ellps=WGS84 +units=m +no_defs")
-        fwd = Transformer.from_crs(4326, tm, always_xy=True)
-        back = Transformer.from_crs(tm, mcrs, always_xy=True)
-        g = shapely.transform(piece, lambda a, t=fwd: np.stack(t.transform(a[:, 0], a[:, 1]), -1))
+        tm = Transformer.from_pipeline(
+            "+proj=pipeline +step +proj=unitconvert +xy_in=deg +xy_out=rad "
+            f"+step +proj=tmerc +lat_0={c.y:.8f} +lon_0={c.x:.8f} +k=1 +ellps=WGS84"
+        )
+        g = shapely.transform(piece, lambda a, t=tm: np.stack(t.transform(a[:, 0], a[:, 1]), -1))
         b = shapely.buffer(g, distance, quad_segs=QUAD_SEGS)
-        out.append(shapely.transform(b, lambda a, t=back: np.stack(t.transform(a[:, 0], a[:, 1]), -1)))
+        b = shapely.transform(b, lambda a, t=tm: np.stack(t.transform(a[:, 0], a[:, 1], direction="INVERSE"), -1))
+        out.append(shapely.transform(b, lambda a: np.stack(to_m.transform(a[:, 0], a[:, 1]), -1)))
     return out
 
 
@@ -97,13 +99,14 @@ def rule_buffers(
     if lakes is not None:
         require_crs(lakes, "lakes")
     l_ll = lakes.geometry.to_crs(4326).to_numpy() if lakes is not None else np.zeros(0, dtype=object)
+    to_m = Transformer.from_crs(4326, mcrs, always_xy=True)
     out: dict[str, shapely.Geometry] = {}
     cache: dict[tuple[Any, ...], shapely.Geometry] = {}
     for r in rule_list:
         key = (*r.trigger_key, r.distance_m)
         if key not in cache:
             geoms = np.concatenate([r_ll[r.river_mask(rivers)], l_ll[r.lake_mask(lakes)]])
-            bufs = [b for g in geoms for b in _local_buffer(g, r.distance_m, mcrs)]
+            bufs = [b for g in geoms for b in _local_buffer(g, r.distance_m, to_m)]
             cache[key] = shapely.union_all(bufs) if bufs else shapely.Polygon()
         out[r.id] = cache[key]
     return out
@@ -225,8 +228,12 @@ def zone_areas(zones: gpd.GeoDataFrame, admin: gpd.GeoDataFrame, *, crs: Any = N
     zone_names = ["A", "B", "C"]
     rows = []
     tree = shapely.STRtree(z.geometry.to_numpy())
-    ai, zi = tree.query(a_m, predicate="intersects")
-    inter = shapely.area(shapely.intersection(a_m[ai], z.geometry.to_numpy()[zi])) / 1e6
+    ai, zi = tree.query(a_m)
+    # clip each zone to the unit's bounding box first (linear time), then intersect the small remainder
+    b = shapely.bounds(a_m[ai])
+    zg = z.geometry.to_numpy()
+    clipped = np.array([shapely.clip_by_rect(zg[j], *bb) for j, bb in zip(zi, b, strict=True)], dtype=object)
+    inter = shapely.area(shapely.intersection(a_m[ai], clipped)) / 1e6
     areas = pd.DataFrame({"a": ai, "zone": z["zone"].to_numpy()[zi], "km2": inter}).groupby(["a", "zone"])["km2"].sum()
     total = shapely.area(a_m) / 1e6
     level = admin["level"].astype("string") if "level" in admin.columns else pd.Series(pd.NA, index=admin.index)
