@@ -255,7 +255,9 @@ def _distances(
             dist[own[best], g], feat[own[best], g] = res.distance[best], res.feature[best]
         for k, i in enumerate(polys):
             if need[i, g]:
-                dist[i, g], feat[i, g] = nearest_polygon(group.index, ll[i], polys_m[k], group.max_distance_m, scale)
+                dist[i, g], feat[i, g] = nearest_polygon(
+                    group.index, ll[i], polys_m[k], group.max_distance_m, scale
+                )
     return dist, feat
 
 
@@ -396,8 +398,10 @@ def county_of(facilities: gpd.GeoDataFrame, admin: gpd.GeoDataFrame, *, crs: Any
     if "level" in adm.columns:
         adm = adm[adm["level"].astype("string") == "county"]
     out = pd.DataFrame(
-        {"county_id": pd.array([pd.NA] * len(facilities), dtype="string"),
-         "county_name": pd.array([pd.NA] * len(facilities), dtype="string")}
+        {
+            "county_id": pd.array([pd.NA] * len(facilities), dtype="string"),
+            "county_name": pd.array([pd.NA] * len(facilities), dtype="string"),
+        }
     )
     if len(adm) == 0 or len(facilities) == 0:
         return out
@@ -441,8 +445,10 @@ def summarize(violations: pd.DataFrame, facilities: pd.DataFrame | None = None) 
         }
     )
     if "county_id" in violations.columns:
-        key = violations["county_id"].astype("string").fillna("(none)") + " " + violations["county_name"].astype(
-            "string"
-        ).fillna("")
+        key = (
+            violations["county_id"].astype("string").fillna("(none)")
+            + " "
+            + violations["county_name"].astype("string").fillna("")
+        )
         out["by_county"] = {str(k).strip(): int(v) for k, v in key.value_counts().sort_index().items()}
     return out

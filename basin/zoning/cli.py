@@ -23,7 +23,12 @@ rules_opt = click.option("--rules", type=_file, help="Rule file (YAML; default: 
 @mapping_opt
 @out_dir_opt
 def zones(
-    rivers: Path | None, lakes: Path | None, admin: Path | None, rules: Path | None, mapping: Path | None, outdir: Path
+    rivers: Path | None,
+    lakes: Path | None,
+    admin: Path | None,
+    rules: Path | None,
+    mapping: Path | None,
+    outdir: Path,
 ) -> None:
     """Build the riparian zones A/B/C (OUT/zones.gpkg) and their area per province and county (OUT/zone_areas.csv)."""
     from basin.zoning.outputs import write_zones
@@ -40,7 +45,9 @@ def zones(
 @rules_opt
 @admin_opt
 @mapping_opt
-@click.option("--scheduler", metavar="ADDR", help="Run on this dask.distributed scheduler (e.g. tcp://host:8786).")
+@click.option(
+    "--scheduler", metavar="ADDR", help="Run on this dask.distributed scheduler (e.g. tcp://host:8786)."
+)
 @out_dir_opt
 @click.pass_context
 def audit(
@@ -62,7 +69,14 @@ def audit(
     from basin.zoning.outputs import summary_text, write_audit
 
     run = write_audit(
-        outdir, facilities, rivers=rivers, lakes=lakes, admin=admin, rules=rules, mapping=mapping, scheduler=scheduler
+        outdir,
+        facilities,
+        rivers=rivers,
+        lakes=lakes,
+        admin=admin,
+        rules=rules,
+        mapping=mapping,
+        scheduler=scheduler,
     )
     click.echo(summary_text(run.summary))
     click.echo(f"outputs: {', '.join(str(p) for p in run.paths.values())}")

@@ -9,7 +9,8 @@ from basin.zoning.outputs import write_audit, write_zones
 
 def demo_step(outdir: Path) -> dict[str, Path]:
     """Write ``zones/zones.gpkg``, ``zones/zone_areas.csv`` and ``audit/violations.{csv,geojson}``,
-    ``audit/summary.json`` for the demo dataset."""
+    ``audit/summary.json`` for the demo dataset.
+    """
     out = dict(write_zones(Path(outdir) / "zones"))
     run = write_audit(Path(outdir) / "audit")
     out.update(run.paths)

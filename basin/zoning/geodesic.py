@@ -55,7 +55,9 @@ def scale_bounds(crs: Any, bounds: tuple[float, float, float, float], *, n: int 
     return smin * (1 - 1e-4), smax * (1 + 1e-4)
 
 
-def local_xy(lon0: np.ndarray, lat0: np.ndarray, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def local_xy(
+    lon0: np.ndarray, lat0: np.ndarray, lon: np.ndarray, lat: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """East/north metres of (lon, lat) from (lon0, lat0) with the WGS84 radii at the mid latitude."""
     latm = np.radians((lat0 + lat) / 2)
     w = 1 - _E2 * np.sin(latm) ** 2
@@ -157,7 +159,19 @@ def build_edge_index(
     x2, y2 = to_m.transform(lon2, lat2)
     lines = shapely.linestrings(np.stack([np.stack([x1, y1], -1), np.stack([x2, y2], -1)], axis=1))
     idx = EdgeIndex(
-        lon1, lat1, lon2, lat2, x1, y1, x2, y2, np.asarray(az), np.asarray(dist), sown, crs, shapely.STRtree(lines)
+        lon1,
+        lat1,
+        lon2,
+        lat2,
+        x1,
+        y1,
+        x2,
+        y2,
+        np.asarray(az),
+        np.asarray(dist),
+        sown,
+        crs,
+        shapely.STRtree(lines),
     )
     if len(x1):
         from scipy.spatial import cKDTree
@@ -167,7 +181,9 @@ def build_edge_index(
     types = shapely.get_type_id(geoms_lonlat) if len(geoms_lonlat) else np.zeros(0, dtype=int)
     is_poly = np.isin(types, (3, 6))
     if is_poly.any():
-        polys = shapely.transform(geoms_lonlat[is_poly], lambda c: np.stack(to_m.transform(c[:, 0], c[:, 1]), -1))
+        polys = shapely.transform(
+            geoms_lonlat[is_poly], lambda c: np.stack(to_m.transform(c[:, 0], c[:, 1]), -1)
+        )
         idx.poly_geoms = polys
         idx.poly_feature = owner[is_poly]
         idx.poly_tree = shapely.STRtree(polys)
@@ -258,7 +274,13 @@ USE_KD = True
 
 
 def _nearest_chunk(
-    index: EdgeIndex, lon: np.ndarray, lat: np.ndarray, px: np.ndarray, py: np.ndarray, reach: float, ratio: float
+    index: EdgeIndex,
+    lon: np.ndarray,
+    lat: np.ndarray,
+    px: np.ndarray,
+    py: np.ndarray,
+    reach: float,
+    ratio: float,
 ) -> tuple[np.ndarray, np.ndarray]:
     n = len(lon)
     dist = np.full(n, np.inf)
@@ -361,7 +383,9 @@ def _nearest_tree(
     feat[bp] = index.feature[be]
 
 
-def _local_distance(index: EdgeIndex, lon: np.ndarray, lat: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _local_distance(
+    index: EdgeIndex, lon: np.ndarray, lat: np.ndarray, e: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Distance from each point to edge ``e`` in the point's local east/north frame, and the foot parameter t."""
     x1, y1 = local_xy(lon, lat, index.lon1[e], index.lat1[e])
     x2, y2 = local_xy(lon, lat, index.lon2[e], index.lat2[e])
@@ -384,7 +408,11 @@ def _exact(index: EdgeIndex, lon: np.ndarray, lat: np.ndarray, e: np.ndarray, t:
 
 
 def nearest_polygon(
-    index: EdgeIndex, geom_lonlat: shapely.Geometry, geom_m: shapely.Geometry, max_distance_m: float, scale: tuple[float, float]
+    index: EdgeIndex,
+    geom_lonlat: shapely.Geometry,
+    geom_m: shapely.Geometry,
+    max_distance_m: float,
+    scale: tuple[float, float],
 ) -> tuple[float, int]:
     """Geodesic distance from one polygon (a facility) to the nearest feature of ``index``: ``(distance, feature)``.
 

@@ -44,7 +44,8 @@ def write_zones(
     mapping: PathLike | None = None,
 ) -> dict[str, Path]:
     """Build the zone layer and area table from files (demo data where None); write ``zones.gpkg`` (layers
-    ``zones`` and ``rules``) and ``zone_areas.csv`` into ``outdir``."""
+    ``zones`` and ``rules``) and ``zone_areas.csv`` into ``outdir``.
+    """
     outdir = Path(outdir)
     rule_list = load_rules(rules)
     inputs = [rivers, lakes, admin, rules, mapping]
@@ -84,7 +85,8 @@ def write_audit(
     scheduler: str | None = None,
 ) -> AuditRun:
     """Audit facilities from files (demo data where None); write ``violations.csv``, ``violations.geojson`` and
-    ``summary.json`` into ``outdir``."""
+    ``summary.json`` into ``outdir``.
+    """
     outdir = Path(outdir)
     rule_list = load_rules(rules)
     fac = _read(facilities, "facilities", mapping)
@@ -98,7 +100,9 @@ def write_audit(
     else:
         viol = audit_facilities(fac, riv, lak, rules=rule_list, admin=adm)
     summary = summarize(viol, fac)
-    summary["rules"] = {r.id: {"zone": r.zone, "distance_m": r.distance_m, "text_en": r.text_en} for r in rule_list}
+    summary["rules"] = {
+        r.id: {"zone": r.zone, "distance_m": r.distance_m, "text_en": r.text_en} for r in rule_list
+    }
     summary["inputs"] = {
         "facilities": str(facilities or datasets.get_path("facilities")),
         "rivers": str(rivers or datasets.get_path("rivers")),

@@ -15,7 +15,9 @@ import pandas as pd
 from basin.zoning.audit import Network, _empty_result, audit_facilities, check_facilities, prepare_network
 
 
-def _audit_partition(part: gpd.GeoDataFrame, network: Network, admin: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
+def _audit_partition(
+    part: gpd.GeoDataFrame, network: Network, admin: gpd.GeoDataFrame | None
+) -> gpd.GeoDataFrame:
     return audit_facilities(part, network=network, admin=admin)
 
 
@@ -78,7 +80,9 @@ def audit_facilities_dask(
         net_f = client.scatter(network, broadcast=True)
         adm_f = client.scatter(admin, broadcast=True) if admin is not None else None
         parts = ddf.to_delayed()
-        futures = [client.submit(_audit_partition, client.compute(p), net_f, adm_f, pure=False) for p in parts]
+        futures = [
+            client.submit(_audit_partition, client.compute(p), net_f, adm_f, pure=False) for p in parts
+        ]
         results = client.gather(futures)
     finally:
         for obj in own:
@@ -88,7 +92,9 @@ def audit_facilities_dask(
         return _empty_result(facilities.crs, admin is not None)
     out = pd.concat(results, ignore_index=True)
     rule_pos = {r.id: i for i, r in enumerate(network.rules)}
-    order = out.assign(_r=out["rule_id"].map(rule_pos)).sort_values(["facility_id", "_r"], kind="stable").index
+    order = (
+        out.assign(_r=out["rule_id"].map(rule_pos)).sort_values(["facility_id", "_r"], kind="stable").index
+    )
     out = out.loc[order].reset_index(drop=True)
     for c in out.columns:
         if c not in ("distance_m", "limit_m", out.geometry.name):

@@ -100,7 +100,9 @@ class Rule:
         if self.river_levels is not None:
             parts.append("river levels " + "/".join(str(v) for v in self.river_levels))
         if self.lakes is not None:
-            parts.append({"true": "connected lakes", "false": "unconnected lakes", "any": "lakes"}[self.lakes])
+            parts.append(
+                {"true": "connected lakes", "false": "unconnected lakes", "any": "lakes"}[self.lakes]
+            )
         return " and ".join(parts) or "nothing"
 
 

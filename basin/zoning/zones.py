@@ -14,8 +14,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-
-from pyproj import CRS, Transformer
+from pyproj import Transformer
 
 from basin._errors import SchemaError
 from basin.crs import metric_crs, require_crs
@@ -63,7 +62,9 @@ def _pieces(geom: shapely.Geometry, max_len_m: float) -> list[shapely.Geometry]:
     return out
 
 
-def _local_buffer(geom_lonlat: shapely.Geometry, distance: float, to_m: Transformer) -> list[shapely.Geometry]:
+def _local_buffer(
+    geom_lonlat: shapely.Geometry, distance: float, to_m: Transformer
+) -> list[shapely.Geometry]:
     """Buffer a lon/lat feature by ``distance`` metres in transverse Mercators centred on pieces of it.
 
     Each piece is at most :data:`PIECE_M` long, so the scale of its projection differs from 1 by less than
@@ -79,7 +80,9 @@ def _local_buffer(geom_lonlat: shapely.Geometry, distance: float, to_m: Transfor
         )
         g = shapely.transform(piece, lambda a, t=tm: np.stack(t.transform(a[:, 0], a[:, 1]), -1))
         b = shapely.buffer(g, distance, quad_segs=QUAD_SEGS)
-        b = shapely.transform(b, lambda a, t=tm: np.stack(t.transform(a[:, 0], a[:, 1], direction="INVERSE"), -1))
+        b = shapely.transform(
+            b, lambda a, t=tm: np.stack(t.transform(a[:, 0], a[:, 1], direction="INVERSE"), -1)
+        )
         out.append(shapely.transform(b, lambda a: np.stack(to_m.transform(a[:, 0], a[:, 1]), -1)))
     return out
 
@@ -120,7 +123,8 @@ def _labels(zone: str, rules: list[Rule]) -> tuple[str, str]:
     ids = ",".join(r.id for r in rules)
     return (
         f"{head_zh}［{ids}］：" + "；".join(r.text_zh.rstrip("。") for r in rules) + "。",
-        f"{head_en} [{ids}]: " + " ".join(r.text_en if r.text_en.endswith(".") else r.text_en + "." for r in rules),
+        f"{head_en} [{ids}]: "
+        + " ".join(r.text_en if r.text_en.endswith(".") else r.text_en + "." for r in rules),
     )
 
 
@@ -234,10 +238,20 @@ def zone_areas(zones: gpd.GeoDataFrame, admin: gpd.GeoDataFrame, *, crs: Any = N
     zg = z.geometry.to_numpy()
     clipped = np.array([shapely.clip_by_rect(zg[j], *bb) for j, bb in zip(zi, b, strict=True)], dtype=object)
     inter = shapely.area(shapely.intersection(a_m[ai], clipped)) / 1e6
-    areas = pd.DataFrame({"a": ai, "zone": z["zone"].to_numpy()[zi], "km2": inter}).groupby(["a", "zone"])["km2"].sum()
+    areas = (
+        pd.DataFrame({"a": ai, "zone": z["zone"].to_numpy()[zi], "km2": inter})
+        .groupby(["a", "zone"])["km2"]
+        .sum()
+    )
     total = shapely.area(a_m) / 1e6
-    level = admin["level"].astype("string") if "level" in admin.columns else pd.Series(pd.NA, index=admin.index)
-    parent = admin["parent_id"].astype("string") if "parent_id" in admin.columns else pd.Series(pd.NA, index=admin.index)
+    level = (
+        admin["level"].astype("string") if "level" in admin.columns else pd.Series(pd.NA, index=admin.index)
+    )
+    parent = (
+        admin["parent_id"].astype("string")
+        if "parent_id" in admin.columns
+        else pd.Series(pd.NA, index=admin.index)
+    )
     for i in range(len(admin)):
         for zn in zone_names:
             km2 = float(areas.get((i, zn), 0.0))

@@ -20,7 +20,7 @@ Usage::
 
     python scripts/bench/bench_audit.py                 # 1e4 and 1e5 facilities, a few minutes
     python scripts/bench/bench_audit.py --full          # adds 1e6 facilities
-    python scripts/bench/bench_audit.py --sizes 10000 --no-postgis
+    python scripts/bench/bench_audit.py --sizes 10000 --methods basin naive --networks demo
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ BBOX = (97.0, 26.0, 110.5, 34.5)
 
 
 # ---------------------------------------------------------------------------------------------- data
-def dense_network(n_reaches: int, seed: int = 1) -> "gpd.GeoDataFrame":  # noqa: F821
+def dense_network(n_reaches: int, seed: int = 1) -> gpd.GeoDataFrame:  # noqa: F821
     """Random reaches: 6-vertex random walks with ~1.2 km steps (about 6 km per reach), levels 0-4."""
     import geopandas as gpd
     import shapely
@@ -63,7 +63,9 @@ def dense_network(n_reaches: int, seed: int = 1) -> "gpd.GeoDataFrame":  # noqa:
     az = rng.uniform(0, 360, n_reaches)
     for k in range(1, nv):
         az = az + rng.uniform(-35, 35, n_reaches)
-        lon[:, k], lat[:, k], _ = geod.fwd(lon[:, k - 1], lat[:, k - 1], az, rng.uniform(800, 1600, n_reaches))
+        lon[:, k], lat[:, k], _ = geod.fwd(
+            lon[:, k - 1], lat[:, k - 1], az, rng.uniform(800, 1600, n_reaches)
+        )
     lines = shapely.linestrings(np.stack([lon, lat], -1))
     level = rng.choice([0, 1, 2, 3, 4], n_reaches, p=[0.02, 0.08, 0.2, 0.3, 0.4])
     return gpd.GeoDataFrame(
@@ -73,7 +75,7 @@ def dense_network(n_reaches: int, seed: int = 1) -> "gpd.GeoDataFrame":  # noqa:
     )
 
 
-def random_facilities(n: int, seed: int = 2) -> "gpd.GeoDataFrame":  # noqa: F821
+def random_facilities(n: int, seed: int = 2) -> gpd.GeoDataFrame:  # noqa: F821
     import geopandas as gpd
 
     rng = np.random.default_rng(seed)
@@ -107,11 +109,6 @@ def _rules():
     return load_rules()
 
 
-def inside_flags_from_violations(viol, fac, rules) -> set[tuple[str, str]]:
-    """(facility_id, rule_id) pairs 'inside' per a method, restricted to those the rule applies to."""
-    return set(zip(viol["facility_id"].astype(str), viol["rule_id"].astype(str), strict=True))
-
-
 def applicable(fac, rules, inside: dict[str, np.ndarray]) -> set[tuple[str, str]]:
     """Turn per-rule inside masks into the violation pairs (same category/status logic as basin)."""
     cat = fac["category"].to_numpy().astype(str)
@@ -120,40 +117,11 @@ def applicable(fac, rules, inside: dict[str, np.ndarray]) -> set[tuple[str, str]
     out: set[tuple[str, str]] = set()
     for r in rules:
         m = inside[r.id] & (
-            ((st == "proposed") & np.isin(cat, r.prohibits)) | ((st == "existing") & np.isin(cat, r.phase_out))
+            ((st == "proposed") & np.isin(cat, r.prohibits))
+            | ((st == "existing") & np.isin(cat, r.phase_out))
         )
         out.update((i, r.id) for i in ids[m])
     return out
-
-
-def run_basin(fac, rivers, lakes):
-    from basin.zoning import audit_facilities
-
-    t0 = time.perf_counter()
-    v = audit_facilities(fac, rivers, lakes)
-    return time.perf_counter() - t0, inside_flags_from_violations(v, fac, None), {}
-
-
-def run_naive(fac, rivers, lakes):
-    import geopandas as gpd
-    import pandas as pd
-
-    rules = _rules()
-    t0 = time.perf_counter()
-    fac_m = fac.to_crs(ALBERS)
-    riv_m = rivers.to_crs(ALBERS)
-    lak_m = lakes.to_crs(ALBERS) if lakes is not None else None
-    inside = {}
-    for r in rules:
-        parts = [riv_m[r.river_mask(rivers)]]
-        if lak_m is not None:
-            parts.append(lak_m[r.lake_mask(lakes)])
-        trig = pd.concat([p[["geometry"]] for p in parts], ignore_index=True)
-        zone = gpd.GeoDataFrame(geometry=[trig.buffer(r.distance_m).union_all()], crs=ALBERS)
-        hit = gpd.sjoin(fac_m[["geometry"]], zone, predicate="intersects", how="inner")
-        inside[r.id] = fac.index.isin(hit.index)
-    dt = time.perf_counter() - t0
-    return dt, applicable(fac, rules, inside), {}
 
 
 # PostGIS ---------------------------------------------------------------------------------------------
@@ -191,14 +159,27 @@ class PostGIS:
     def start(self) -> None:
         if self.user:
             shutil.chown(self.dir, self.user, self.user)
-        self._run([str(self.bindir / "initdb"), "-D", str(self.dir / "data"), "-A", "trust", "-U", "postgres"])
+        self._run(
+            [str(self.bindir / "initdb"), "-D", str(self.dir / "data"), "-A", "trust", "-U", "postgres"]
+        )
         opts = (
             f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories={self.dir} "
             "-c shared_buffers=512MB -c work_mem=256MB -c maintenance_work_mem=512MB -c fsync=off "
             "-c synchronous_commit=off -c full_page_writes=off"
         )
-        self._run([str(self.bindir / "pg_ctl"), "-D", str(self.dir / "data"), "-o", opts, "-w", "-l",
-                   str(self.dir / "log.txt"), "start"])
+        self._run(
+            [
+                str(self.bindir / "pg_ctl"),
+                "-D",
+                str(self.dir / "data"),
+                "-o",
+                opts,
+                "-w",
+                "-l",
+                str(self.dir / "log.txt"),
+                "start",
+            ]
+        )
         self.sql("CREATE EXTENSION postgis;")
 
     def stop(self) -> None:
@@ -208,92 +189,172 @@ class PostGIS:
             shutil.rmtree(self.dir, ignore_errors=True)
 
     def sql(self, query: str, stdin: str | None = None) -> str:
-        args = [str(self.bindir / "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-d",
-                "postgres", "-v", "ON_ERROR_STOP=1", "-q", "-A", "-t", "-c", query]
+        args = [
+            str(self.bindir / "psql"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+            "-U",
+            "postgres",
+            "-d",
+            "postgres",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-q",
+            "-A",
+            "-t",
+            "-c",
+            query,
+        ]
         return subprocess.run(args, check=True, capture_output=True, text=True, input=stdin).stdout
 
 
-def run_postgis(fac, rivers, lakes, *, geography: bool = False, pg_port: int | None = None):
-    import pandas as pd
-    import shapely
+class Basin:
+    """basin: prepare the network once (edges, trees), then audit each facility set."""
 
-    rules = _rules()
-    pg = PostGIS.__new__(PostGIS)
-    pg.bindir, pg.port = PostGIS._bindir(), pg_port
-    srid = 4326 if geography else 990001
-    col = "geography" if geography else "geometry"
-    # load (not timed as the query; reported separately)
-    t0 = time.perf_counter()
-    if not geography:
-        pg.sql(
-            "INSERT INTO spatial_ref_sys (srid, auth_name, auth_srid, proj4text, srtext) VALUES "
-            f"(990001, 'basin', 990001, '{ALBERS}', '') ON CONFLICT DO NOTHING;"
-        )
-    fac_g = fac.geometry.to_crs(ALBERS) if not geography else fac.geometry
-    wkb = shapely.to_wkb(shapely.set_srid(fac_g.to_numpy(), srid), hex=True, include_srid=True)
-    pg.sql(f"DROP TABLE IF EXISTS fac; CREATE TABLE fac (i int, g {col});")
-    buf = "\n".join(f"{i}\t{w}" for i, w in enumerate(wkb))
-    pg.sql("COPY fac FROM STDIN", stdin=buf + "\n")
-    pg.sql(f"DROP TABLE IF EXISTS trig; CREATE TABLE trig (grp int, g {col});")
-    groups: dict = {}
-    for r in rules:
-        groups.setdefault(r.trigger_key, []).append(r)
-    rows = []
-    for gi, members in enumerate(groups.values()):
-        r = members[0]
-        parts = [rivers.geometry[r.river_mask(rivers)]]
-        if lakes is not None:
-            parts.append(lakes.geometry[r.lake_mask(lakes)])
-        geo = pd.concat(parts)
-        geo = geo.to_crs(ALBERS) if not geography else geo
-        for w in shapely.to_wkb(shapely.set_srid(geo.to_numpy(), srid), hex=True, include_srid=True):
-            rows.append(f"{gi}\t{w}")
-    pg.sql("COPY trig FROM STDIN", stdin="\n".join(rows) + "\n")
-    pg.sql("CREATE INDEX ON fac USING gist (g); CREATE INDEX ON trig USING gist (g); ANALYZE fac; ANALYZE trig;")
-    t_load = time.perf_counter() - t0
-    inside = {}
-    t0 = time.perf_counter()
-    for gi, members in enumerate(groups.values()):
-        for r in members:
-            out = pg.sql(
-                f"SELECT f.i FROM fac f WHERE EXISTS (SELECT 1 FROM trig t WHERE t.grp = {gi} "
-                f"AND ST_DWithin(f.g, t.g, {r.distance_m}))"
+    def __init__(self, rivers, lakes) -> None:
+        from basin.zoning import prepare_network
+
+        self.net = prepare_network(rivers, lakes)
+
+    def query(self, fac):
+        from basin.zoning import audit_facilities
+
+        v = audit_facilities(fac, network=self.net)
+        return set(zip(v["facility_id"].astype(str), v["rule_id"].astype(str), strict=True)), {}
+
+
+class Naive:
+    """GeoPandas in one projection: buffer + dissolve once per rule, then ``sjoin`` each facility set."""
+
+    def __init__(self, rivers, lakes) -> None:
+        import geopandas as gpd
+        import pandas as pd
+
+        self.rules = _rules()
+        riv_m = rivers.to_crs(ALBERS)
+        lak_m = lakes.to_crs(ALBERS) if lakes is not None else None
+        self.zones = {}
+        cache = {}
+        for r in self.rules:
+            key = (r.trigger_key, r.distance_m)
+            if key not in cache:
+                parts = [riv_m[r.river_mask(rivers)][["geometry"]]]
+                if lak_m is not None:
+                    parts.append(lak_m[r.lake_mask(lakes)][["geometry"]])
+                trig = pd.concat(parts, ignore_index=True)
+                cache[key] = gpd.GeoDataFrame(geometry=[trig.buffer(r.distance_m).union_all()], crs=ALBERS)
+            self.zones[r.id] = cache[key]
+
+    def query(self, fac):
+        import geopandas as gpd
+
+        fac_m = fac[["geometry"]].to_crs(ALBERS)
+        inside = {}
+        for r in self.rules:
+            hit = gpd.sjoin(fac_m, self.zones[r.id], predicate="intersects", how="inner")
+            inside[r.id] = fac.index.isin(hit.index)
+        return applicable(fac, self.rules, inside), {}
+
+
+class PostGISMethod:
+    """PostGIS: the triggering features in a table with a GiST index; each facility set loaded and indexed, then
+    one ``EXISTS (... ST_DWithin ...)`` query per rule. ``geography=True`` uses spheroid distances."""
+
+    def __init__(self, rivers, lakes, *, port: int, geography: bool = False) -> None:
+        import pandas as pd
+        import shapely
+
+        self.rules = _rules()
+        self.pg = PostGIS.__new__(PostGIS)
+        self.pg.bindir, self.pg.port = PostGIS._bindir(), port
+        self.geography = geography
+        self.srid = 4326 if geography else 990001
+        self.col = "geography" if geography else "geometry"
+        if not geography:
+            self.pg.sql(
+                "INSERT INTO spatial_ref_sys (srid, auth_name, auth_srid, proj4text, srtext) VALUES "
+                f"(990001, 'basin', 990001, '{ALBERS}', '') ON CONFLICT DO NOTHING;"
             )
-            idx = np.array([int(x) for x in out.split()], dtype=np.int64)
-            m = np.zeros(len(fac), dtype=bool)
-            m[idx] = True
-            inside[r.id] = m
-    dt = time.perf_counter() - t0
-    return dt, applicable(fac, rules, inside), {"load_index_s": round(t_load, 2)}
+        self.groups: dict = {}
+        for r in self.rules:
+            self.groups.setdefault(r.trigger_key, []).append(r)
+        rows = []
+        for gi, members in enumerate(self.groups.values()):
+            r = members[0]
+            parts = [rivers.geometry[r.river_mask(rivers)]]
+            if lakes is not None:
+                parts.append(lakes.geometry[r.lake_mask(lakes)])
+            geo = pd.concat(parts)
+            geo = geo.to_crs(ALBERS) if not geography else geo.to_crs(4326)
+            for w in shapely.to_wkb(shapely.set_srid(geo.to_numpy(), self.srid), hex=True, include_srid=True):
+                rows.append(f"{gi}\t{w}")
+        self.pg.sql(f"DROP TABLE IF EXISTS trig; CREATE TABLE trig (grp int, g {self.col});")
+        self.pg.sql("COPY trig FROM STDIN", stdin="\n".join(rows) + "\n")
+        self.pg.sql("CREATE INDEX ON trig USING gist (g); ANALYZE trig;")
+
+    def query(self, fac):
+        import shapely
+
+        t0 = time.perf_counter()
+        g = fac.geometry.to_crs(ALBERS) if not self.geography else fac.geometry.to_crs(4326)
+        wkb = shapely.to_wkb(shapely.set_srid(g.to_numpy(), self.srid), hex=True, include_srid=True)
+        self.pg.sql(f"DROP TABLE IF EXISTS fac; CREATE TABLE fac (i int, g {self.col});")
+        self.pg.sql("COPY fac FROM STDIN", stdin="\n".join(f"{i}\t{w}" for i, w in enumerate(wkb)) + "\n")
+        self.pg.sql("CREATE INDEX ON fac USING gist (g); ANALYZE fac;")
+        t_load = time.perf_counter() - t0
+        inside = {}
+        t0 = time.perf_counter()
+        for gi, members in enumerate(self.groups.values()):
+            for r in members:
+                out = self.pg.sql(
+                    f"SELECT f.i FROM fac f WHERE EXISTS (SELECT 1 FROM trig t WHERE t.grp = {gi} "
+                    f"AND ST_DWithin(f.g, t.g, {r.distance_m}))"
+                )
+                m = np.zeros(len(fac), dtype=bool)
+                m[np.array([int(x) for x in out.split()], dtype=np.int64)] = True
+                inside[r.id] = m
+        return applicable(fac, self.rules, inside), {
+            "load_index_s": round(t_load, 2),
+            "sql_s": round(time.perf_counter() - t0, 2),
+        }
 
 
 # ------------------------------------------------------------------------------------------ harness
 def child(args: argparse.Namespace) -> None:
-    """Run one method on one dataset; print a JSON line with time, peak RSS and the violation pairs file."""
+    """Run one method on one network for every facility file; print one JSON line with the times and peak RSS."""
     import geopandas as gpd
 
-    fac = gpd.read_parquet(args.facilities)
     rivers = gpd.read_parquet(args.rivers)
     lakes = gpd.read_parquet(args.lakes) if args.lakes else None
+    t0 = time.perf_counter()
     if args.method == "basin":
-        dt, pairs, extra = run_basin(fac, rivers, lakes)
+        m = Basin(rivers, lakes)
     elif args.method == "naive":
-        dt, pairs, extra = run_naive(fac, rivers, lakes)
-    elif args.method == "postgis":
-        dt, pairs, extra = run_postgis(fac, rivers, lakes, pg_port=args.pg_port)
+        m = Naive(rivers, lakes)
     else:
-        dt, pairs, extra = run_postgis(fac, rivers, lakes, geography=True, pg_port=args.pg_port)
-    Path(args.pairs_out).write_text("\n".join(sorted(f"{a},{b}" for a, b in pairs)), encoding="utf-8")
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"seconds": dt, "peak_mb": peak_mb, **extra}))
+        m = PostGISMethod(rivers, lakes, port=args.pg_port, geography=args.method == "postgis_geog")
+    out = {"prep_s": time.perf_counter() - t0, "sizes": {}}
+    for path in args.facilities:
+        fac = gpd.read_parquet(path)
+        t0 = time.perf_counter()
+        pairs, extra = m.query(fac)
+        dt = time.perf_counter() - t0
+        pout = Path(path).with_suffix(f".{args.method}.txt")
+        pout.write_text("\n".join(sorted(f"{a},{b}" for a, b in pairs)), encoding="utf-8")
+        out["sizes"][str(len(fac))] = {"query_s": dt, "pairs": str(pout), **extra}
+        print(json.dumps({"progress": len(fac), "query_s": round(dt, 2)}), file=sys.stderr, flush=True)
+    out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(out))
 
 
-def _spawn(method: str, files: dict, tmp: Path, pg_port: int | None, timeout: float) -> dict:
-    out = tmp / f"pairs_{method}.txt"
-    cmd = [sys.executable, __file__, "--child", method, "--facilities", str(files["fac"]), "--rivers",
-           str(files["riv"]), "--pairs-out", str(out)]
-    if files.get("lak"):
-        cmd += ["--lakes", str(files["lak"])]
+def _spawn(
+    method: str, riv: Path, lak: Path | None, facs: list[Path], pg_port: int | None, timeout: float
+) -> dict:
+    cmd = [sys.executable, __file__, "--child", method, "--rivers", str(riv), "--facilities", *map(str, facs)]
+    if lak:
+        cmd += ["--lakes", str(lak)]
     if pg_port:
         cmd += ["--pg-port", str(pg_port)]
     try:
@@ -301,10 +362,13 @@ def _spawn(method: str, files: dict, tmp: Path, pg_port: int | None, timeout: fl
     except subprocess.TimeoutExpired:
         return {"error": f"timeout > {timeout:.0f} s"}
     if res.returncode != 0:
-        return {"error": res.stderr.strip().splitlines()[-1] if res.stderr.strip() else f"exit {res.returncode}"}
+        return {
+            "error": res.stderr.strip().splitlines()[-1] if res.stderr.strip() else f"exit {res.returncode}"
+        }
     info = json.loads(res.stdout.strip().splitlines()[-1])
-    text = out.read_text(encoding="utf-8")
-    info["pairs"] = set(text.splitlines()) if text else set()
+    for v in info["sizes"].values():
+        text = Path(v["pairs"]).read_text(encoding="utf-8")
+        v["pairs"] = set(text.splitlines()) if text else set()
     return info
 
 
@@ -312,70 +376,82 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--full", action="store_true", help="also 1e6 facilities")
     ap.add_argument("--sizes", type=int, nargs="+", help="facility counts (default 1e4 1e5; --full adds 1e6)")
-    ap.add_argument("--reaches", type=int, default=100_000, help="reaches of the dense network (default 100000)")
+    ap.add_argument(
+        "--reaches", type=int, default=100_000, help="reaches of the dense network (default 100000)"
+    )
     ap.add_argument("--networks", nargs="+", default=["demo", "dense"], choices=["demo", "dense"])
-    ap.add_argument("--no-postgis", action="store_true")
+    ap.add_argument(
+        "--methods",
+        nargs="+",
+        default=["basin", "naive", "postgis", "postgis_geog"],
+        choices=["basin", "naive", "postgis", "postgis_geog"],
+    )
     ap.add_argument("--geog-max", type=int, default=100_000, help="largest size run on PostGIS geography")
-    ap.add_argument("--naive-max", type=int, default=10**6, help="largest size run with the naive method")
-    ap.add_argument("--timeout", type=float, default=3600, help="per method and size (s)")
+    ap.add_argument("--timeout", type=float, default=7200, help="per method and network (s)")
     ap.add_argument("--child", help=argparse.SUPPRESS)
-    ap.add_argument("--facilities", help=argparse.SUPPRESS)
+    ap.add_argument("--facilities", nargs="+", help=argparse.SUPPRESS)
     ap.add_argument("--rivers", help=argparse.SUPPRESS)
     ap.add_argument("--lakes", help=argparse.SUPPRESS)
-    ap.add_argument("--pairs-out", help=argparse.SUPPRESS)
     ap.add_argument("--pg-port", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
         args.method = args.child
         child(args)
         return
-    sizes = args.sizes or ([10_000, 100_000, 1_000_000] if args.full else [10_000, 100_000])
+    sizes = sorted(args.sizes or ([10_000, 100_000, 1_000_000] if args.full else [10_000, 100_000]))
     tmp = Path(tempfile.mkdtemp(prefix="basin_bench_"))
     pg = None
     results = []
     try:
-        if not args.no_postgis:
+        if any(m.startswith("postgis") for m in args.methods):
             pg = PostGIS()
             pg.start()
-            print(f"PostGIS {pg.sql('SELECT postgis_lib_version()').strip()} on 127.0.0.1:{pg.port}", flush=True)
+            print(
+                f"PostGIS {pg.sql('SELECT postgis_lib_version()').strip()} on 127.0.0.1:{pg.port}", flush=True
+            )
+        facs = []
+        for n in sizes:
+            facs.append(tmp / f"fac_{n}.parquet")
+            random_facilities(n).to_parquet(facs[-1])
         for net in args.networks:
             if net == "demo":
                 rivers, lakes = demo_network()
             else:
                 t0 = time.perf_counter()
                 rivers, lakes = dense_network(args.reaches), None
-                print(f"dense network: {len(rivers)} reaches generated in {time.perf_counter() - t0:.1f} s", flush=True)
-            files = {"riv": tmp / f"{net}_rivers.parquet"}
-            rivers.to_parquet(files["riv"])
+                print(
+                    f"dense network: {len(rivers)} reaches generated in {time.perf_counter() - t0:.1f} s",
+                    flush=True,
+                )
+            riv = tmp / f"{net}_rivers.parquet"
+            rivers.to_parquet(riv)
+            lak = None
             if lakes is not None:
-                files["lak"] = tmp / f"{net}_lakes.parquet"
-                lakes.to_parquet(files["lak"])
-            for n in sorted(sizes):
-                fac = random_facilities(n)
-                files["fac"] = tmp / f"fac_{n}.parquet"
-                fac.to_parquet(files["fac"])
-                row = {"network": net, "reaches": len(rivers), "facilities": n}
-                methods = ["basin"]
-                if n <= args.naive_max:
-                    methods.append("naive")
-                if pg is not None:
-                    methods.append("postgis")
-                    if n <= args.geog_max:
-                        methods.append("postgis_geog")
-                for m in methods:
-                    row[m] = _spawn(m, files, tmp, pg.port if pg else None, args.timeout)
-                    info = row[m]
-                    msg = info.get("error") or f"{info['seconds']:.2f} s, peak {info['peak_mb']:.0f} MB"
-                    print(f"  {net:5s} n={n:>8d} {m:13s} {msg}", flush=True)
-                truth = row["basin"].get("pairs", set())
-                for m in methods[1:]:
-                    if "pairs" in row[m]:
-                        p = row[m]["pairs"]
-                        wrong = {x.split(",")[0] for x in p ^ truth}
-                        row[m]["misclassified_facilities"] = len(wrong)
-                        row[m]["wrong_pairs"] = len(p ^ truth)
-                row["violations"] = len(truth)
-                results.append(row)
+                lak = tmp / f"{net}_lakes.parquet"
+                lakes.to_parquet(lak)
+            row = {"network": net, "reaches": len(rivers), "methods": {}}
+            for m in args.methods:
+                use = [
+                    f for f, n in zip(facs, sizes, strict=True) if m != "postgis_geog" or n <= args.geog_max
+                ]
+                info = _spawn(m, riv, lak, use, pg.port if pg else None, args.timeout)
+                row["methods"][m] = info
+                if "error" in info:
+                    print(f"  {net:5s} {m:13s} {info['error']}", flush=True)
+                    continue
+                times = ", ".join(f"n={k}: {v['query_s']:.2f} s" for k, v in info["sizes"].items())
+                print(
+                    f"  {net:5s} {m:13s} prep {info['prep_s']:.2f} s; {times}; peak {info['peak_mb']:.0f} MB",
+                    flush=True,
+                )
+            truth = row["methods"].get("basin", {}).get("sizes", {})
+            for m, info in row["methods"].items():
+                for k, v in info.get("sizes", {}).items():
+                    if k in truth and m != "basin":
+                        diff = v["pairs"] ^ truth[k]["pairs"]
+                        v["misclassified_facilities"] = len({x.split(",")[0] for x in diff})
+                    v["violations"] = len(v["pairs"])
+            results.append(row)
     finally:
         if pg is not None:
             pg.stop()
@@ -385,34 +461,61 @@ def main() -> None:
 
 def _report(results: list[dict]) -> None:
     print()
-    print(f"{'network':7s} {'reaches':>8s} {'facilities':>10s} {'method':13s} {'time s':>8s} {'peak MB':>8s} "
-          f"{'basin x faster':>14s} {'misclassified':>13s}")
+    print(
+        "time = network preparation (once) + facility query; ratio = method total / basin total (> 1: basin faster)"
+    )
+    print(
+        f"{'network':7s} {'reaches':>8s} {'method':13s} {'facilities':>10s} {'prep s':>8s} {'query s':>8s} "
+        f"{'total s':>8s} {'ratio':>7s} {'q-ratio':>7s} {'peak MB':>8s} {'misclassified':>13s}"
+    )
     for row in results:
-        b = row["basin"]
-        for m in ("basin", "naive", "postgis", "postgis_geog"):
-            if m not in row:
-                continue
-            info = row[m]
+        base = row["methods"].get("basin", {})
+        for m, info in row["methods"].items():
             if "error" in info:
-                print(f"{row['network']:7s} {row['reaches']:8d} {row['facilities']:10d} {m:13s} {info['error']}")
+                print(f"{row['network']:7s} {row['reaches']:8d} {m:13s} {info['error']}")
                 continue
-            ratio = info["seconds"] / b["seconds"] if "seconds" in b else float("nan")
-            mis = info.get("misclassified_facilities", 0)
-            extra = f"  (load+index {info['load_index_s']} s)" if "load_index_s" in info else ""
-            print(f"{row['network']:7s} {row['reaches']:8d} {row['facilities']:10d} {m:13s} {info['seconds']:8.2f} "
-                  f"{info['peak_mb']:8.0f} {ratio:14.1f} {mis:13d}{extra}")
-    # scaling of basin with facility count per network
-    print("\nscaling (basin): time per facility count")
-    for net in sorted({r["network"] for r in results}):
-        rows = [r for r in results if r["network"] == net and "seconds" in r["basin"]]
-        pts = ", ".join(f"{r['facilities']:.0e}: {r['basin']['seconds']:.2f} s" for r in rows)
-        print(f"  {net}: {pts}")
-        if len(rows) >= 2:
-            a, b = rows[0], rows[-1]
-            k = np.log(b["basin"]["seconds"] / a["basin"]["seconds"]) / np.log(b["facilities"] / a["facilities"])
-            print(f"    time ~ n^{k:.2f} between {a['facilities']:.0e} and {b['facilities']:.0e}")
-    print("\nJSON:", json.dumps([{k: ({kk: vv for kk, vv in v.items() if kk != "pairs"} if isinstance(v, dict) else v)
-                                 for k, v in r.items()} for r in results]))
+            for k, v in info["sizes"].items():
+                total = info["prep_s"] + v["query_s"]
+                b = base.get("sizes", {}).get(k)
+                ratio = total / (base["prep_s"] + b["query_s"]) if b else float("nan")
+                qratio = v["query_s"] / b["query_s"] if b else float("nan")
+                mis = v.get("misclassified_facilities", 0)
+                extra = (
+                    f"  (load+index {v['load_index_s']} s, SQL {v['sql_s']} s)" if "load_index_s" in v else ""
+                )
+                print(
+                    f"{row['network']:7s} {row['reaches']:8d} {m:13s} {int(k):10d} {info['prep_s']:8.2f} "
+                    f"{v['query_s']:8.2f} {total:8.2f} {ratio:7.1f} {qratio:7.1f} {info['peak_mb']:8.0f} "
+                    f"{mis:13d}{extra}"
+                )
+    print("\nscaling (query time): time ~ n^k between the smallest and the largest facility count")
+    for row in results:
+        for m, info in row["methods"].items():
+            sz = info.get("sizes", {})
+            if len(sz) >= 2:
+                ks = sorted(sz, key=int)
+                a, b = sz[ks[0]]["query_s"], sz[ks[-1]]["query_s"]
+                k = np.log(b / a) / np.log(int(ks[-1]) / int(ks[0]))
+                print(
+                    f"  {row['network']:5s} {m:13s} k = {k:.2f} ({ks[0]} -> {ks[-1]}: {a:.2f} s -> {b:.2f} s)"
+                )
+    clean = [
+        {
+            **r,
+            "methods": {
+                m: {
+                    **i,
+                    "sizes": {
+                        k: {kk: vv for kk, vv in v.items() if kk != "pairs"}
+                        for k, v in i.get("sizes", {}).items()
+                    },
+                }
+                for m, i in r["methods"].items()
+            },
+        }
+        for r in results
+    ]
+    print("\nJSON:", json.dumps(clean))
 
 
 if __name__ == "__main__":

@@ -20,7 +20,14 @@ def runner() -> CliRunner:
 
 
 def _net(world_files):
-    return ["--rivers", str(world_files["rivers"]), "--lakes", str(world_files["lakes"]), "--admin", str(world_files["admin"])]
+    return [
+        "--rivers",
+        str(world_files["rivers"]),
+        "--lakes",
+        str(world_files["lakes"]),
+        "--admin",
+        str(world_files["admin"]),
+    ]
 
 
 def test_zones_command(runner, world_files, tmp_path):
@@ -42,8 +49,18 @@ def test_audit_command_finds_violations(runner, world_files, tmp_path):
     assert "R1 3" in res.output
     v = pd.read_csv(out / "violations.csv", dtype=str)
     assert list(v.columns[:12]) == [
-        "facility_id", "facility_name", "rule_id", "zone", "category", "status", "action", "distance_m", "limit_m",
-        "feature_kind", "feature_id", "feature_name",
+        "facility_id",
+        "facility_name",
+        "rule_id",
+        "zone",
+        "category",
+        "status",
+        "action",
+        "distance_m",
+        "limit_m",
+        "feature_kind",
+        "feature_id",
+        "feature_name",
     ]
     assert "county_id" in v.columns and len(v) == 11
     gj = gpd.read_file(out / "violations.geojson")
@@ -73,7 +90,9 @@ def test_audit_csv_facilities_with_mapping(runner, world_files, tmp_path):
         {
             "编号": f.facility_id,
             "名称": f.name,
-            "类别": f.category.map({"polluting_facility": "污染设施", "industrial_park": "工业园区", "other": "其他"}),
+            "类别": f.category.map(
+                {"polluting_facility": "污染设施", "industrial_park": "工业园区", "other": "其他"}
+            ),
             "状态": f.status,
             "经度": f.geometry.x,
             "纬度": f.geometry.y,
@@ -87,7 +106,9 @@ def test_audit_csv_facilities_with_mapping(runner, world_files, tmp_path):
         "  values:\n    category: {污染设施: polluting_facility, 工业园区: industrial_park, 其他: other}\n",
         encoding="utf-8",
     )
-    res = runner.invoke(main, ["audit", str(p), *_net(world_files), "--mapping", str(m), "-o", str(tmp_path / "o")])
+    res = runner.invoke(
+        main, ["audit", str(p), *_net(world_files), "--mapping", str(m), "-o", str(tmp_path / "o")]
+    )
     assert res.exit_code == 1, res.output
     v = pd.read_csv(tmp_path / "o" / "violations.csv", dtype=str)
     assert "F12" not in set(v.facility_id) and len(v) == 10  # F12 is the polygon, not in the CSV
@@ -146,8 +167,19 @@ def test_bad_river_layer_exit_2(runner, world_files, tmp_path):
     riv = gpd.read_file(world_files["rivers"]).drop(columns="level")
     p = _write(riv, tmp_path / "riv.gpkg")
     res = runner.invoke(
-        main, ["audit", str(world_files["facilities"]), "--rivers", str(p), "--admin", str(world_files["admin"]),
-               "--lakes", str(world_files["lakes"]), "-o", str(tmp_path / "o")]
+        main,
+        [
+            "audit",
+            str(world_files["facilities"]),
+            "--rivers",
+            str(p),
+            "--admin",
+            str(world_files["admin"]),
+            "--lakes",
+            str(world_files["lakes"]),
+            "-o",
+            str(tmp_path / "o"),
+        ],
     )
     assert res.exit_code == 2
     assert "missing column(s) ['level']" in res.output
@@ -159,11 +191,20 @@ def test_audit_on_a_scheduler(runner, world_files, tmp_path):
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=":0") as cluster:
         res = runner.invoke(
             main,
-            ["audit", str(world_files["facilities"]), *_net(world_files), "--scheduler", cluster.scheduler_address,
-             "-o", str(tmp_path / "d")],
+            [
+                "audit",
+                str(world_files["facilities"]),
+                *_net(world_files),
+                "--scheduler",
+                cluster.scheduler_address,
+                "-o",
+                str(tmp_path / "d"),
+            ],
         )
     assert res.exit_code == 1, res.output
-    runner.invoke(main, ["audit", str(world_files["facilities"]), *_net(world_files), "-o", str(tmp_path / "s")])
+    runner.invoke(
+        main, ["audit", str(world_files["facilities"]), *_net(world_files), "-o", str(tmp_path / "s")]
+    )
     a = pd.read_csv(tmp_path / "d" / "violations.csv", dtype=str)
     b = pd.read_csv(tmp_path / "s" / "violations.csv", dtype=str)
     pd.testing.assert_frame_equal(a, b)

@@ -45,11 +45,17 @@ EXPECTED = {
 def test_demo_audit_matches_the_placement_design(demo, audit):
     fac = demo["facilities"]
     assert set(fac["design"]) <= set(EXPECTED)
-    got = audit.groupby("facility_id")[["rule_id", "action"]].apply(lambda d: set(zip(d.rule_id, d.action, strict=True)))
+    got = audit.groupby("facility_id")[["rule_id", "action"]].apply(
+        lambda d: set(zip(d.rule_id, d.action, strict=True))
+    )
     dist = facility_distances(prepare_network(demo["rivers"], demo["lakes"]), fac)
     for i, row in fac.reset_index(drop=True).iterrows():
         exp = set(EXPECTED[row.design][row.status])
-        if row.category == "industrial_park" and row.status == "proposed" and dist.loc[fac.index[i], "R1"] <= 1000:
+        if (
+            row.category == "industrial_park"
+            and row.status == "proposed"
+            and dist.loc[fac.index[i], "R1"] <= 1000
+        ):
             exp.add(("R1", PF))  # a new park within 1 km also breaks R1 (parks count as polluting facilities)
         extra = got.get(row.facility_id, set()) - exp
         # a near_l02_1to5km facility may also lie near a level-3 river (R3) - allowed only if truly within 3 km

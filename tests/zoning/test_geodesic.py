@@ -8,9 +8,9 @@ import pytest
 import shapely
 from pyproj import Transformer
 
+from basin.options import DEFAULT_METRIC_CRS
 from basin.zoning import audit_facilities
 from basin.zoning.geodesic import GEOD, build_edge_index, local_xy, nearest_points, scale_bounds
-from basin.options import DEFAULT_METRIC_CRS
 
 RNG_SEED = 20260501
 N_LINES = 300
@@ -28,7 +28,9 @@ def _world(seed: int = RNG_SEED):
     lon1, lat1, baz1 = GEOD.fwd(lon0, lat0, az0, len0)
     az1 = baz1 + 180 + rng.uniform(-40, 40, n)  # a bend at the middle vertex
     lon2, lat2, _ = GEOD.fwd(lon1, lat1, az1, rng.uniform(5_000, 30_000, n))
-    lines = shapely.linestrings(np.stack([np.stack([lon0, lon1, lon2], -1), np.stack([lat0, lat1, lat2], -1)], -1))
+    lines = shapely.linestrings(
+        np.stack([np.stack([lon0, lon1, lon2], -1), np.stack([lat0, lat1, lat2], -1)], -1)
+    )
     dist = rng.choice([1000.0, 3000.0, 5000.0], n)
     eps = rng.choice([-5e-3, 5e-3, -5e-4, 5e-4, -1e-4, 1e-4], n)
     true = dist * (1 + eps)
@@ -64,7 +66,9 @@ def test_kernel_matches_geod_to_the_millimetre():
     assert idx.n_edges > 2 * N_LINES  # long edges were split along the geodesic
     tr = Transformer.from_crs(4326, DEFAULT_METRIC_CRS, always_xy=True)
     x, y = tr.transform(plon, plat)
-    res = nearest_points(idx, plon, plat, x, y, 5100.0, scale_bounds(DEFAULT_METRIC_CRS, (97, 26, 110.5, 34.5)))
+    res = nearest_points(
+        idx, plon, plat, x, y, 5100.0, scale_bounds(DEFAULT_METRIC_CRS, (97, 26, 110.5, 34.5))
+    )
     assert (res.feature[keep] == keep).all()
     np.testing.assert_allclose(res.distance[keep], true[keep], atol=1e-3, rtol=0)
 
@@ -129,7 +133,9 @@ def test_against_brute_force_minimisation():
             vx.append(x)
             vy.append(y)
         px, py, _ = GEOD.fwd(vx[2], vy[2], rng.uniform(0, 360), rng.uniform(500, 6000))
-        idx = build_edge_index(np.array([shapely.LineString(np.c_[vx, vy])]), np.array([0]), DEFAULT_METRIC_CRS)
+        idx = build_edge_index(
+            np.array([shapely.LineString(np.c_[vx, vy])]), np.array([0]), DEFAULT_METRIC_CRS
+        )
         tr = Transformer.from_crs(4326, DEFAULT_METRIC_CRS, always_xy=True)
         x, y = tr.transform(np.array([px]), np.array([py]))
         res = nearest_points(idx, np.array([px]), np.array([py]), x, y, 20_000, (0.98, 1.02))

@@ -20,7 +20,9 @@ def client():
 @pytest.mark.parametrize("npartitions", [1, 3, 16])
 def test_dask_identical_to_single_process(client, facilities, rivers, lakes, region, npartitions):
     single = audit_facilities(facilities, rivers, lakes, admin=region)
-    dist = audit_facilities_dask(facilities, rivers, lakes, admin=region, client=client, npartitions=npartitions)
+    dist = audit_facilities_dask(
+        facilities, rivers, lakes, admin=region, client=client, npartitions=npartitions
+    )
     pd.testing.assert_frame_equal(pd.DataFrame(dist), pd.DataFrame(single))
     assert dist.crs == single.crs
 

@@ -24,7 +24,12 @@ def test_shipped_rules():
         ("industrial_park",),
         ("polluting_facility",),
     )
-    assert (r3.distance_m, r3.river_levels, r3.lakes, r3.prohibits) == (3000, (3,), "true", ("industrial_park",))
+    assert (r3.distance_m, r3.river_levels, r3.lakes, r3.prohibits) == (
+        3000,
+        (3,),
+        "true",
+        ("industrial_park",),
+    )
     assert all(r.basin_exclude == ("黄河",) for r in rules.values())
     assert all(r.text_zh and r.text_en and r.source for r in rules.values())
     assert set(CATEGORIES) == {"polluting_facility", "industrial_park", "other"}
@@ -63,7 +68,9 @@ def test_custom_rule_file(tmp_path):
         "version": 1,
         "rules": [
             _rule(id="T1", distance_m=3000, rivers={"levels": [0], "basin": {"include": ["长江"]}}),
-            _rule(id="T2", zone="B", rivers=..., lakes={"connected": "any"}, prohibits=[], phase_out=["other"]),
+            _rule(
+                id="T2", zone="B", rivers=..., lakes={"connected": "any"}, prohibits=[], phase_out=["other"]
+            ),
         ],
     }
     p.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
@@ -79,7 +86,10 @@ def test_custom_rule_file(tmp_path):
     [
         (_rule(distance_m=...), r"missing field\(s\) \['distance_m'\]"),
         (_rule(text_en=...), r"missing field\(s\) \['text_en'\]"),
-        (_rule(prohibits=["chemical_plant"]), r"unknown categor.*\['chemical_plant'\].*allowed: \['polluting_facility'"),
+        (
+            _rule(prohibits=["chemical_plant"]),
+            r"unknown categor.*\['chemical_plant'\].*allowed: \['polluting_facility'",
+        ),
         (_rule(phase_out=["mine"]), r"'phase_out' has unknown categor.*\['mine'\]"),
         (_rule(distance_m=-5), "'distance_m' must be positive, got -5"),
         (_rule(distance_m=0), "'distance_m' must be positive"),
