@@ -104,7 +104,7 @@ class EdgeIndex:
     length: np.ndarray
     feature: np.ndarray
     crs: CRS
-    tree: shapely.STRtree
+    _tree: shapely.STRtree | None = None
     kd: Any = None  # scipy cKDTree of the edge end points (vertex 2e and 2e+1 belong to edge e)
     max_len: float = 0.0  # longest edge in the projection (m)
     poly_feature: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
@@ -115,6 +115,15 @@ class EdgeIndex:
     def n_edges(self) -> int:
         """Number of edges."""
         return len(self.lon1)
+
+    @property
+    def tree(self) -> shapely.STRtree:
+        """STRtree of the edges in the projection (built on first use: the k-d tree path rarely needs it)."""
+        if self._tree is None:
+            a = np.stack([self.x1, self.y1], -1)
+            b = np.stack([self.x2, self.y2], -1)
+            self._tree = shapely.STRtree(shapely.linestrings(np.stack([a, b], axis=1)))
+        return self._tree
 
 
 def build_edge_index(
@@ -141,38 +150,33 @@ def build_edge_index(
     lon1, lat1, lon2, lat2, az, dist, sown = (a[keep] for a in (lon1, lat1, lon2, lat2, az, dist, sown))
     nsub = np.maximum(np.ceil(dist / max_edge_m).astype(np.int64), 1)
     if (nsub > 1).any():
+        # split along the geodesic: interior points j/nsub of the way (Geod.fwd), original vertices kept exactly
         rep = np.repeat(np.arange(len(dist)), nsub)
         k = np.arange(len(rep)) - np.repeat(np.cumsum(nsub) - nsub, nsub)
-        frac0 = k / nsub[rep]
-        frac1 = (k + 1) / nsub[rep]
-        a_lon, a_lat, _ = GEOD.fwd(lon1[rep], lat1[rep], az[rep], dist[rep] * frac0)
-        b_lon, b_lat, _ = GEOD.fwd(lon1[rep], lat1[rep], az[rep], dist[rep] * frac1)
-        # exact original vertices at both ends of every original edge
-        first = k == 0
+        inner = k > 0  # sub-edges that start at an interior point
+        r_in = rep[inner]
+        p_lon, p_lat, p_baz = GEOD.fwd(lon1[r_in], lat1[r_in], az[r_in], dist[r_in] * k[inner] / nsub[r_in])
+        s_lon, s_lat, s_az = lon1[rep], lat1[rep], az[rep].copy()
+        s_lon[inner], s_lat[inner] = p_lon, p_lat
+        s_az[inner] = (np.asarray(p_baz) + 360.0) % 360.0 - 180.0  # forward azimuth = back azimuth + 180
+        # the end of sub-edge i is the start of sub-edge i+1 of the same edge, or the original end vertex
         last = k == nsub[rep] - 1
-        a_lon[first], a_lat[first] = lon1[rep][first], lat1[rep][first]
-        b_lon[last], b_lat[last] = lon2[rep][last], lat2[rep][last]
-        lon1, lat1, lon2, lat2, sown = a_lon, a_lat, b_lon, b_lat, sown[rep]
-        az, _, dist = GEOD.inv(lon1, lat1, lon2, lat2)
+        e_lon, e_lat = np.empty_like(s_lon), np.empty_like(s_lat)
+        e_lon[:-1], e_lat[:-1] = s_lon[1:], s_lat[1:]
+        e_lon[last], e_lat[last] = lon2[rep][last], lat2[rep][last]
+        lon1, lat1, lon2, lat2, az, dist, sown = (
+            s_lon,
+            s_lat,
+            e_lon,
+            e_lat,
+            s_az,
+            (dist / nsub)[rep],
+            sown[rep],
+        )
     to_m = Transformer.from_crs(4326, crs, always_xy=True)
     x1, y1 = to_m.transform(lon1, lat1)
     x2, y2 = to_m.transform(lon2, lat2)
-    lines = shapely.linestrings(np.stack([np.stack([x1, y1], -1), np.stack([x2, y2], -1)], axis=1))
-    idx = EdgeIndex(
-        lon1,
-        lat1,
-        lon2,
-        lat2,
-        x1,
-        y1,
-        x2,
-        y2,
-        np.asarray(az),
-        np.asarray(dist),
-        sown,
-        crs,
-        shapely.STRtree(lines),
-    )
+    idx = EdgeIndex(lon1, lat1, lon2, lat2, x1, y1, x2, y2, np.asarray(az), np.asarray(dist), sown, crs)
     if len(x1):
         from scipy.spatial import cKDTree
 

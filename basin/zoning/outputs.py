@@ -10,6 +10,7 @@ from typing import Any
 import geopandas as gpd
 
 from basin import datasets
+from basin._errors import DataError
 from basin.io import ensure_not_input, read_layer, write_csv, write_json, write_vector
 from basin.zoning.audit import audit_facilities, summarize
 from basin.zoning.rules import load_rules, rules_table
@@ -29,7 +30,7 @@ def _read_lakes(path: PathLike | None, mapping: Any) -> gpd.GeoDataFrame | None:
         return read_layer(path, "lakes", mapping=mapping)
     try:
         demo = datasets.get_path("lakes")
-    except Exception:  # noqa: BLE001 - a demo dataset without lakes: the lake rules have nothing to trigger them
+    except DataError:  # a demo dataset without lakes: the lake rules have nothing to trigger them
         return None
     return read_layer(demo, "lakes")
 
