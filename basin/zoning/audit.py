@@ -232,7 +232,8 @@ def _distances(
     types = shapely.get_type_id(ll)
     pointish = np.isin(types, (0, 4))  # Point, MultiPoint
     # points (and the parts of multipoints): vectorised
-    if (types == 0).all():
+    all_points = bool((types == 0).all())
+    if all_points:
         parts, owner = ll, np.arange(n)
     else:
         parts, owner = shapely.get_parts(ll[pointish], return_index=True)
@@ -245,7 +246,7 @@ def _distances(
         sel = np.flatnonzero(need[owner, g])
         res = nearest_points(group.index, lon[sel], lat[sel], x[sel], y[sel], group.max_distance_m, scale)
         own = owner[sel]
-        if len(own) == n:  # one part per facility
+        if all_points:  # one part per facility: direct assignment
             dist[own, g], feat[own, g] = res.distance, res.feature
         else:  # the nearest part of each facility
             best = np.lexsort((res.distance, own))

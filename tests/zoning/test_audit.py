@@ -189,3 +189,21 @@ def test_summary_counts(facilities, rivers, lakes, region):
     assert s["by_category"] == {"industrial_park": 7, "polluting_facility": 4}
     assert s["by_county"]["C11 甲县"] == 5
     assert sum(s["by_county"].values()) == 11
+
+
+def test_multipoint_parts_take_the_minimum_with_skipped_facilities(rivers):
+    from shapely.geometry import MultiPoint
+
+    # one multipoint (2 parts) plus one facility that no rule concerns: parts must be reduced by minimum
+    f = gpd.GeoDataFrame(
+        {
+            "facility_id": ["M1", "O1"],
+            "category": ["polluting_facility", "other"],
+            "status": ["proposed", "proposed"],
+        },
+        geometry=[MultiPoint([(X0 + 900, 100), (X0 + 3000, 0)]), Point(X0 + 10, 0)],
+        crs=TM,
+    )
+    v = audit_facilities(f, rivers)
+    assert list(v.facility_id) == ["M1"]
+    assert v.distance_m.item() == pytest.approx(900, abs=0.1)
