@@ -423,7 +423,7 @@ def county_of(facilities: gpd.GeoDataFrame, admin: gpd.GeoDataFrame, *, crs: Any
 
 
 def summarize(violations: pd.DataFrame, facilities: pd.DataFrame | None = None) -> dict[str, Any]:
-    """Counts of an audit result: total, by rule, category, status, action and county (when present)."""
+    """Count an audit result: total, by rule, category, status, action and county (when present)."""
 
     def counts(col: str) -> dict[str, int]:
         if col not in violations.columns:

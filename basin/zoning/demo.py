@@ -8,8 +8,10 @@ from basin.zoning.outputs import write_audit, write_zones
 
 
 def demo_step(outdir: Path) -> dict[str, Path]:
-    """Write ``zones/zones.gpkg``, ``zones/zone_areas.csv`` and ``audit/violations.{csv,geojson}``,
-    ``audit/summary.json`` for the demo dataset.
+    """Write the zones and the audit of the demo dataset.
+
+    Files: ``zones/zones.gpkg``, ``zones/zone_areas.csv``, ``zones/rules.csv``, ``audit/violations.csv``,
+    ``audit/violations.geojson`` and ``audit/summary.json``.
     """
     out = dict(write_zones(Path(outdir) / "zones"))
     run = write_audit(Path(outdir) / "audit")

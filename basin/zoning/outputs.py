@@ -44,8 +44,9 @@ def write_zones(
     rules: PathLike | None = None,
     mapping: PathLike | None = None,
 ) -> dict[str, Path]:
-    """Build the zone layer and area table from files (demo data where None); write ``zones.gpkg`` (layers
-    ``zones`` and ``rules``) and ``zone_areas.csv`` into ``outdir``.
+    """Build the zone layer and the area table from files (demo data where None) and write them.
+
+    Files in ``outdir``: ``zones.gpkg`` (layer ``zones``), ``zone_areas.csv`` and ``rules.csv``.
     """
     outdir = Path(outdir)
     rule_list = load_rules(rules)
@@ -85,8 +86,9 @@ def write_audit(
     mapping: PathLike | None = None,
     scheduler: str | None = None,
 ) -> AuditRun:
-    """Audit facilities from files (demo data where None); write ``violations.csv``, ``violations.geojson`` and
-    ``summary.json`` into ``outdir``.
+    """Audit facilities from files (demo data where None) and write the results.
+
+    Files in ``outdir``: ``violations.csv``, ``violations.geojson`` and ``summary.json``.
     """
     outdir = Path(outdir)
     rule_list = load_rules(rules)
@@ -125,7 +127,7 @@ def write_audit(
 
 
 def summary_text(summary: dict[str, Any]) -> str:
-    """A few lines for the terminal."""
+    """Format a summary as a few lines for the terminal."""
     lines = [
         f"{summary.get('facilities_audited', '?')} facilities audited: {summary['violations']} violation(s) by "
         f"{summary['facilities_in_violation']} facilit(y/ies)"
