@@ -180,7 +180,8 @@ def build_edge_index(
     if len(x1):
         from scipy.spatial import cKDTree
 
-        idx.kd = cKDTree(np.stack([np.stack([x1, y1], -1), np.stack([x2, y2], -1)], axis=1).reshape(-1, 2))
+        ends = np.stack([np.stack([x1, y1], -1), np.stack([x2, y2], -1)], axis=1).reshape(-1, 2)
+        idx.kd = cKDTree(ends, balanced_tree=False)
         idx.max_len = float(np.hypot(x2 - x1, y2 - y1).max())
     types = shapely.get_type_id(geoms_lonlat) if len(geoms_lonlat) else np.zeros(0, dtype=int)
     is_poly = np.isin(types, (3, 6))
@@ -273,7 +274,8 @@ def _group_min(key: np.ndarray, value: np.ndarray) -> np.ndarray:
 
 #: Nearest edge end points looked up per point in the k-d tree.
 K_NEAREST = 8
-#: Use the k-d tree fast path (False: STRtree for every point; same results, for tests and benchmarks).
+#: Use the k-d tree (fast path + exhaustive ball query for the points it cannot certify). False: STRtree for
+#: every point, an independent reference path with the same results (tests).
 USE_KD = True
 
 
@@ -292,10 +294,10 @@ def _nearest_chunk(
     if index.n_edges:
         if USE_KD:
             rest = _nearest_kd(index, lon, lat, px, py, reach, ratio, dist, feat)
+            if len(rest):
+                _nearest_ball(index, lon, lat, px, py, reach, ratio, dist, feat, rest)
         else:
-            rest = np.arange(n)
-        if len(rest):
-            _nearest_tree(index, lon, lat, px, py, reach, ratio, dist, feat, rest)
+            _nearest_tree(index, lon, lat, px, py, reach, ratio, dist, feat, np.arange(n))
     if index.poly_tree is not None:
         qi, pj = index.poly_tree.query(shapely.points(px, py), predicate="intersects")
         if len(qi):
@@ -352,7 +354,7 @@ def _nearest_kd(
     return np.flatnonzero(~certified)
 
 
-def _nearest_tree(
+def _nearest_ball(
     index: EdgeIndex,
     lon: np.ndarray,
     lat: np.ndarray,
@@ -364,12 +366,37 @@ def _nearest_tree(
     feat: np.ndarray,
     rows: np.ndarray,
 ) -> None:
-    """General path (STRtree of edges) for the points ``rows``: every edge whose box is within ``reach``."""
-    qx, qy = px[rows], py[rows]
-    boxes = shapely.box(qx - reach, qy - reach, qx + reach, qy + reach)
-    pi, ej = index.tree.query(boxes)
-    if len(pi) == 0:
+    """Exhaustive path for the points ``rows``: every edge with an end point within ``sqrt(reach^2 + (L/2)^2)``.
+
+    An edge within ``reach`` of a point has its foot within ``L/2`` of one of its end points, so that end point is
+    within the ball: the candidates are complete.
+    """
+    radius = np.sqrt(reach**2 + (index.max_len / 2) ** 2) + SLACK_M
+    lists = index.kd.query_ball_point(np.stack([px[rows], py[rows]], -1), radius)
+    counts = np.fromiter((len(v) for v in lists), dtype=np.int64, count=len(lists))
+    if counts.sum() == 0:
         return
+    vi = np.concatenate([np.asarray(v, dtype=np.int64) for v in lists if len(v)])
+    pi = np.repeat(np.arange(len(rows)), counts)
+    _refine_pairs(index, lon, lat, px, py, reach, ratio, dist, feat, rows, pi, vi // 2)
+
+
+def _refine_pairs(
+    index: EdgeIndex,
+    lon: np.ndarray,
+    lat: np.ndarray,
+    px: np.ndarray,
+    py: np.ndarray,
+    reach: float,
+    ratio: float,
+    dist: np.ndarray,
+    feat: np.ndarray,
+    rows: np.ndarray,
+    pi: np.ndarray,
+    ej: np.ndarray,
+) -> None:
+    """Given complete candidate pairs (position in ``rows``, edge), keep the band and refine geodesically."""
+    qx, qy = px[rows], py[rows]
     dp = _planar_distance(qx[pi], qy[pi], index.x1[ej], index.y1[ej], index.x2[ej], index.y2[ej])
     near = dp <= reach
     pi, ej, dp = pi[near], ej[near], dp[near]
@@ -385,6 +412,25 @@ def _nearest_tree(
     bp, be, bt = pi[best], ej[best], t[best]
     dist[bp] = _exact(index, lon[bp], lat[bp], be, bt)
     feat[bp] = index.feature[be]
+
+
+def _nearest_tree(
+    index: EdgeIndex,
+    lon: np.ndarray,
+    lat: np.ndarray,
+    px: np.ndarray,
+    py: np.ndarray,
+    reach: float,
+    ratio: float,
+    dist: np.ndarray,
+    feat: np.ndarray,
+    rows: np.ndarray,
+) -> None:
+    """Reference path (STRtree of edges) for the points ``rows``: every edge whose box is within ``reach``."""
+    qx, qy = px[rows], py[rows]
+    pi, ej = index.tree.query(shapely.box(qx - reach, qy - reach, qx + reach, qy + reach))
+    if len(pi):
+        _refine_pairs(index, lon, lat, px, py, reach, ratio, dist, feat, rows, pi, ej)
 
 
 def _local_distance(
