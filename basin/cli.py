@@ -24,6 +24,8 @@ LAZY_COMMANDS: dict[str, str] = {
     "layers": "basin.cli:layers",
     "demo": "basin.cli:demo",
     "wq": "basin.waterquality.cli:wq",
+    "zones": "basin.zoning.cli:zones",
+    "audit": "basin.zoning.cli:audit",
 }
 
 
