@@ -47,7 +47,7 @@ def classify_cmd(
     \b
     Example:
       basin wq classify geodata/wq_monthly.csv --stations geodata/stations.gpkg -o classes.csv
-    """
+    """  # noqa: D301 - \b is click's no-rewrap marker
     from basin.io import ensure_not_input, write_csv
     from basin.waterquality.reader import classify_table
 
@@ -75,7 +75,7 @@ def assess_cmd(
     \b
     Example:
       basin wq assess geodata/wq_monthly.csv --stations geodata/stations.gpkg -o out/wq
-    """
+    """  # noqa: D301 - \b is click's no-rewrap marker
     from basin.waterquality.demo import assess_to_dir
 
     written = assess_to_dir(input_path, outdir, stations=stations, period=period, standard=standard)  # type: ignore[arg-type]
