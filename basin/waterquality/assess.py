@@ -428,6 +428,10 @@ def evaluate_rivers(
 ) -> pd.DataFrame:
     """Apply :func:`evaluate_river` to every group of stations (coordinate ``by``) and period.
 
+    With the proportion method (>= 5 sections) and a status worse than 良好, ``main_pollutants`` lists up to three
+    items by *section exceedance rate* (share of the sections whose period mean is worse than Class III), e.g.
+    ``总磷(40%)`` (DOMAIN.md 2.4; the rate formula is confidence U). With the mean method they are the section rule's.
+
     Returns
     -------
     pandas.DataFrame
@@ -485,7 +489,7 @@ def evaluate_rivers(
     )
     mdf["station_id"] = np.repeat(np.asarray(means["station"].values).astype(str), means.sizes["time"])
     mdf["period"] = np.tile(np.asarray(labels, dtype=object), means.sizes["station"])
-    mdf = mdf.merge(sec[["station_id", "period", "_g"]], on=["station_id", "period"], how="inner")
+    mdf = mdf.merge(sec[["station_id", "period", "_g", "_lake"]], on=["station_id", "period"], how="inner")
     gm = mdf.groupby(["_g", "period"], sort=True)[items].mean().reindex(out.index)
     lake = out["_lake"].to_numpy(bool)
     wb = np.where(lake, "lake", "river")
@@ -501,7 +505,22 @@ def evaluate_rivers(
     out["river_class"] = pd.array(np.where(mean_m, river_class, 0), dtype="Int8")
     out.loc[~mean_m, "river_class"] = pd.NA
     out["class_label"] = np.where(mean_m, class_labels(np.where(mean_m, river_class, 0)), "")
-    out["main_pollutants"] = np.where(mean_m, mp, "")
+    # proportion method: items ranked by section exceedance rate (share of the sections worse than Class III)
+    ref = int(std.evaluation.get("reference_class", 3))
+    limit_n = int(std.evaluation.get("main_pollutants_max", 3))
+    sec_wb = np.where(mdf["_lake"].to_numpy(bool), "lake", "river")
+    exceed = pd.DataFrame(
+        {p: classify(mdf[p].to_numpy(float), p, waterbody=sec_wb, standard=std) > ref for p in items}
+    )
+    exceed[["_g", "period"]] = mdf[["_g", "period"]]
+    rates = exceed.groupby(["_g", "period"], sort=True)[items].mean().reindex(out.index).to_numpy(float)
+    names = parameter_table()["name_zh"].reindex(items).to_numpy(object)
+    good_status = {r["status"] for r in rules.get("rules", []) if "good_min" in r}
+    mp_prop = np.full(len(out), "", dtype=object)
+    for r in np.flatnonzero(prop & ~np.isin(status, list(good_status))):
+        order = np.argsort(-rates[r], kind="stable")[:limit_n]
+        mp_prop[r] = "、".join(f"{names[j]}({rates[r, j]:.0%})" for j in order if rates[r, j] > 0)
+    out["main_pollutants"] = np.where(mean_m, mp, mp_prop)
     out = out.reset_index().rename(columns={"_g": by})
     return out[cols]
 

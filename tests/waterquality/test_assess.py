@@ -303,3 +303,21 @@ def test_evaluate_rivers_matches_evaluate_river_per_group():
             assert got["main_pollutants"] == exp.main_pollutants
         else:
             assert pd.isna(got["river_class"])
+
+
+def test_evaluate_rivers_proportion_main_pollutants_by_exceedance_rate():
+    # 5 river sections, one year: TP worse than III in 3 sections (60 %), NH3-N in 2 (40 %), CODMn in 1 (20 %)
+    ds = make_ds(
+        {
+            "TP": [[0.25], [0.35], [0.5], [0.1], [0.1]],
+            "NH3_N": [[1.2], [2.5], [0.5], [0.5], [0.5]],
+            "CODMn": [[3.0], [3.0], [3.0], [3.0], [11.0]],
+        }
+    )
+    ds = ds.assign_coords(river_id=("station", ["R"] * 5))
+    out = evaluate_rivers(ds).iloc[0]
+    # classes: IV, 劣V, 劣V, II, V -> I-III 20 %, 劣V 40 % -> 重度污染
+    assert (out["method"], out["status"]) == ("proportion", "重度污染")
+    assert out["main_pollutants"] == "总磷(60%)、氨氮(40%)、高锰酸盐指数(20%)"
+    clean = make_ds({"TP": [[0.1]] * 5}).assign_coords(river_id=("station", ["R"] * 5))
+    assert evaluate_rivers(clean).iloc[0]["main_pollutants"] == ""
