@@ -348,7 +348,7 @@ def units_from_dem(
             raise SchemaError(msg)
         subbas, _ = flw.subbasins_streamorder(strord=strord, min_sto=int(min_order))  # type: ignore[arg-type]
     subbas = subbas.astype("int32")
-    shapes = rasterio.features.shapes(subbas, mask=subbas > 0, transform=transform, connectivity=8)
+    shapes = rasterio.features.shapes(subbas, mask=subbas > 0, transform=transform, connectivity=4)
     recs = [(int(v), shapely.geometry.shape(g)) for g, v in shapes]
     if not recs:
         msg = f"{dem}: no sub-basin found"
@@ -390,9 +390,13 @@ def streams_from_dem(
         ``river_id`` (``S0001``...), ``name`` (null), ``level`` (``max_order - strord``, so the main stem is 0),
         ``strord``, in the DEM CRS.
     """
-    flw, _, crs = _flwdir(dem, outlets)
+    flw, tr, crs = _flwdir(dem, outlets)
     strord = flw.stream_order(type="strahler")
-    feats = flw.streams(mask=strord >= min_order, strord=strord)
+    # cell-centre coordinates, passed explicitly (pyflwdir's own lookup uses a deprecated affine operator)
+    rows, cols = np.mgrid[0 : flw.shape[0], 0 : flw.shape[1]] + 0.5
+    xs = tr.a * cols + tr.b * rows + tr.c
+    ys = tr.d * cols + tr.e * rows + tr.f
+    feats = flw.streams(mask=strord >= min_order, strord=strord, xs=xs, ys=ys)
     if not feats:
         msg = f"{dem}: no stream of order >= {min_order}"
         raise DataError(msg)
