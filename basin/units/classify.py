@@ -39,6 +39,8 @@ __all__ = [
     "threshold_value",
 ]
 
+_TIE_TOL = 1e-9
+
 CLASSES = pd.DataFrame(
     {
         "class_code": ["HPLC", "LPLC", "HPHC", "LPHC"],
@@ -175,7 +177,9 @@ def _classify_frame(indicators: pd.DataFrame, cfg: Mapping[str, Any]) -> tuple[p
         )
         t = threshold_value(value, th["method"], q=float(th.get("q", 0.5)), fixed=th.get(idx))
         out[f"{idx}_index"] = value
-        out[f"{idx}_high"] = value > t
+        # strictly above, ignoring floating-point noise (weights are rescaled, so equal values may differ in
+        # the last bits)
+        out[f"{idx}_high"] = value > t + _TIE_TOL * max(1.0, abs(t))
         info[idx] = {"threshold": t, "weights": weights}
     key = out[["pressure_high", "capacity_high"]].merge(
         CLASSES, on=["pressure_high", "capacity_high"], how="left"
@@ -218,7 +222,8 @@ def classify_units(
     geopandas.GeoDataFrame
         A copy of ``units`` with the indicators and ``pressure_index``, ``capacity_index``, ``pressure_high``,
         ``capacity_high``, ``class_code``, ``class_zh``, ``class_en``. ``attrs["classification"]`` holds the
-        thresholds and the weights used.
+        thresholds and the weights used. A unit is high when its index exceeds the threshold by more than
+        1e-9 (relative), so that ties are not decided by floating-point rounding.
 
     Raises
     ------
@@ -247,17 +252,19 @@ def classify_units(
 def class_summary(classified: gpd.GeoDataFrame, *, crs: Any = None) -> pd.DataFrame:
     """Count and area of the units in each class (all four classes listed, also when empty).
 
+    Areas are measured in ``crs``, else in the units' CRS when projected in metres, else in the metric CRS.
+
     Returns
     -------
     pandas.DataFrame
         ``class_code, class_zh, class_en, n_units, area_km2, area_share`` (share of the total unit area, 0-1).
     """
-    from basin.crs import to_metric
+    from basin.units.indicators import working_crs
 
     if "class_code" not in classified.columns:
         msg = "units are not classified (no 'class_code' column); run classify_units first"
         raise SchemaError(msg)
-    area = to_metric(classified[[classified.geometry.name]], crs, "units").area / 1e6
+    area = classified.geometry.to_crs(working_crs(classified, crs)).area / 1e6
     g = pd.DataFrame({"class_code": classified["class_code"].astype(str), "area": area.to_numpy()})
     agg = g.groupby("class_code").agg(n_units=("area", "size"), area_km2=("area", "sum"))
     out = CLASSES[["class_code", "class_zh", "class_en"]].merge(agg, left_on="class_code", right_index=True, how="left")

@@ -202,23 +202,24 @@ def units_by_county(units: gpd.GeoDataFrame, admin: gpd.GeoDataFrame, *, crs: An
     admin
         Admin layer; its ``county`` features are used (``admin_id``, ``name``, ``parent_id``).
     crs
-        Metric CRS to compute in (default :func:`basin.crs.metric_crs`).
+        Metric CRS to compute in (default: the units' CRS when projected in metres, else the metric CRS).
 
     Returns
     -------
     geopandas.GeoDataFrame
         One row per non-empty unit x county piece: ``unit_id`` (``<unit_id>_<admin_id>``), ``name``
         (``<unit name>·<county name>``), ``basin_unit_id``, ``county_id``, ``county_name``, ``province_id``,
-        ``area_km2``, in the metric CRS. Together the pieces cover exactly the part of the units inside counties.
+        ``area_km2``, in that CRS. Together the pieces cover exactly the part of the units inside counties.
 
     Raises
     ------
     SchemaError
         When the admin layer has no county features.
     """
-    require_crs(units, "units")
+    from basin.units.indicators import working_crs
+
     require_crs(admin, "admin")
-    target = metric_crs(crs)
+    target = working_crs(units, crs)
     u = units.to_crs(target)
     if "level" not in admin.columns or not (admin["level"] == "county").any():
         msg = "admin layer has no county features (level == 'county'); basin x county units need counties"

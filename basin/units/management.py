@@ -18,9 +18,10 @@ import pandas as pd
 import shapely
 
 from basin._errors import SchemaError
-from basin.crs import metric_crs, require_crs
+from basin.crs import require_crs
 from basin.units.config import MGMT_LEVELS, load_rules
 from basin.units.derive import _polygonal
+from basin.units.indicators import working_crs
 
 __all__ = ["LABELS", "management_area_table", "management_zones"]
 
@@ -69,14 +70,14 @@ def management_zones(
     rules
         Rules file or mapping (default ``basin/units/config/management.yaml``).
     crs
-        Metric CRS to compute in.
+        Metric CRS to compute in (default: the units' CRS when projected in metres, else the metric CRS).
 
     Returns
     -------
     geopandas.GeoDataFrame
         One row per unit x management level that is not empty: ``unit_id``, ``class_code``, ``mgmt_zone``
         ('priority', 'key', 'general'), ``label_zh`` (优先保护区 / 重点管控区 / 一般维护区), ``label_en``,
-        ``area_km2``, in the metric CRS. The rows partition the units.
+        ``area_km2``, in the working CRS. The rows partition the units.
 
     Raises
     ------
@@ -95,8 +96,7 @@ def management_zones(
     if bad:
         msg = f"zones: unknown zone value(s) {bad}; expected 'A', 'B', 'C'"
         raise SchemaError(msg)
-    require_crs(units, "units")
-    target = metric_crs(crs)
+    target = working_crs(units, crs)
     u = units.to_crs(target)
     area_all = shapely.union_all(u.geometry.values)
     layers = {"redline": _union(redline, target, "redline"), "water_sources": _union(water_sources, target, "water_sources")}
@@ -171,7 +171,7 @@ def management_area_table(
     level
         ``"province"`` or ``"county"``.
     crs
-        Metric CRS to compute in.
+        Metric CRS to compute in (default: the units' CRS when projected in metres, else the metric CRS).
 
     Returns
     -------
@@ -196,7 +196,7 @@ def management_area_table(
         msg = f"admin layer has no feature of level {level!r}"
         raise SchemaError(msg)
     require_crs(adm, "admin")
-    target = metric_crs(crs)
+    target = working_crs(mgmt, crs)
     a = adm.to_crs(target)
     m = mgmt.to_crs(target)
     tree = shapely.STRtree(m.geometry.values)
