@@ -23,6 +23,8 @@ from basin._errors import BasinError
 LAZY_COMMANDS: dict[str, str] = {
     "layers": "basin.cli:layers",
     "demo": "basin.cli:demo",
+    "units": "basin.units.cli:units",
+    "zoning": "basin.units.cli:zoning",
 }
 
 

@@ -52,6 +52,7 @@ def management_zones(
     redline: gpd.GeoDataFrame | None = None,
     water_sources: gpd.GeoDataFrame | None = None,
     rules: str | os.PathLike[str] | Mapping[str, Any] | None = None,
+    min_piece_m2: float = 1.0,
     crs: Any = None,
 ) -> gpd.GeoDataFrame:
     """Combine riparian zones and unit classes into the priority / key / general management map.
@@ -69,6 +70,9 @@ def management_zones(
         Drinking-water source protection zones (optional).
     rules
         Rules file or mapping (default ``basin/units/config/management.yaml``).
+    min_piece_m2
+        Unit x level pieces smaller than this (m², default 1) are dropped: they are slivers left by floating-point
+        overlay where a zone edge runs along a unit edge, not real areas.
     crs
         Metric CRS to compute in (default: the units' CRS when projected in metres, else the metric CRS).
 
@@ -137,7 +141,7 @@ def management_zones(
         pieces = shapely.intersection(u.geometry.values[hits], geom)
         for (_, row), piece in zip(u[hits].iterrows(), pieces, strict=True):
             piece = _polygonal(piece)
-            if piece is None:
+            if piece is None or piece.area < min_piece_m2:
                 continue
             rows.append((str(row["unit_id"]), str(row["class_code"]), name, piece))
     out = gpd.GeoDataFrame(
