@@ -24,13 +24,15 @@ _file = click.Path(exists=True, dir_okay=False, path_type=Path)
 @click.option("--loads", type=_file, help="CSV of pollutant loads per unit: unit_id,load_t_a.")
 @click.option("--config", type=_file, help="Evaluation config YAML (default: basin/units/config/default.yaml).")
 @click.option("--by-county", is_flag=True, help="Cut the units by county (basin x county control units).")
+@click.option("--min-area", type=click.FloatRange(min=0.0), default=1.0, show_default=True,
+              help="With --by-county: merge pieces smaller than this (km²) into a neighbour in the same county.")
 @click.option("--spacing", type=click.FloatRange(min=1.0), default=1000.0, show_default=True,
               help="Densification of reaches for derived units, metres.")
 @mapping_opt
 @out_dir_opt
 def units(units_path: Path | None, rivers: Path | None, admin: Path | None, population: Path | None,
           gdp: Path | None, lakes: Path | None, stations: Path | None, zones: Path | None, flows: Path | None,
-          loads: Path | None, config: Path | None, by_county: bool, spacing: float, mapping: Path | None,
+          loads: Path | None, config: Path | None, by_county: bool, min_area: float, spacing: float, mapping: Path | None,
           outdir: Path) -> None:
     """Derive or load evaluation units, compute indicators and classify them into the four classes."""
     from basin.units.pipeline import run_units
@@ -38,7 +40,7 @@ def units(units_path: Path | None, rivers: Path | None, admin: Path | None, popu
     res, files = run_units(
         outdir, units=units_path, rivers=rivers, admin=admin, population=population, gdp=gdp, lakes=lakes,
         stations=stations, zones=zones, flows=flows, loads=loads, config=config, by_county=by_county,
-        spacing=spacing, mapping=mapping,
+        min_area_km2=min_area, spacing=spacing, mapping=mapping,
     )
     for _, row in res.classes.iterrows():
         click.echo(f"{row['class_code']} {row['class_zh']}: {row['n_units']} units, {row['area_km2']:.0f} km²")

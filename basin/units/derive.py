@@ -192,7 +192,9 @@ def _polygonal(geom: shapely.Geometry) -> shapely.Geometry | None:
     return shapely.union_all(parts)
 
 
-def units_by_county(units: gpd.GeoDataFrame, admin: gpd.GeoDataFrame, *, crs: Any = None) -> gpd.GeoDataFrame:
+def units_by_county(
+    units: gpd.GeoDataFrame, admin: gpd.GeoDataFrame, *, min_area_km2: float = 0.0, crs: Any = None
+) -> gpd.GeoDataFrame:
     """Intersect units with counties: basin x county control units (控制单元).
 
     Parameters
@@ -201,6 +203,11 @@ def units_by_county(units: gpd.GeoDataFrame, admin: gpd.GeoDataFrame, *, crs: An
         Units (``unit_id``, ``name``), any CRS.
     admin
         Admin layer; its ``county`` features are used (``admin_id``, ``name``, ``parent_id``).
+    min_area_km2
+        Pieces smaller than this (km²; default 0 = keep all) are merged into the neighbouring piece of the same
+        county with which they share the longest boundary (smallest first), so the result still partitions the
+        units and every piece stays inside one county; the merged sliver's basin unit changes. A small piece with
+        no neighbour in its county (an exclave) is kept.
     crs
         Metric CRS to compute in (default: the units' CRS when projected in metres, else the metric CRS).
 
@@ -247,11 +254,45 @@ def units_by_county(units: gpd.GeoDataFrame, admin: gpd.GeoDataFrame, *, crs: An
             )
         )
     cols = ["unit_id", "name", "basin_unit_id", "county_id", "county_name", "province_id", "geometry"]
-    out = gpd.GeoDataFrame(pd.DataFrame(rows, columns=cols), geometry="geometry", crs=target)
+    df = pd.DataFrame(rows, columns=cols)
+    if min_area_km2 > 0:
+        df = _merge_small_pieces(df, min_area_km2 * 1e6)
+    out = gpd.GeoDataFrame(df, geometry="geometry", crs=target)
     for col in ("unit_id", "basin_unit_id", "county_id", "province_id"):
         out[col] = out[col].astype("string")
     out["area_km2"] = _area_km2(out.geometry.values)
     return out
+
+
+def _merge_small_pieces(df: pd.DataFrame, min_area_m2: float) -> pd.DataFrame:
+    """Merge pieces below ``min_area_m2`` into their same-county neighbour with the longest shared boundary."""
+    geoms = list(df["geometry"])
+    alive = np.ones(len(df), dtype=bool)
+    county = df["county_id"].to_numpy()
+    while True:
+        areas = np.array([g.area if a else np.inf for g, a in zip(geoms, alive, strict=True)])
+        small = [i for i in np.argsort(areas) if alive[i] and areas[i] < min_area_m2]
+        merged = False
+        for i in small:
+            cands = [j for j in np.flatnonzero(alive & (county == county[i])) if j != i]
+            best, best_len = None, 0.0
+            for j in cands:
+                if not shapely.intersects(geoms[i], geoms[j]):
+                    continue
+                shared = shapely.length(shapely.intersection(geoms[i].boundary, geoms[j].boundary))
+                if shared > best_len:
+                    best, best_len = j, shared
+            if best is None:
+                continue
+            geoms[best] = _polygonal(shapely.union_all([geoms[best], geoms[i]]))
+            alive[i] = False
+            merged = True
+            break  # areas changed: start again from the smallest
+        if not merged:
+            break
+    out = df.copy()
+    out["geometry"] = geoms
+    return out[alive].reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------------------------------- DEM

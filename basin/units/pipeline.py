@@ -190,6 +190,7 @@ def run_units(
     loads: PathLike | None = None,
     config: PathLike | None = None,
     by_county: bool = False,
+    min_area_km2: float = 1.0,
     spacing: float = 1000.0,
     mapping: PathLike | None = None,
 ) -> tuple[UnitsResult, dict[str, Path]]:
@@ -197,7 +198,8 @@ def run_units(
     ``classes.csv``, ``robustness.csv`` and ``classification.json`` into ``outdir``.
 
     Inputs not given default to the demo dataset. Without ``units``, the units are derived from the river
-    reaches by Voronoi allocation over the region (the provinces of ``admin``), optionally cut by county.
+    reaches by Voronoi allocation over the region (the provinces of ``admin``), optionally cut by county (pieces
+    below ``min_area_km2`` merged into a neighbour in the same county).
     """
     outdir = Path(outdir)
     inputs = [units, rivers, admin, population, gdp, lakes, stations, zones, flows, loads, config]
@@ -217,7 +219,7 @@ def run_units(
         if adm is None:
             msg = "--by-county needs an admin layer with counties"
             raise DataError(msg)
-        u = units_by_county(u, adm)
+        u = units_by_county(u, adm, min_area_km2=min_area_km2)
     region = region_from_admin(adm) if adm is not None else None
     zon = load_zones(zones, rivers=riv, lakes=lak, region=region)
     if zon is None:

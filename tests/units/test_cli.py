@@ -138,7 +138,7 @@ def test_units_and_zoning_commands(tmp_path, world):
 
 def test_units_by_county_command(tmp_path, world):
     out = tmp_path / "out"
-    r = CliRunner().invoke(main, [*_units_args(world, out), "--by-county"])
+    r = CliRunner().invoke(main, [*_units_args(world, out), "--by-county", "--min-area", "0"])
     assert r.exit_code == 0, r.output
     u = gpd.read_file(out / "units.gpkg", layer="units")
     assert set(u["county_id"]) == {"D", "X"}

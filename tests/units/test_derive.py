@@ -209,3 +209,20 @@ def test_region_and_county_errors():
     u = gpd.GeoDataFrame({"unit_id": ["a"]}, geometry=[Point(0, 0).buffer(10)], crs=UTM)
     with pytest.raises(SchemaError, match="no county features"):
         units_by_county(u, adm[adm["level"] == "province"])
+
+
+def test_units_by_county_merges_small_pieces():
+    adm = _admin()
+    u = units_from_reaches(_tree(), region_from_admin(adm), spacing=200, crs=UTM)
+    raw = units_by_county(u, adm, crs=UTM)
+    threshold = float(raw["area_km2"].sort_values().iloc[2]) + 1e-6  # at least the three smallest pieces
+    merged = units_by_county(u, adm, min_area_km2=threshold, crs=UTM)
+    assert len(merged) < len(raw)
+    assert (merged["area_km2"] >= threshold).all()
+    _assert_partition(merged, _region())
+    # every piece still lies in one county: the county totals are unchanged
+    np.testing.assert_allclose(
+        merged.groupby("county_id")["area_km2"].sum().sort_index(),
+        raw.groupby("county_id")["area_km2"].sum().sort_index(),
+        rtol=1e-9,
+    )
