@@ -104,7 +104,8 @@ def composite_index(
     """Weighted sum of normalised indicators.
 
     Formula: ``I = Σ wᵢ·nᵢ / Σ wᵢ`` with ``nᵢ`` the normalised indicator (``1 - nᵢ`` for ``direction: -1``; ``-nᵢ``
-    for z-scores) over the indicators of ``spec`` present in ``indicators``.
+    for z-scores) over the indicators of ``spec`` present in ``indicators``. An indicator with
+    ``transform: log1p`` is replaced by ``ln(1 + x)`` before normalising (for skewed densities).
 
     Returns
     -------
@@ -133,7 +134,14 @@ def composite_index(
     weights = {ind: float(s["weight"]) / total for ind, s in used.items()}
     value = pd.Series(0.0, index=indicators.index)
     for ind, s in used.items():
-        n = normalise(indicators[ind].rename(ind), normalisation)
+        x = indicators[ind].rename(ind)
+        if s.get("transform", "none") == "log1p":
+            neg = x.to_numpy(dtype=float) < 0
+            if neg.any():
+                msg = f"indicator {ind!r} has negative values for unit(s) {[str(i) for i in x.index[neg]][:10]}; log1p needs >= 0"
+                raise DataError(msg)
+            x = np.log1p(x)
+        n = normalise(x, normalisation)
         if int(s.get("direction", 1)) == -1:
             n = _flip(n, normalisation)
         value = value + weights[ind] * n

@@ -38,6 +38,18 @@ def five_units() -> gpd.GeoDataFrame:
     )
 
 
+# the default config without the log transforms, so that the indices are easy to compute by hand
+LINEAR = {
+    "indices": {
+        "pressure": {
+            "population_density": {"weight": 0.35},
+            "economic_intensity": {"weight": 0.35},
+            "town_pressure": {"weight": 0.30},
+        }
+    }
+}
+
+
 def test_two_indicator_classes_by_hand():
     units = five_units().iloc[:4].copy()
     units["population_density"] = [0.0, 10, 20, 30]
@@ -57,9 +69,9 @@ def test_two_indicator_classes_by_hand():
     assert out.attrs["classification"]["pressure"]["threshold"] == pytest.approx(0.5)
 
 
-def test_default_config_by_hand():
+def test_default_weights_by_hand():
     units = five_units()
-    out = classify_units(units)
+    out = classify_units(units, config=LINEAR)
     # pressure = 0.35*pop + 0.35*gdp + 0.30*town (town is constant -> normalised 0)
     np.testing.assert_allclose(out["pressure_index"], [0.175, 0.0875, 0.525, 0.35, 0.6125])
     # capacity = 0.4*river + 0.6*(1 - sensitivity)   (load/capacity ratio is optional and absent)
@@ -76,7 +88,7 @@ def test_default_config_by_hand():
 
 
 def test_class_summary_counts_and_areas():
-    s = class_summary(classify_units(five_units()))
+    s = class_summary(classify_units(five_units(), config=LINEAR))
     assert list(s["class_code"]) == ["HPLC", "LPLC", "HPHC", "LPHC"]
     assert list(s["n_units"]) == [1, 3, 1, 0]
     np.testing.assert_allclose(s["area_km2"], [3.0, 1 + 2 + 4, 5.0, 0.0])
@@ -85,7 +97,7 @@ def test_class_summary_counts_and_areas():
 
 
 def test_robustness_by_hand():
-    r = robustness(five_units())
+    r = robustness(five_units(), config=LINEAR)
     assert list(r.columns) == [
         "index", "indicator", "weight", "step", "weight_share", "n_changed", "share_changed", "changed_units"
     ]
@@ -101,17 +113,30 @@ def test_robustness_by_hand():
     assert cap.loc[("river_density", 0.2), "share_changed"] == pytest.approx(0.2)
 
 
+def test_log1p_transform_by_hand():
+    units = five_units().iloc[:3].copy()
+    units["population_density"] = [0.0, np.e - 1, np.e**2 - 1]  # ln(1 + x) = 0, 1, 2
+    units["economic_intensity"] = [0.0, 0.0, 0.0]
+    out = classify_units(units)  # default config: log1p on population and GDP density
+    np.testing.assert_allclose(out["pressure_index"], [0.0, 0.35 * 0.5, 0.35])
+    bad = units.assign(economic_intensity=[0.0, -1.0, 0.0])
+    with pytest.raises(DataError, match=r"indicator 'economic_intensity' has negative values for unit\(s\) \['1'\]"):
+        classify_units(bad)
+    with pytest.raises(SchemaError, match=r"transform: must be one of \['none', 'log1p'\]"):
+        load_config({"indices": {"pressure": {"town_pressure": {"weight": 1, "transform": "sqrt"}}}})
+
+
 def test_threshold_methods():
     units = five_units()
-    q = classify_units(units, config={"threshold": {"method": "quantile", "q": 0.75}})
+    q = classify_units(units, config={**LINEAR, "threshold": {"method": "quantile", "q": 0.75}})
     assert list(q["pressure_high"]) == [False, False, False, False, True]
-    f = classify_units(units, config={"threshold": {"method": "fixed", "pressure": 0.3, "capacity": 0.5}})
+    f = classify_units(units, config={**LINEAR, "threshold": {"method": "fixed", "pressure": 0.3, "capacity": 0.5}})
     assert list(f["pressure_high"]) == [False, False, True, True, True]
     assert list(f["capacity_high"]) == [True, False, False, True, True]
     assert list(f["class_code"]) == ["LPHC", "LPLC", "HPLC", "HPHC", "HPHC"]
     s = pd.Series([0.0, 0.1, 0.2, 0.8, 0.9])
     assert threshold_value(s, "natural_breaks") == pytest.approx(0.2)
-    nb = classify_units(units, config={"threshold": {"method": "natural_breaks"}})
+    nb = classify_units(units, config={**LINEAR, "threshold": {"method": "natural_breaks"}})
     # pressure [0.175, 0.0875, 0.525, 0.35, 0.6125]: Fisher-Jenks splits {0.0875, 0.175} | {0.35, 0.525, 0.6125}
     assert list(nb["pressure_high"]) == [False, False, True, True, True]
 

@@ -33,6 +33,7 @@ INDICATORS = (
     "target_strictness",
 )
 NORMALISATIONS = ("minmax", "rank", "zscore")
+TRANSFORMS = ("none", "log1p")
 THRESHOLDS = ("median", "quantile", "fixed", "natural_breaks")
 CLASS_CODES = ("HPLC", "LPLC", "HPHC", "LPHC")
 MGMT_LEVELS = ("priority", "key", "general")
@@ -149,9 +150,12 @@ def load_config(source: str | os.PathLike[str] | Mapping[str, Any] | None = None
             if not isinstance(spec, Mapping):
                 msg = f"{w}: expected {{weight: ..., direction: 1 or -1}}, got {spec!r}"
                 raise SchemaError(msg)
-            extra = sorted(set(spec) - {"weight", "direction", "optional"})
+            extra = sorted(set(spec) - {"weight", "direction", "optional", "transform"})
             if extra:
-                msg = f"{w}: unknown key(s) {extra}; expected weight, direction, optional"
+                msg = f"{w}: unknown key(s) {extra}; expected weight, direction, optional, transform"
+                raise SchemaError(msg)
+            if spec.get("transform", "none") not in TRANSFORMS:
+                msg = f"{w}.transform: must be one of {list(TRANSFORMS)}, got {spec.get('transform')!r}"
                 raise SchemaError(msg)
             spec = dict(spec)
             spec["weight"] = _num(spec.get("weight"), f"{w}.weight", minimum=0.0, strict=True)
@@ -160,6 +164,7 @@ def load_config(source: str | os.PathLike[str] | Mapping[str, Any] | None = None
                 raise SchemaError(msg)
             spec["direction"] = int(spec.get("direction", 1))
             spec["optional"] = bool(spec.get("optional", False))
+            spec["transform"] = str(spec.get("transform", "none"))
             indices[idx][name] = spec
     sens = cfg["sensitivity"]
     from basin.units.indicators import SENSITIVITY_PARTS
