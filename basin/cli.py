@@ -23,6 +23,7 @@ from basin._errors import BasinError
 LAZY_COMMANDS: dict[str, str] = {
     "layers": "basin.cli:layers",
     "demo": "basin.cli:demo",
+    "wq": "basin.waterquality.cli:wq",
     "units": "basin.units.cli:units",
     "zoning": "basin.units.cli:zoning",
 }
@@ -117,8 +118,11 @@ def layers_check(
     paths: tuple[Path, ...], kind: str | None, layer: str | None, mapping: Path | None, crs: str | None
 ) -> None:
     """Validate layers against the data model; exit 1 when any layer fails."""
-    from basin.io.layers import check_layer, inspect_layers
+    from basin.io.layers import SCHEMAS, check_layer, inspect_layers, load_mapping
 
+    if mapping is not None:
+        for k in SCHEMAS:  # a broken mapping file is bad input (exit 2), not a failing layer
+            load_mapping(mapping, k)
     failed = 0
     for path in paths:
         try:
@@ -127,7 +131,15 @@ def layers_check(
             click.echo(f"FAIL {exc}")
             failed += 1
             continue
+        known = sum(k is not None for _, k in found)
         for lyr, k in found:
+            if k is None and known:
+                # a companion layer of a multi-layer file (e.g. the border line beside the admin polygons)
+                click.echo(
+                    f"skip {path}, layer {lyr!r}: not a data-model layer (no id column of a known kind); "
+                    "pass --kind --layer to check it as one"
+                )
+                continue
             if k is None:
                 click.echo(f"FAIL {path}, layer {lyr!r}: cannot tell the layer kind; pass --kind")
                 failed += 1

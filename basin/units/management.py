@@ -34,7 +34,7 @@ LABELS = pd.DataFrame(
 )
 
 
-def _union(gdf: gpd.GeoDataFrame | None, target: Any, what: str) -> shapely.Geometry | None:
+def _parts(gdf: gpd.GeoDataFrame | None, target: Any, what: str) -> np.ndarray | None:
     if gdf is None or len(gdf) == 0:
         return None
     require_crs(gdf, what)
@@ -42,7 +42,7 @@ def _union(gdf: gpd.GeoDataFrame | None, target: Any, what: str) -> shapely.Geom
     geoms = geoms[~shapely.is_empty(geoms) & ~shapely.is_missing(geoms)]
     if len(geoms) == 0:
         return None
-    return shapely.union_all(shapely.make_valid(geoms))
+    return shapely.get_parts(shapely.make_valid(np.asarray(geoms, dtype=object)))
 
 
 def management_zones(
@@ -102,48 +102,43 @@ def management_zones(
         raise SchemaError(msg)
     target = working_crs(units, crs)
     u = units.to_crs(target)
-    area_all = shapely.union_all(u.geometry.values)
-    layers = {"redline": _union(redline, target, "redline"), "water_sources": _union(water_sources, target, "water_sources")}
+    layers = {"redline": _parts(redline, target, "redline"), "water_sources": _parts(water_sources, target, "water_sources")}
     require_crs(zones, "zones")
     zz = zones.to_crs(target)
     codes = u["class_code"].astype(str)
 
-    taken: shapely.Geometry | None = None
-    level_geom: dict[str, shapely.Geometry | None] = {}
+    ugeoms = u.geometry.values
+    n = len(ugeoms)
+    empty = shapely.from_wkt("POLYGON EMPTY")
+    taken = np.full(n, empty, dtype=object)
+    rows = []
     for lv in levels:
         if lv["rest"]:
-            geom = area_all
+            piece = ugeoms.copy()
         else:
-            parts = []
+            # every part (exploded polygon) of the level's layers, clipped unit by unit: small overlays only
+            srcs = []
             if lv["zones"]:
-                sel = zz[zz["zone"].astype(str).isin(lv["zones"])]
-                if len(sel):
-                    parts.append(shapely.union_all(sel.geometry.values))
+                srcs.append(zz.geometry.values[zz["zone"].astype(str).isin(lv["zones"]).to_numpy()])
+            srcs += [layers[name] for name in lv["layers"] if layers.get(name) is not None]
+            parts = shapely.get_parts(np.concatenate([np.asarray(s_, dtype=object) for s_ in srcs])) if srcs else []
+            collected: list[list[shapely.Geometry]] = [[] for _ in range(n)]
+            if len(parts):
+                tree = shapely.STRtree(parts)
+                iu, ip = tree.query(ugeoms, predicate="intersects")
+                for a, g in zip(iu, shapely.intersection(ugeoms[iu], parts[ip]), strict=True):
+                    collected[a].append(g)
             if lv["classes"]:
-                sel = u[codes.isin(lv["classes"]).to_numpy()]
-                if len(sel):
-                    parts.append(shapely.union_all(sel.geometry.values))
-            parts += [layers[name] for name in lv["layers"] if layers.get(name) is not None]
-            geom = shapely.intersection(shapely.union_all(parts), area_all) if parts else None
-        if geom is not None and taken is not None:
-            geom = shapely.difference(geom, taken)
-        geom = _polygonal(geom) if geom is not None else None
-        level_geom[lv["name"]] = geom
-        if geom is not None:
-            taken = geom if taken is None else shapely.union_all([taken, geom])
-
-    rows = []
-    for name, geom in level_geom.items():
-        if geom is None:
-            continue
-        shapely.prepare(geom)
-        hits = shapely.intersects(u.geometry.values, geom)
-        pieces = shapely.intersection(u.geometry.values[hits], geom)
-        for (_, row), piece in zip(u[hits].iterrows(), pieces, strict=True):
-            piece = _polygonal(piece)
-            if piece is None or piece.area < min_piece_m2:
+                for a in np.flatnonzero(codes.isin(lv["classes"]).to_numpy()):
+                    collected[a] = [ugeoms[a]]
+            piece = np.array([shapely.union_all(c) if c else empty for c in collected], dtype=object)
+        piece = shapely.difference(piece, taken)
+        taken = shapely.union_all(np.stack([taken, piece], axis=1), axis=1)
+        for a in range(n):
+            g = _polygonal(piece[a])
+            if g is None or g.area < min_piece_m2:
                 continue
-            rows.append((str(row["unit_id"]), str(row["class_code"]), name, piece))
+            rows.append((str(u["unit_id"].iloc[a]), str(codes.iloc[a]), lv["name"], g))
     out = gpd.GeoDataFrame(
         pd.DataFrame(rows, columns=["unit_id", "class_code", "mgmt_zone", "geometry"]), geometry="geometry", crs=target
     )
@@ -204,8 +199,15 @@ def management_area_table(
     a = adm.to_crs(target)
     m = mgmt.to_crs(target)
     tree = shapely.STRtree(m.geometry.values)
-    ia, im = tree.query(a.geometry.values, predicate="intersects")
-    area = shapely.area(shapely.intersection(a.geometry.values[ia], m.geometry.values[im])) / 1e6
+    ag, mg = a.geometry.values, m.geometry.values
+    ia, im = tree.query(ag, predicate="intersects")
+    # pieces inside an admin unit need no overlay (the common case: one big polygon against many small ones)
+    shapely.prepare(ag)
+    inside = shapely.contains_properly(ag[ia], mg[im])
+    area = np.asarray(shapely.area(mg[im]), dtype=float)
+    cross = ~inside
+    area[cross] = shapely.area(shapely.intersection(ag[ia[cross]], mg[im[cross]]))
+    area /= 1e6
     df = pd.DataFrame({"pos": ia, "mgmt_zone": m["mgmt_zone"].astype(str).to_numpy()[im], "area": area})
     pivot = df.pivot_table(index="pos", columns="mgmt_zone", values="area", aggfunc="sum", fill_value=0.0)
     pivot = pivot.reindex(index=np.arange(len(a)), columns=list(MGMT_LEVELS), fill_value=0.0).fillna(0.0)
