@@ -2,7 +2,8 @@
 
 Modules: :mod:`~basin.units.derive` (units from a DEM, from river reaches, basin x county),
 :mod:`~basin.units.indicators` (one named Series per indicator), :mod:`~basin.units.classify` (indices,
-thresholds, classes, robustness), :mod:`~basin.units.management` (priority / key / general map and area tables),
+thresholds, classes, robustness), :mod:`~basin.units.management` (priority / key / general map and area
+tables),
 :mod:`~basin.units.pipeline` (the whole chain as used by ``basin units`` and ``basin zoning``).
 """
 

@@ -1,4 +1,4 @@
-"""Pressure and capacity indices and the four-class evaluation of units (高压低容 / 低压低容 / 高压高容 / 低压高容).
+"""Pressure and capacity indices and the four-class evaluation of units (高压低容 / 低压低容 / ...).
 
 Each indicator is rescaled to 0-1 (min-max by default), turned round when a high value lowers the index
 (``direction: -1`` -> ``1 - x``), and combined with the weights of the configuration file
@@ -60,7 +60,8 @@ CLASSES = pd.DataFrame(
 def normalise(values: pd.Series, method: str = "minmax") -> pd.Series:
     """Rescale an indicator across the units.
 
-    ``minmax``: ``(x - min) / (max - min)`` in 0-1 (all 0 when the indicator is constant); ``rank``: average rank
+    ``minmax``: ``(x - min) / (max - min)`` in 0-1 (all 0 when the indicator is constant); ``rank``: average
+    rank
     rescaled to 0-1; ``zscore``: ``(x - mean) / std`` (population std; all 0 when constant).
 
     Raises
@@ -99,11 +100,16 @@ def _flip(x: pd.Series, method: str) -> pd.Series:
 
 
 def composite_index(
-    indicators: pd.DataFrame, spec: Mapping[str, Mapping[str, Any]], *, normalisation: str = "minmax", name: str
+    indicators: pd.DataFrame,
+    spec: Mapping[str, Mapping[str, Any]],
+    *,
+    normalisation: str = "minmax",
+    name: str,
 ) -> tuple[pd.Series, dict[str, float]]:
     """Weighted sum of normalised indicators.
 
-    Formula: ``I = Σ wᵢ·nᵢ / Σ wᵢ`` with ``nᵢ`` the normalised indicator (``1 - nᵢ`` for ``direction: -1``; ``-nᵢ``
+    Formula: ``I = Σ wᵢ·nᵢ / Σ wᵢ`` with ``nᵢ`` the normalised indicator (``1 - nᵢ`` for ``direction: -1``;
+    ``-nᵢ``
     for z-scores) over the indicators of ``spec`` present in ``indicators``. An indicator with
     ``transform: log1p`` is replaced by ``ln(1 + x)`` before normalising (for skewed densities).
 
@@ -138,7 +144,8 @@ def composite_index(
         if s.get("transform", "none") == "log1p":
             neg = x.to_numpy(dtype=float) < 0
             if neg.any():
-                msg = f"indicator {ind!r} has negative values for unit(s) {[str(i) for i in x.index[neg]][:10]}; log1p needs >= 0"
+                labels = [str(i) for i in x.index[neg]][:10]
+                msg = f"indicator {ind!r} has negative values for unit(s) {labels}; log1p needs >= 0"
                 raise DataError(msg)
             x = np.log1p(x)
         n = normalise(x, normalisation)
@@ -148,7 +155,9 @@ def composite_index(
     return value.rename(name), weights
 
 
-def threshold_value(index: pd.Series, method: str = "median", *, q: float = 0.5, fixed: float | None = None) -> float:
+def threshold_value(
+    index: pd.Series, method: str = "median", *, q: float = 0.5, fixed: float | None = None
+) -> float:
     """Return the threshold above which (strictly) a unit counts as high on ``index``.
 
     ``median``: the median; ``quantile``: the ``q`` quantile (linear interpolation); ``fixed``: ``fixed``;
@@ -171,7 +180,8 @@ def threshold_value(index: pd.Series, method: str = "median", *, q: float = 0.5,
         import mapclassify
 
         return float(mapclassify.FisherJenks(x, k=2).bins[0])
-    msg = f"unknown threshold method {method!r}; expected one of ['median', 'quantile', 'fixed', 'natural_breaks']"
+    methods = ["median", "quantile", "fixed", "natural_breaks"]
+    msg = f"unknown threshold method {method!r}; expected one of {methods}"
     raise SchemaError(msg)
 
 
@@ -197,7 +207,9 @@ def _classify_frame(indicators: pd.DataFrame, cfg: Mapping[str, Any]) -> tuple[p
     return out, info
 
 
-def _indicator_frame(units: pd.DataFrame, indicators: pd.DataFrame | None, cfg: Mapping[str, Any]) -> pd.DataFrame:
+def _indicator_frame(
+    units: pd.DataFrame, indicators: pd.DataFrame | None, cfg: Mapping[str, Any]
+) -> pd.DataFrame:
     if indicators is None:
         names = {ind for idx in cfg["indices"].values() for ind in idx}
         cols = [c for c in units.columns if c in names]
@@ -275,7 +287,9 @@ def class_summary(classified: gpd.GeoDataFrame, *, crs: Any = None) -> pd.DataFr
     area = classified.geometry.to_crs(working_crs(classified, crs)).area / 1e6
     g = pd.DataFrame({"class_code": classified["class_code"].astype(str), "area": area.to_numpy()})
     agg = g.groupby("class_code").agg(n_units=("area", "size"), area_km2=("area", "sum"))
-    out = CLASSES[["class_code", "class_zh", "class_en"]].merge(agg, left_on="class_code", right_index=True, how="left")
+    out = CLASSES[["class_code", "class_zh", "class_en"]].merge(
+        agg, left_on="class_code", right_index=True, how="left"
+    )
     out["n_units"] = out["n_units"].fillna(0).astype(int)
     out["area_km2"] = out["area_km2"].fillna(0.0)
     total = out["area_km2"].sum()

@@ -16,8 +16,10 @@ log = logging.getLogger(__name__)
 def demo_step(outdir: Path) -> dict[str, Path]:
     """Write ``outdir/units/`` (classified basin x county units) and ``outdir/zoning/`` (management map).
 
-    The riparian zones are read from ``outdir/zones/zones.gpkg`` (written by the riparian zoning step, which runs
-    before this one) or, when that file is absent, computed with ``basin.zoning.riparian_zones``. When neither is
+    The riparian zones are read from ``outdir/zones/zones.gpkg`` (written by the riparian zoning step, which
+    runs
+    before this one) or, when that file is absent, computed with ``basin.zoning.riparian_zones``. When
+    neither is
     available the management map is skipped and the log says so.
     """
     outdir = Path(outdir)

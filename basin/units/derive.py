@@ -1,12 +1,14 @@
 """Evaluation units: load them, or derive them from a DEM (pyflwdir) or from the river reaches (Voronoi).
 
-Three ways to units, all returning a GeoDataFrame with the ``units`` model columns (``unit_id``, ``name``) plus
+Three ways to units, all returning a GeoDataFrame with the ``units`` model columns (``unit_id``, ``name``)
+plus
 ``area_km2``:
 
 * :func:`units_from_dem` - sub-basins of a DEM: D8 flow directions (pyflwdir, depressions filled), then
   sub-basins above an upstream-area threshold or at the confluences of streams of a chosen Strahler order;
 * :func:`units_from_reaches` - where there is no DEM (the demo data): every point of the region goes to its
-  nearest river reach (Voronoi allocation of densified reaches; reaches are split at confluences), clipped to the
+  nearest river reach (Voronoi allocation of densified reaches; reaches are split at confluences), clipped
+  to the
   region - an approximation of the reach catchments that ignores relief;
 * :func:`units_by_county` - the usual 控制单元: basin units intersected with counties (basin x county).
 """
@@ -57,7 +59,8 @@ def region_from_admin(admin: gpd.GeoDataFrame, *, level: str = "province") -> gp
         raise SchemaError(msg)
     sel = admin[admin["level"] == level]
     if sel.empty:
-        msg = f"admin layer has no feature of level {level!r}; levels present: {sorted(set(admin['level'].dropna()))}"
+        present = sorted(set(admin["level"].dropna()))
+        msg = f"admin layer has no feature of level {level!r}; levels present: {present}"
         raise SchemaError(msg)
     geom = shapely.union_all(sel.geometry.values)
     return gpd.GeoDataFrame({"name": ["region"]}, geometry=[geom], crs=admin.crs)
@@ -83,10 +86,12 @@ def units_from_reaches(
 ) -> gpd.GeoDataFrame:
     """Allocate every point of the region to its nearest river reach (Voronoi units).
 
-    The reaches (which must already be split at confluences, as in the data model) are densified to vertices at
+    The reaches (which must already be split at confluences, as in the data model) are densified to vertices
+    at
     most ``spacing`` metres apart in the metric CRS; the Voronoi cells of all vertices are dissolved by reach
     and clipped to the region. Each unit is therefore the set of points whose nearest river vertex belongs to
-    the reach - with a dense enough ``spacing``, the set of points nearest to the reach. The units partition the
+    the reach - with a dense enough ``spacing``, the set of points nearest to the reach. The units partition
+    the
     region exactly (no gaps, no overlaps); reaches whose unit does not reach into the region are left out.
 
     Parameters
@@ -147,11 +152,14 @@ def units_from_reaches(
         xmin, ymin, xmax, ymax = shapely.total_bounds(np.array([reg, shapely.multipoints(coords)]))
         pad = max(xmax - xmin, ymax - ymin)
         extent = shapely.box(xmin - pad, ymin - pad, xmax + pad, ymax + pad)
-        cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(coords), extend_to=extent, ordered=True))
+        cells = shapely.get_parts(
+            shapely.voronoi_polygons(shapely.multipoints(coords), extend_to=extent, ordered=True)
+        )
         if len(cells) != len(coords):  # GEOS may merge sites closer than its tolerance
             msg = (
                 f"Voronoi allocation returned {len(cells)} cells for {len(coords)} vertices; "
-                "reaches have vertices closer than the numeric tolerance - increase spacing or simplify the lines"
+                "reaches have vertices closer than the numeric tolerance - increase spacing or simplify "
+                "the lines"
             )
             raise DataError(msg)
         labels = which
@@ -172,7 +180,9 @@ def units_from_reaches(
             continue
         rows.append((f"U{ids[k]}", names[k], ids[k], piece))
     out = gpd.GeoDataFrame(
-        pd.DataFrame(rows, columns=["unit_id", "name", "river_id", "geometry"]), geometry="geometry", crs=target
+        pd.DataFrame(rows, columns=["unit_id", "name", "river_id", "geometry"]),
+        geometry="geometry",
+        crs=target,
     )
     out["unit_id"] = out["unit_id"].astype("string")
     out["river_id"] = out["river_id"].astype("string")
@@ -204,9 +214,11 @@ def units_by_county(
     admin
         Admin layer; its ``county`` features are used (``admin_id``, ``name``, ``parent_id``).
     min_area_km2
-        Pieces smaller than this (km²; default 0 = keep all) are merged into the neighbouring piece of the same
+        Pieces smaller than this (km²; default 0 = keep all) are merged into the neighbouring piece of the
+        same
         county with which they share the longest boundary (smallest first), so the result still partitions the
-        units and every piece stays inside one county; the merged sliver's basin unit changes. A small piece with
+        units and every piece stays inside one county; the merged sliver's basin unit changes. A small piece
+        with
         no neighbour in its county (an exclave) is kept.
     crs
         Metric CRS to compute in (default: the units' CRS when projected in metres, else the metric CRS).
@@ -265,7 +277,7 @@ def units_by_county(
 
 
 def _merge_small_pieces(df: pd.DataFrame, min_area_m2: float) -> pd.DataFrame:
-    """Merge pieces below ``min_area_m2`` into their same-county neighbour with the longest shared boundary."""
+    """Merge pieces below ``min_area_m2`` into the same-county neighbour sharing the longest boundary."""
     geoms = list(df["geometry"])
     alive = np.ones(len(df), dtype=bool)
     county = df["county_id"].to_numpy()
@@ -327,7 +339,9 @@ def _flwdir(path: str | os.PathLike[str], outlets: str = "edge") -> tuple[Any, A
     if outlets not in {"edge", "min"}:
         msg = f"outlets must be 'edge' or 'min', got {outlets!r}"
         raise SchemaError(msg)
-    flw = pyflwdir.from_dem(elev, nodata=nodata, transform=transform, latlon=crs.is_geographic, outlets=outlets)
+    flw = pyflwdir.from_dem(
+        elev, nodata=nodata, transform=transform, latlon=crs.is_geographic, outlets=outlets
+    )
     return flw, transform, crs
 
 
@@ -340,9 +354,11 @@ def units_from_dem(
 ) -> gpd.GeoDataFrame:
     """Derive sub-basin units from a DEM with pyflwdir.
 
-    Flow directions are D8 steepest descent after filling depressions (Wang & Liu 2006, ``pyflwdir.from_dem``).
+    Flow directions are D8 steepest descent after filling depressions (Wang & Liu 2006,
+    ``pyflwdir.from_dem``).
     Sub-basins are then cut either where the upstream area exceeds ``min_area_km2`` (``subbasins_area``: a new
-    sub-basin starts at every tributary with more than that upstream area, and inter-basins along the main stem
+    sub-basin starts at every tributary with more than that upstream area, and inter-basins along the main
+    stem
     when they exceed it) or at the confluences of streams of Strahler order ``min_order`` and above
     (``subbasins_streamorder``). Give exactly one of the two.
 
@@ -361,7 +377,8 @@ def units_from_dem(
     Returns
     -------
     geopandas.GeoDataFrame
-        ``unit_id`` (``B001``...), ``name`` (null), ``basin_code`` (pyflwdir id), ``area_km2``, in the DEM CRS.
+        ``unit_id`` (``B001``...), ``name`` (null), ``basin_code`` (pyflwdir id), ``area_km2``, in the DEM
+        CRS.
 
     Raises
     ------
@@ -386,7 +403,8 @@ def units_from_dem(
     else:
         strord = flw.stream_order(type="strahler")
         if int(min_order) < 1 or int(min_order) > int(strord.max()):  # type: ignore[arg-type]
-            msg = f"min_order must be between 1 and the highest stream order of the DEM ({int(strord.max())}), got {min_order}"
+            top = int(strord.max())
+            msg = f"min_order must be between 1 and the DEM's highest stream order ({top}), got {min_order}"
             raise SchemaError(msg)
         subbas, _ = flw.subbasins_streamorder(strord=strord, min_sto=int(min_order))  # type: ignore[arg-type]
     subbas = subbas.astype("int32")
@@ -406,8 +424,10 @@ def units_from_dem(
         geometry=geoms.to_numpy(),
         crs=crs,
     )
-    out["area_km2"] = _area_km2(out.to_crs(metric_crs()).geometry.values) if crs.is_geographic else _area_km2(
-        out.geometry.values
+    out["area_km2"] = (
+        _area_km2(out.to_crs(metric_crs()).geometry.values)
+        if crs.is_geographic
+        else _area_km2(out.geometry.values)
     )
     return out
 
@@ -429,7 +449,8 @@ def streams_from_dem(
     Returns
     -------
     geopandas.GeoDataFrame
-        ``river_id`` (``S0001``...), ``name`` (null), ``level`` (``max_order - strord``, so the main stem is 0),
+        ``river_id`` (``S0001``...), ``name`` (null), ``level`` (``max_order - strord``, so the main stem is
+        0),
         ``strord``, in the DEM CRS.
     """
     flw, tr, crs = _flwdir(dem, outlets)

@@ -56,8 +56,11 @@ __all__ = [
 
 # ----------------------------------------------------------------------------------------------- helpers
 def working_crs(units: gpd.GeoDataFrame, crs: Any = None) -> CRS:
-    """The CRS indicators are computed in: ``crs`` if given, else the units' own CRS when it is projected in
-    metres (areas and shares then need no reprojection of the units), else :func:`basin.crs.metric_crs`."""
+    """Return the CRS indicators are computed in.
+
+    That is ``crs`` if given, else the units' own CRS when it is projected in metres (areas and shares then
+    need no reprojection of the units), else :func:`basin.crs.metric_crs`.
+    """
     if crs is not None:
         return metric_crs(crs)
     own = require_crs(units, "units")
@@ -67,7 +70,7 @@ def working_crs(units: gpd.GeoDataFrame, crs: Any = None) -> CRS:
 
 
 def _metric(gdf: gpd.GeoDataFrame, what: str, crs: Any = None) -> gpd.GeoDataFrame:
-    """``gdf`` in the working CRS ``crs`` (already resolved by :func:`working_crs` or None for the default)."""
+    """Return ``gdf`` in the working CRS ``crs`` (from :func:`working_crs`, or None for the default)."""
     require_crs(gdf, what)
     target = crs if isinstance(crs, CRS) else metric_crs(crs)
     return gdf if CRS.from_user_input(gdf.crs) == target else gdf.to_crs(target)
@@ -164,7 +167,9 @@ def river_density(
     return pd.Series(length_km / area_km2, index=units.index, name=name)
 
 
-def river_density_by_level(units: gpd.GeoDataFrame, rivers: gpd.GeoDataFrame, *, crs: Any = None) -> pd.DataFrame:
+def river_density_by_level(
+    units: gpd.GeoDataFrame, rivers: gpd.GeoDataFrame, *, crs: Any = None
+) -> pd.DataFrame:
     """River-network density (km/km²) of each unit for every river level, and in total.
 
     Returns
@@ -192,7 +197,8 @@ def riparian_share(
 ) -> pd.Series:
     """Share of each unit's area inside the riparian zones of the given classes.
 
-    Formula: ``area(unit ∩ ⋃ zones[zone ∈ classes]) / area(unit)``. Unit: 1 (0-1). Source: the riparian rules of
+    Formula: ``area(unit ∩ ⋃ zones[zone ∈ classes]) / area(unit)``. Unit: 1 (0-1). Source: the riparian
+    rules of
     DOMAIN.md section 0 (zone A: 1 km of first/second-level tributaries; zone B: 3/5 km rings), as produced by
     ``basin.zoning.riparian_zones``.
 
@@ -267,7 +273,11 @@ def lake_share(
 
 
 def target_strictness(
-    units: gpd.GeoDataFrame, stations: gpd.GeoDataFrame, *, how: Literal["max", "mean"] = "max", crs: Any = None
+    units: gpd.GeoDataFrame,
+    stations: gpd.GeoDataFrame,
+    *,
+    how: Literal["max", "mean"] = "max",
+    crs: Any = None,
 ) -> pd.Series:
     """Strictness of the water-quality targets of the stations inside each unit.
 
@@ -331,10 +341,11 @@ def water_sensitivity(
     """Water-environment sensitivity: weighted mean of the sensitivity ingredients that are supplied.
 
     Formula: ``S = Σ wᵢ·xᵢ / Σ wᵢ`` over the ingredients ``riparian_share`` (needs ``zones``), ``lake_share``
-    (``lakes``) and ``target_strictness`` (``stations``), each in 0-1; an ingredient whose layer is not given or
+    (``lakes``) and ``target_strictness`` (``stations``), each in 0-1; an ingredient whose layer is not
+    given or
     whose weight is 0 is left out and the weights of the others are rescaled. Unit: 1 (0-1). Source: the
-    "water-environment sensitivity" of the source policy (DOMAIN.md section 0); ingredients and default weights
-    (``sensitivity`` in ``basin/units/config/default.yaml``) are a basin convention, see docs/units.md.
+    "water-environment sensitivity" of the source policy (DOMAIN.md section 0); ingredients and default
+    weights (``sensitivity`` in ``basin/units/config/default.yaml``) are a basin convention (docs/units.md).
 
     Parameters
     ----------
@@ -377,8 +388,8 @@ def water_sensitivity(
         parts["target_strictness"] = target_strictness(units, stations, crs=crs)
     if not parts:
         msg = (
-            "water sensitivity needs at least one ingredient with a positive weight: riparian zones, lakes or "
-            f"stations (weights {dict(weights)})"
+            "water sensitivity needs at least one ingredient with a positive weight: riparian zones, lakes "
+            f"or stations (weights {dict(weights)})"
         )
         raise SchemaError(msg)
     total = sum(float(weights[k]) for k in parts)
@@ -423,8 +434,10 @@ def zonal_mean(
     """Coverage-weighted zonal mean of a raster over each unit (exactextract).
 
     The units are reprojected to the raster's CRS. For ``values="density"`` (a raster of per-area values, e.g.
-    persons/km²) the result is ``Σ fᵢ·aᵢ·vᵢ / Σ fᵢ·aᵢ`` over the valid (not nodata) cells ``i`` touched by the unit,
-    with ``fᵢ`` the fraction of the cell covered by the unit and ``aᵢ`` the cell area (exactextract's spherical cell
+    persons/km²) the result is ``Σ fᵢ·aᵢ·vᵢ / Σ fᵢ·aᵢ`` over the valid (not nodata) cells ``i`` touched by
+    the unit,
+    with ``fᵢ`` the fraction of the cell covered by the unit and ``aᵢ`` the cell area (exactextract's
+    spherical cell
     area for a geographic raster; constant for a projected one). For ``values="count"`` (per-cell totals, e.g.
     persons per cell) the result is ``Σ fᵢ·vᵢ / A`` with ``A`` the unit area in km², i.e. a density per km².
     Nodata cells are left out (and count neither in the numerator nor in the denominator).
@@ -482,8 +495,9 @@ def zonal_mean(
         short = share < min_coverage
         if short.any():
             worst = float(share.min())
+            extent = tuple(round(v, 4) for v in src.bounds)
             msg = (
-                f"{path}: raster does not cover the units (extent {tuple(round(v, 4) for v in src.bounds)} in "
+                f"{path}: raster does not cover the units (extent {extent} in "
                 f"{rcrs.name!r}); unit(s) {_ids(units, short)} lie less than {min_coverage:.0%} inside it "
                 f"(lowest: {worst:.1%})"
             )
@@ -516,7 +530,7 @@ def population_density(
     values: Literal["density", "count"] = "density",
     **kwargs: Any,
 ) -> pd.Series:
-    """Population density of each unit from a population raster (coverage-weighted zonal mean).
+    """Return the population density of each unit from a population raster (coverage-weighted zonal mean).
 
     Formula: see :func:`zonal_mean`. Unit: persons/km² (a density raster in persons/km², or a count raster in
     persons per cell with ``values="count"``). Source: the "population density" of the source policy
@@ -559,13 +573,14 @@ def town_pressure(
     min_coverage: float = 0.99,
     crs: Any = None,
 ) -> pd.Series:
-    """Town pressure: the built-up share of each unit, or, without a land-use raster, its share of urban districts.
+    """Return the town pressure: built-up share of each unit, or its share of urban districts (区).
 
     With ``landuse``: ``Σ fᵢ·[classᵢ ∈ built_classes] / Σ fᵢ`` over the valid cells (exactextract ``frac``;
     coverage-weighted, nodata left out). Without: the area-weighted share of urban districts (counties whose
     ``kind`` is '区'; when the admin layer has no ``kind`` column, counties whose name ends in 区) among the
     counties overlapping the unit: ``area(unit ∩ ⋃ districts) / area(unit ∩ ⋃ counties)``. Unit: 1 (0-1).
-    Source: the "town distribution" of the source policy (DOMAIN.md section 0); 区 as the urban proxy is a basin
+    Source: the "town distribution" of the source policy (DOMAIN.md section 0); 区 as the urban proxy is a
+    basin
     convention (district status marks the urbanised core of a prefecture).
 
     Parameters
@@ -635,9 +650,12 @@ def _built_share(units: gpd.GeoDataFrame, landuse: Any, built: list[int], min_co
         u = units if CRS.from_user_input(units.crs) == rcrs else units.to_crs(rcrs)
         geoms = u.geometry.values
         footprint = shapely.box(*src.bounds)
-        share = np.asarray(shapely.area(shapely.intersection(geoms, footprint))) / np.asarray(shapely.area(geoms))
+        share = np.asarray(shapely.area(shapely.intersection(geoms, footprint))) / np.asarray(
+            shapely.area(geoms)
+        )
         if (share < min_coverage).any():
-            msg = f"{path}: raster does not cover the units; unit(s) {_ids(units, share < min_coverage)} lie outside it"
+            ids = _ids(units, share < min_coverage)
+            msg = f"{path}: raster does not cover the units; unit(s) {ids} lie outside it"
             raise DataError(msg)
         vec = gpd.GeoDataFrame({"_pos": np.arange(len(u))}, geometry=geoms, crs=rcrs)
         res = exact_extract(
@@ -683,8 +701,8 @@ def river_capacity(
     ============ ======================================================
 
     Worked example (DOMAIN.md 4.1): Cs = 20, C0 = 10 mg/L, Q = 10, q = 1 m³/s, k = 0.2 d⁻¹, x = 10 km,
-    u = 0.3 m/s gives W = 4018.5 t/a. A negative W means the background already exceeds the target (no capacity
-    left). Source: 全国水环境容量核定技术指南 (2003) one-dimensional model, via DOMAIN.md 4.1 [V1]/[D].
+    u = 0.3 m/s gives W = 4018.5 t/a. A negative W means the background already exceeds the target (no
+    capacity left). Source: 全国水环境容量核定技术指南 (2003) one-dimensional model, via DOMAIN.md 4.1.
 
     Returns
     -------
@@ -696,7 +714,10 @@ def river_capacity(
     SchemaError
         When a flow, velocity or length is not positive, or a concentration or k is negative.
     """
-    arrs = {n: np.asarray(v, dtype=float) for n, v in dict(cs=cs, c0=c0, q=q, k=k, x_km=x_km, u=u, q_in=q_in).items()}
+    arrs = {
+        n: np.asarray(v, dtype=float)
+        for n, v in dict(cs=cs, c0=c0, q=q, k=k, x_km=x_km, u=u, q_in=q_in).items()
+    }
     for n in ("q", "u"):
         if not (arrs[n] > 0).all():
             msg = f"river_capacity: {n} must be > 0 (m³/s for q, m/s for u), got {arrs[n].tolist()}"
@@ -715,7 +736,8 @@ FLOW_COLUMNS = ("unit_id", "cs", "c0", "q", "k", "x_km", "u")
 def water_capacity(units: gpd.GeoDataFrame, flows: pd.DataFrame) -> pd.Series:
     """Water environmental capacity of each unit (t/a) from design-flow data per unit.
 
-    Formula: :func:`river_capacity` applied to the row of ``flows`` of each unit (several rows of a unit - e.g.
+    Formula: :func:`river_capacity` applied to the row of ``flows`` of each unit (several rows of a unit -
+    e.g.
     several reaches - are summed). Unit: t/a. Source: DOMAIN.md 4.1.
 
     Parameters
@@ -761,7 +783,8 @@ def load_capacity_ratio(load: pd.Series, capacity: pd.Series) -> pd.Series:
 
     Formula: ``R = L / W`` with ``L`` the load entering the unit's rivers and ``W`` its capacity, both in t/a.
     Unit: 1; R > 1 means the load exceeds the capacity (over-loaded). A capacity ≤ 0 (no capacity left) gives
-    R = +inf; a missing load or capacity gives NaN. Source: DOMAIN.md 4.1 (capacity as the binding constraint).
+    R = +inf; a missing load or capacity gives NaN. Source: DOMAIN.md 4.1 (capacity as the binding
+    constraint).
 
     Returns
     -------

@@ -71,7 +71,8 @@ def management_zones(
     rules
         Rules file or mapping (default ``basin/units/config/management.yaml``).
     min_piece_m2
-        Unit x level pieces smaller than this (m², default 1) are dropped: they are slivers left by floating-point
+        Unit x level pieces smaller than this (m², default 1) are dropped: they are slivers left by
+        floating-point
         overlay where a zone edge runs along a unit edge, not real areas.
     crs
         Metric CRS to compute in (default: the units' CRS when projected in metres, else the metric CRS).
@@ -94,7 +95,8 @@ def management_zones(
     for gdf, cols, what in ((zones, ["zone"], "zones"), (units, ["unit_id", "class_code"], "units")):
         missing = [c for c in cols if c not in gdf.columns]
         if missing:
-            msg = f"{what}: missing column(s) {missing}; found {[c for c in gdf.columns if c != gdf.geometry.name]}"
+            found = [c for c in gdf.columns if c != gdf.geometry.name]
+            msg = f"{what}: missing column(s) {missing}; found {found}"
             raise SchemaError(msg)
     bad = sorted(set(zones["zone"].dropna().astype(str)) - {"A", "B", "C"})
     if bad:
@@ -102,7 +104,10 @@ def management_zones(
         raise SchemaError(msg)
     target = working_crs(units, crs)
     u = units.to_crs(target)
-    layers = {"redline": _parts(redline, target, "redline"), "water_sources": _parts(water_sources, target, "water_sources")}
+    layers = {
+        "redline": _parts(redline, target, "redline"),
+        "water_sources": _parts(water_sources, target, "water_sources"),
+    }
     require_crs(zones, "zones")
     zz = zones.to_crs(target)
     codes = u["class_code"].astype(str)
@@ -121,7 +126,11 @@ def management_zones(
             if lv["zones"]:
                 srcs.append(zz.geometry.values[zz["zone"].astype(str).isin(lv["zones"]).to_numpy()])
             srcs += [layers[name] for name in lv["layers"] if layers.get(name) is not None]
-            parts = shapely.get_parts(np.concatenate([np.asarray(s_, dtype=object) for s_ in srcs])) if srcs else []
+            parts = (
+                shapely.get_parts(np.concatenate([np.asarray(s_, dtype=object) for s_ in srcs]))
+                if srcs
+                else []
+            )
             collected: list[list[shapely.Geometry]] = [[] for _ in range(n)]
             if len(parts):
                 tree = shapely.STRtree(parts)
@@ -140,7 +149,9 @@ def management_zones(
                 continue
             rows.append((str(u["unit_id"].iloc[a]), str(codes.iloc[a]), lv["name"], g))
     out = gpd.GeoDataFrame(
-        pd.DataFrame(rows, columns=["unit_id", "class_code", "mgmt_zone", "geometry"]), geometry="geometry", crs=target
+        pd.DataFrame(rows, columns=["unit_id", "class_code", "mgmt_zone", "geometry"]),
+        geometry="geometry",
+        crs=target,
     )
     out = out.merge(LABELS, on="mgmt_zone", how="left")
     out["_order"] = out["mgmt_zone"].map({n: i for i, n in enumerate(MGMT_LEVELS)})
@@ -218,5 +229,7 @@ def management_area_table(
     out["area_km2_total"] = total
     with np.errstate(invalid="ignore", divide="ignore"):
         for lv in MGMT_LEVELS:
-            out[f"share_{lv}"] = np.where(total > 0, pivot[lv].to_numpy() / np.where(total > 0, total, 1), 0.0)
+            out[f"share_{lv}"] = np.where(
+                total > 0, pivot[lv].to_numpy() / np.where(total > 0, total, 1), 0.0
+            )
     return out

@@ -1,4 +1,4 @@
-"""The whole chain behind ``basin units`` and ``basin zoning``: load or derive units, indicators, classes, map.
+"""The chain behind ``basin units`` and ``basin zoning``: units, indicators, classes, management map.
 
 :func:`evaluate_units` works on layers in memory; :func:`run_units` and :func:`run_zoning` read files (the
 demo data when a path is not given) and write the outputs.
@@ -96,7 +96,9 @@ def evaluate_units(
     if gdp is not None:
         cols["economic_intensity"] = ind.economic_intensity(units, gdp)
     if landuse is not None or admin is not None:
-        cols["town_pressure"] = ind.town_pressure(units, landuse=landuse, built_classes=built_classes, admin=admin)
+        cols["town_pressure"] = ind.town_pressure(
+            units, landuse=landuse, built_classes=built_classes, admin=admin
+        )
     parts = {"zones": zones, "lakes": lakes, "stations": stations}
     if any(v is not None for v in parts.values()):
         if zones is not None:
@@ -144,15 +146,21 @@ def _demo(name: str) -> Path | None:
         return None
 
 
-def _layer(path: PathLike | None, kind: str, default: str | None, mapping: Any = None) -> gpd.GeoDataFrame | None:
+def _layer(
+    path: PathLike | None, kind: str, default: str | None, mapping: Any = None
+) -> gpd.GeoDataFrame | None:
     p = Path(path) if path is not None else (_demo(default) if default else None)
     if p is None:
         return None
     return read_layer(p, kind, mapping=mapping)  # type: ignore[arg-type]
 
 
-def load_zones(path: PathLike | None = None, *, rivers: Any = None, lakes: Any = None, region: Any = None) -> gpd.GeoDataFrame | None:
-    """Riparian zones from a file (layer ``zones`` if present), or from ``basin.zoning.riparian_zones`` when installed.
+def load_zones(
+    path: PathLike | None = None, *, rivers: Any = None, lakes: Any = None, region: Any = None
+) -> gpd.GeoDataFrame | None:
+    """Return riparian zones from a file, or from ``basin.zoning.riparian_zones`` when installed.
+
+    A file's layer ``zones`` is read when present (else its first layer).
 
     Returns None when neither is available.
     """
@@ -163,7 +171,8 @@ def load_zones(path: PathLike | None = None, *, rivers: Any = None, lakes: Any =
         layer = "zones" if "zones" in layers else layers[0]
         z = gpd.read_file(path, layer=layer, engine="pyogrio")
         if "zone" not in z.columns:
-            msg = f"{path}, layer {layer!r}: riparian zones need a 'zone' column (A/B/C); found {list(z.columns)}"
+            found = list(z.columns)
+            msg = f"{path}, layer {layer!r}: riparian zones need a 'zone' column (A/B/C); found {found}"
             raise SchemaError(msg)
         return z
     if rivers is None or region is None:
@@ -194,11 +203,13 @@ def run_units(
     spacing: float = 1000.0,
     mapping: PathLike | None = None,
 ) -> tuple[UnitsResult, dict[str, Path]]:
-    """Load or derive units, compute indicators, classify, and write ``units.gpkg``, ``units.csv``,
-    ``classes.csv``, ``robustness.csv`` and ``classification.json`` into ``outdir``.
+    """Load or derive units, compute indicators, classify, and write the results into ``outdir``.
+
+    Files: ``units.gpkg``, ``units.csv``, ``classes.csv``, ``robustness.csv`` and ``classification.json``.
 
     Inputs not given default to the demo dataset. Without ``units``, the units are derived from the river
-    reaches by Voronoi allocation over the region (the provinces of ``admin``), optionally cut by county (pieces
+    reaches by Voronoi allocation over the region (the provinces of ``admin``), optionally cut by county
+    (pieces
     below ``min_area_km2`` merged into a neighbour in the same county).
     """
     outdir = Path(outdir)
@@ -211,7 +222,7 @@ def run_units(
         u = read_layer(units, "units", mapping=mapping)
     else:
         if riv is None or adm is None:
-            msg = "no units given and no rivers/admin layers to derive them from; pass --units or --rivers and --admin"
+            msg = "no units given and no rivers/admin to derive them from; pass --units or --rivers/--admin"
             raise DataError(msg)
         u = units_from_reaches(riv, region_from_admin(adm), spacing=spacing)
         log.info("derived %d units from %d river reaches (Voronoi allocation)", len(u), len(riv))
@@ -229,8 +240,17 @@ def run_units(
     flo = pd.read_csv(flows, encoding="utf-8-sig") if flows is not None else None
     lo = pd.read_csv(loads, encoding="utf-8-sig") if loads is not None else None
     res = evaluate_units(
-        u, rivers=riv, admin=adm, population=pop, gdp=gd, zones=zon, lakes=lak, stations=sta,
-        flows=flo, loads=lo, config=config,
+        u,
+        rivers=riv,
+        admin=adm,
+        population=pop,
+        gdp=gd,
+        zones=zon,
+        lakes=lak,
+        stations=sta,
+        flows=flo,
+        loads=lo,
+        config=config,
     )
     targets = {
         "units": outdir / "units.gpkg",
@@ -260,8 +280,10 @@ def run_zoning(
     rules: PathLike | None = None,
     units_kwargs: dict[str, Any] | None = None,
 ) -> tuple[gpd.GeoDataFrame, dict[str, Path]]:
-    """Build the management map and write ``management.gpkg`` (layers ``management`` and ``management_zones``)
-    and ``area_by_province.csv`` / ``area_by_county.csv`` into ``outdir``.
+    """Build the management map and write it with its area tables into ``outdir``.
+
+    Files: ``management.gpkg`` (layers ``management`` and ``management_zones``), ``area_by_province.csv`` and
+    ``area_by_county.csv``.
 
     ``units`` is a classified units file (``units.gpkg`` of :func:`run_units`); without it the units are
     evaluated first (with ``units_kwargs``, into ``outdir/units``).
@@ -279,7 +301,7 @@ def run_zoning(
     lak = _layer((units_kwargs or {}).get("lakes"), "lakes", "lakes")
     zon = load_zones(zones, rivers=riv, lakes=lak, region=region_from_admin(adm) if adm is not None else None)
     if zon is None:
-        msg = "no riparian zones: pass --zones (a layer with a 'zone' column A/B/C, e.g. from the riparian zoning)"
+        msg = "no riparian zones: pass --zones (a layer with a 'zone' column A/B/C, e.g. from `basin zones`)"
         raise DataError(msg)
     red = gpd.read_file(redline, engine="pyogrio") if redline is not None else None
     ws = gpd.read_file(water_sources, engine="pyogrio") if water_sources is not None else None

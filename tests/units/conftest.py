@@ -36,7 +36,9 @@ def raster_values() -> np.ndarray:
     return v
 
 
-def write_raster(path: Path, values: np.ndarray, *, x0: float, y0: float, res: float, crs: str | None) -> Path:
+def write_raster(
+    path: Path, values: np.ndarray, *, x0: float, y0: float, res: float, crs: str | None
+) -> Path:
     with rasterio.open(
         path,
         "w",
@@ -73,7 +75,9 @@ def units() -> gpd.GeoDataFrame:
 @pytest.fixture
 def offset_raster(tmp_path: Path) -> Path:
     """4x4 raster of 1 km cells offset by half a cell from the unit grid (same CRS)."""
-    return write_raster(tmp_path / "offset.tif", raster_values(), x0=X0 - 500, y0=Y0 + 3500, res=1000, crs=UTM)
+    return write_raster(
+        tmp_path / "offset.tif", raster_values(), x0=X0 - 500, y0=Y0 + 3500, res=1000, crs=UTM
+    )
 
 
 @pytest.fixture

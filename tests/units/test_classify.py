@@ -1,4 +1,5 @@
-"""Four-class evaluation by hand: indices, thresholds, classes, counts and areas, robustness, config errors."""
+"""Four-class evaluation by hand: indices, thresholds, classes, counts and areas, robustness, config
+errors."""
 
 from __future__ import annotations
 
@@ -83,7 +84,8 @@ def test_default_weights_by_hand():
     assert out.attrs["classification"]["capacity"]["weights"] == pytest.approx(
         {"river_density": 0.4, "water_sensitivity": 0.6}
     )
-    assert "geometry" in out.columns and len(out) == 5
+    assert "geometry" in out.columns
+    assert len(out) == 5
     assert "pressure_index" not in units.columns  # the input is not changed
 
 
@@ -99,7 +101,14 @@ def test_class_summary_counts_and_areas():
 def test_robustness_by_hand():
     r = robustness(five_units(), config=LINEAR)
     assert list(r.columns) == [
-        "index", "indicator", "weight", "step", "weight_share", "n_changed", "share_changed", "changed_units"
+        "index",
+        "indicator",
+        "weight",
+        "step",
+        "weight_share",
+        "n_changed",
+        "share_changed",
+        "changed_units",
     ]
     assert len(r) == 2 * (3 + 2)
     assert (r.loc[r["index"] == "pressure", "n_changed"] == 0).all()
@@ -120,7 +129,9 @@ def test_log1p_transform_by_hand():
     out = classify_units(units)  # default config: log1p on population and GDP density
     np.testing.assert_allclose(out["pressure_index"], [0.0, 0.35 * 0.5, 0.35])
     bad = units.assign(economic_intensity=[0.0, -1.0, 0.0])
-    with pytest.raises(DataError, match=r"indicator 'economic_intensity' has negative values for unit\(s\) \['1'\]"):
+    with pytest.raises(
+        DataError, match=r"indicator 'economic_intensity' has negative values for unit\(s\) \['1'\]"
+    ):
         classify_units(bad)
     with pytest.raises(SchemaError, match=r"transform: must be one of \['none', 'log1p'\]"):
         load_config({"indices": {"pressure": {"town_pressure": {"weight": 1, "transform": "sqrt"}}}})
@@ -130,14 +141,17 @@ def test_threshold_methods():
     units = five_units()
     q = classify_units(units, config={**LINEAR, "threshold": {"method": "quantile", "q": 0.75}})
     assert list(q["pressure_high"]) == [False, False, False, False, True]
-    f = classify_units(units, config={**LINEAR, "threshold": {"method": "fixed", "pressure": 0.3, "capacity": 0.5}})
+    f = classify_units(
+        units, config={**LINEAR, "threshold": {"method": "fixed", "pressure": 0.3, "capacity": 0.5}}
+    )
     assert list(f["pressure_high"]) == [False, False, True, True, True]
     assert list(f["capacity_high"]) == [True, False, False, True, True]
     assert list(f["class_code"]) == ["LPHC", "LPLC", "HPLC", "HPHC", "HPHC"]
     s = pd.Series([0.0, 0.1, 0.2, 0.8, 0.9])
     assert threshold_value(s, "natural_breaks") == pytest.approx(0.2)
     nb = classify_units(units, config={**LINEAR, "threshold": {"method": "natural_breaks"}})
-    # pressure [0.175, 0.0875, 0.525, 0.35, 0.6125]: Fisher-Jenks splits {0.0875, 0.175} | {0.35, 0.525, 0.6125}
+    # pressure [0.175, 0.0875, 0.525, 0.35, 0.6125]: Fisher-Jenks splits {0.0875, 0.175} | {0.35, 0.525,
+    # 0.6125}
     assert list(nb["pressure_high"]) == [False, False, True, True, True]
 
 
@@ -147,7 +161,9 @@ def test_normalisations():
     np.testing.assert_allclose(normalise(s, "rank"), [0, 1, 0.5, 0.5])
     np.testing.assert_allclose(normalise(s, "zscore"), (s - 2) / s.std(ddof=0))
     np.testing.assert_allclose(normalise(pd.Series([4.0, 4.0]), "minmax"), [0, 0])
-    with pytest.raises(DataError, match=r"indicator 'x' has missing or infinite values for unit\(s\) \['1'\]"):
+    with pytest.raises(
+        DataError, match=r"indicator 'x' has missing or infinite values for unit\(s\) \['1'\]"
+    ):
         normalise(pd.Series([1.0, np.nan], name="x"))
     with pytest.raises(SchemaError, match="unknown normalisation 'log'"):
         normalise(s, "log")
@@ -159,7 +175,9 @@ def test_classification_errors():
         classify_units(units.drop(columns="town_pressure"))
     bad = units.copy()
     bad.loc[1, "river_density"] = np.nan
-    with pytest.raises(DataError, match=r"indicator 'river_density' has missing or infinite values for unit\(s\) \['1'\]"):
+    with pytest.raises(
+        DataError, match=r"indicator 'river_density' has missing or infinite values for unit\(s\) \['1'\]"
+    ):
         classify_units(bad)
     with pytest.raises(SchemaError, match="indicators must be aligned to the units"):
         classify_units(units, units.drop(columns="geometry").iloc[::-1])
@@ -188,7 +206,8 @@ def test_config_validation(tmp_path):
         load_config(tmp_path / "nope.yaml")
     f.write_text("threshold:\n  method: quantile\n  q: 0.6\n", encoding="utf-8")
     cfg = load_config(f)
-    assert cfg["threshold"]["q"] == 0.6 and cfg["normalisation"] == "minmax"
+    assert cfg["threshold"]["q"] == 0.6
+    assert cfg["normalisation"] == "minmax"
     assert cfg["source"] == str(f)
 
 

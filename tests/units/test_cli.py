@@ -56,8 +56,13 @@ def world(tmp_path):
         crs=UTM,
     )
     stations = gpd.GeoDataFrame(
-        {"station_id": ["S1", "S2"], "name": ["a", "b"], "river_id": ["R1", "R3"], "waterbody": ["river", "river"],
-         "target_class": [2, 3]},
+        {
+            "station_id": ["S1", "S2"],
+            "name": ["a", "b"],
+            "river_id": ["R1", "R3"],
+            "waterbody": ["river", "river"],
+            "target_class": [2, 3],
+        },
         geometry=[Point(X0 + 700, y), Point(X0 + 2500, Y0 + 2000)],
         crs=UTM,
     )
@@ -71,10 +76,18 @@ def world(tmp_path):
         crs=UTM,
     )
     paths = {}
-    for name, gdf in {"admin": admin, "rivers": rivers, "lakes": lakes, "stations": stations, "zones": zones}.items():
+    for name, gdf in {
+        "admin": admin,
+        "rivers": rivers,
+        "lakes": lakes,
+        "stations": stations,
+        "zones": zones,
+    }.items():
         paths[name] = d / f"{name}.gpkg"
         gdf.to_file(paths[name], layer=name, engine="pyogrio")
-    paths["population"] = write_raster(d / "pop.tif", raster_values(), x0=X0 - 500, y0=Y0 + 3500, res=1000, crs=UTM)
+    paths["population"] = write_raster(
+        d / "pop.tif", raster_values(), x0=X0 - 500, y0=Y0 + 3500, res=1000, crs=UTM
+    )
     gdp = np.flipud(raster_values()).copy()
     paths["gdp"] = write_raster(d / "gdp.tif", gdp, x0=X0 - 500, y0=Y0 + 3500, res=1000, crs=UTM)
     return paths
@@ -105,9 +118,22 @@ def test_units_and_zoning_commands(tmp_path, world):
     assert total == pytest.approx(9.0, rel=1e-3)
     assert u["area_km2"].sum() == pytest.approx(total, rel=1e-9)
     assert set(u["class_code"]) <= {"HPLC", "LPLC", "HPHC", "LPHC"}
-    for col in ("river_density", "river_density_l1", "river_density_l2", "population_density",
-                "economic_intensity", "town_pressure", "riparian_share", "lake_share", "target_strictness",
-                "water_sensitivity", "pressure_index", "capacity_index", "class_zh", "class_en"):
+    for col in (
+        "river_density",
+        "river_density_l1",
+        "river_density_l2",
+        "population_density",
+        "economic_intensity",
+        "town_pressure",
+        "riparian_share",
+        "lake_share",
+        "target_strictness",
+        "water_sensitivity",
+        "pressure_index",
+        "capacity_index",
+        "class_zh",
+        "class_en",
+    ):
         assert col in u.columns, col
     classes = pd.read_csv(out / "classes.csv")
     assert list(classes["class_code"]) == ["HPLC", "LPLC", "HPHC", "LPHC"]
@@ -118,8 +144,18 @@ def test_units_and_zoning_commands(tmp_path, world):
 
     z = tmp_path / "zoning"
     r = CliRunner().invoke(
-        main, ["zoning", "--units", str(out / "units.gpkg"), "--zones", str(world["zones"]),
-               "--admin", str(world["admin"]), "-o", str(z)],
+        main,
+        [
+            "zoning",
+            "--units",
+            str(out / "units.gpkg"),
+            "--zones",
+            str(world["zones"]),
+            "--admin",
+            str(world["admin"]),
+            "-o",
+            str(z),
+        ],
     )
     assert r.exit_code == 0, r.output
     layers = [n for n, _ in pyogrio.list_layers(z / "management.gpkg")]
@@ -148,7 +184,9 @@ def test_units_by_county_command(tmp_path, world):
 
 
 def test_units_command_bad_raster(tmp_path, world):
-    nocrs = write_raster(tmp_path / "nocrs.tif", raster_values(), x0=X0 - 500, y0=Y0 + 3500, res=1000, crs=None)
+    nocrs = write_raster(
+        tmp_path / "nocrs.tif", raster_values(), x0=X0 - 500, y0=Y0 + 3500, res=1000, crs=None
+    )
     args = _units_args(world, tmp_path / "out")
     args[args.index("--population") + 1] = str(nocrs)
     r = CliRunner().invoke(main, args)
@@ -158,7 +196,8 @@ def test_units_command_bad_raster(tmp_path, world):
 
 def test_zoning_needs_classified_units(tmp_path, world):
     r = CliRunner().invoke(
-        main, ["zoning", "--units", str(world["zones"]), "--zones", str(world["zones"]), "-o", str(tmp_path / "z")]
+        main,
+        ["zoning", "--units", str(world["zones"]), "--zones", str(world["zones"]), "-o", str(tmp_path / "z")],
     )
     assert r.exit_code == 2
     assert "units are not classified" in r.output

@@ -1,6 +1,7 @@
 """The demo step on the embedded demo data: the four-class map and the management map.
 
-The riparian zones are a simple stand-in built here (A = 1 km of level 0-2 rivers, B = the 1-5 km ring, C = the
+The riparian zones are a simple stand-in built here (A = 1 km of level 0-2 rivers, B = the 1-5 km ring, C =
+the
 rest of the region), written where the riparian zoning step puts its output (``outdir/zones/zones.gpkg``).
 """
 

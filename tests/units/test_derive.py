@@ -22,7 +22,8 @@ from tests.units.conftest import UTM, X0, Y0, write_raster
 # -------------------------------------------------------------------------------------------------- DEM
 @pytest.fixture
 def valley_dem(tmp_path):
-    """A tilted V-shaped valley: 40 rows x 31 columns of 100 m, valley along column 15, falling to the south."""
+    """A tilted V-shaped valley: 40 rows x 31 columns of 100 m, valley along column 15, falling to the
+    south."""
     r, c = np.mgrid[0:40, 0:31]
     z = (1000.0 - 5.0 * r + 10.0 * np.abs(c - 15)).astype("float32")
     return write_raster(tmp_path / "dem.tif", z, x0=X0, y0=Y0 + 4000, res=100, crs=UTM)

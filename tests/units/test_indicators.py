@@ -61,7 +61,9 @@ def test_zonal_count_raster(units, offset_raster):
     # u11: a quarter of each of 11, 12, 21, 22
     assert s[units["unit_id"] == "u11"].item() == pytest.approx(0.25 * (11 + 12 + 21 + 22), rel=1e-6)
     # u02: the nodata cell contributes nothing
-    assert s[units["unit_id"] == "u02"].item() == pytest.approx(0.25 * (v[0, 1] + v[1, 0] + v[1, 1]), rel=1e-6)
+    assert s[units["unit_id"] == "u02"].item() == pytest.approx(
+        0.25 * (v[0, 1] + v[1, 0] + v[1, 1]), rel=1e-6
+    )
 
 
 def test_zonal_mean_geographic_raster(tmp_path, units):
@@ -70,13 +72,17 @@ def test_zonal_mean_geographic_raster(tmp_path, units):
     vals = np.full((20, 20), 7.0, dtype="float32")
     vals[0, :] = NODATA  # a nodata row north of the units
     res = 0.01
-    path = write_raster(tmp_path / "geo.tif", vals, x0=bounds[0] - 0.05, y0=bounds[3] + 0.05, res=res, crs="EPSG:4326")
+    path = write_raster(
+        tmp_path / "geo.tif", vals, x0=bounds[0] - 0.05, y0=bounds[3] + 0.05, res=res, crs="EPSG:4326"
+    )
     s = ind.zonal_mean(units, path, name="x")
     np.testing.assert_allclose(s.to_numpy(), 7.0)
 
 
 def test_raster_without_crs_is_an_error(tmp_path, units):
-    path = write_raster(tmp_path / "nocrs.tif", raster_values(), x0=X0 - 500, y0=Y0 + 3500, res=1000, crs=None)
+    path = write_raster(
+        tmp_path / "nocrs.tif", raster_values(), x0=X0 - 500, y0=Y0 + 3500, res=1000, crs=None
+    )
     with pytest.raises(CRSError, match=r"nocrs\.tif: raster has no CRS"):
         ind.population_density(units, path)
 
@@ -223,7 +229,9 @@ def test_water_sensitivity_weighted(units):
     assert by["u00"] == pytest.approx((3 * 1.0 + 1 * 0.8) / 4)
     assert by["u11"] == pytest.approx((3 * 0.0 + 1 * 0.6) / 4)
     # defaults: riparian 0.5, lakes 0.25 (not given -> left out), stations 0.25
-    d = dict(zip(units["unit_id"], ind.water_sensitivity(units, zones=_zones(), stations=_stations()), strict=True))
+    d = dict(
+        zip(units["unit_id"], ind.water_sensitivity(units, zones=_zones(), stations=_stations()), strict=True)
+    )
     assert d["u00"] == pytest.approx((0.5 * 1.0 + 0.25 * 0.8) / 0.75)
     with pytest.raises(SchemaError, match="needs at least one ingredient"):
         ind.water_sensitivity(units)

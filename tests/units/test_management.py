@@ -89,11 +89,11 @@ def test_rules_validation(tmp_path):
     with pytest.raises(SchemaError, match="exactly once"):
         load_rules({"levels": [{"name": "priority", "zones": ["A"]}, {"name": "general", "rest": True}]})
     with pytest.raises(SchemaError, match="exactly the last level must have 'rest: true'"):
-        load_rules(
-            {"levels": [{"name": "general", "rest": True}, {"name": "priority"}, {"name": "key"}]}
-        )
+        load_rules({"levels": [{"name": "general", "rest": True}, {"name": "priority"}, {"name": "key"}]})
     f = tmp_path / "r.yaml"
-    f.write_text("levels:\n  - {name: priority, zones: [A, B]}\n  - {name: key}\n  - {name: general, rest: true}\n")
+    f.write_text(
+        "levels:\n  - {name: priority, zones: [A, B]}\n  - {name: key}\n  - {name: general, rest: true}\n"
+    )
     a = _areas(management_zones(_zones(), _units(), rules=f))
     assert a[("E", "priority")] == pytest.approx(0.5)
 

@@ -40,7 +40,9 @@ MGMT_LEVELS = ("priority", "key", "general")
 LAYER_NAMES = ("redline", "water_sources")
 
 
-def _read_yaml(source: str | os.PathLike[str] | Mapping[str, Any] | None, default: str) -> tuple[dict[str, Any], str]:
+def _read_yaml(
+    source: str | os.PathLike[str] | Mapping[str, Any] | None, default: str
+) -> tuple[dict[str, Any], str]:
     text = resources.files("basin.units.config").joinpath(default).read_text(encoding="utf-8")
     base = yaml.safe_load(text)
     if source is None:
@@ -117,7 +119,9 @@ def load_config(source: str | os.PathLike[str] | Mapping[str, Any] | None = None
         msg = f"{where}: unknown key(s) {bad}; expected some of {sorted(known)}"
         raise SchemaError(msg)
     if cfg["normalisation"] not in NORMALISATIONS:
-        msg = f"{where}: normalisation {cfg['normalisation']!r} unknown; expected one of {list(NORMALISATIONS)}"
+        msg = (
+            f"{where}: normalisation {cfg['normalisation']!r} unknown; expected one of {list(NORMALISATIONS)}"
+        )
         raise SchemaError(msg)
     th = cfg["threshold"]
     if not isinstance(th, Mapping) or th.get("method") not in THRESHOLDS:
@@ -178,7 +182,9 @@ def load_config(source: str | os.PathLike[str] | Mapping[str, Any] | None = None
     if not isinstance(steps, list) or not steps:
         msg = f"{where}: robustness.steps must be a non-empty list of relative steps, e.g. [-0.2, 0.2]"
         raise SchemaError(msg)
-    cfg["robustness"] = {"steps": [_num(s, f"{where}: robustness.steps", minimum=-1.0, strict=True) for s in steps]}
+    cfg["robustness"] = {
+        "steps": [_num(s, f"{where}: robustness.steps", minimum=-1.0, strict=True) for s in steps]
+    }
     cfg["source"] = where
     return cfg
 
