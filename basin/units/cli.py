@@ -15,6 +15,15 @@ _file = click.Path(exists=True, dir_okay=False, path_type=Path)
 @click.option(
     "--units", "units_path", type=_file, help="Your units (sub-basins / control units); derived when omitted."
 )
+@click.option(
+    "--dem", type=_file, help="DEM to derive sub-basin units from (with --dem-area or --dem-order)."
+)
+@click.option(
+    "--dem-area", type=click.FloatRange(min=0.0, min_open=True), help="Sub-basin area threshold, km²."
+)
+@click.option(
+    "--dem-order", type=click.IntRange(min=1), help="Cut sub-basins at confluences of this stream order."
+)
 @click.option("--rivers", type=_file, help="River reaches (default: demo rivers).")
 @click.option("--admin", type=_file, help="Provinces + counties (default: demo admin).")
 @click.option("--population", type=_file, help="Population density raster (default: demo).")
@@ -46,6 +55,9 @@ _file = click.Path(exists=True, dir_okay=False, path_type=Path)
 @out_dir_opt
 def units(
     units_path: Path | None,
+    dem: Path | None,
+    dem_area: float | None,
+    dem_order: int | None,
     rivers: Path | None,
     admin: Path | None,
     population: Path | None,
@@ -68,6 +80,9 @@ def units(
     res, files = run_units(
         outdir,
         units=units_path,
+        dem=dem,
+        dem_area_km2=dem_area,
+        dem_order=dem_order,
         rivers=rivers,
         admin=admin,
         population=population,

@@ -20,7 +20,7 @@ from basin.io import ensure_not_input, read_layer, write_csv, write_gpkg_layers,
 from basin.units import indicators as ind
 from basin.units.classify import class_summary, classify_units, robustness
 from basin.units.config import load_config
-from basin.units.derive import region_from_admin, units_by_county, units_from_reaches
+from basin.units.derive import region_from_admin, units_by_county, units_from_dem, units_from_reaches
 from basin.units.management import management_area_table, management_zones
 
 log = logging.getLogger(__name__)
@@ -188,6 +188,9 @@ def run_units(
     outdir: PathLike,
     *,
     units: PathLike | None = None,
+    dem: PathLike | None = None,
+    dem_area_km2: float | None = None,
+    dem_order: int | None = None,
     rivers: PathLike | None = None,
     admin: PathLike | None = None,
     population: PathLike | None = None,
@@ -207,19 +210,24 @@ def run_units(
 
     Files: ``units.gpkg``, ``units.csv``, ``classes.csv``, ``robustness.csv`` and ``classification.json``.
 
-    Inputs not given default to the demo dataset. Without ``units``, the units are derived from the river
+    Inputs not given default to the demo dataset. With ``dem`` (and ``dem_area_km2`` or ``dem_order``) the
+    units are the DEM's sub-basins (:func:`~basin.units.derive.units_from_dem`). Without ``units`` or ``dem``,
+    the units are derived from the river
     reaches by Voronoi allocation over the region (the provinces of ``admin``), optionally cut by county
     (pieces
     below ``min_area_km2`` merged into a neighbour in the same county).
     """
     outdir = Path(outdir)
-    inputs = [units, rivers, admin, population, gdp, lakes, stations, zones, flows, loads, config]
+    inputs = [units, dem, rivers, admin, population, gdp, lakes, stations, zones, flows, loads, config]
     riv = _layer(rivers, "rivers", "rivers", mapping)
     adm = _layer(admin, "admin", "admin", mapping)
     lak = _layer(lakes, "lakes", "lakes", mapping)
     sta = _layer(stations, "stations", "stations", mapping)
     if units is not None:
         u = read_layer(units, "units", mapping=mapping)
+    elif dem is not None:
+        u = units_from_dem(dem, min_area_km2=dem_area_km2, min_order=dem_order)
+        log.info("derived %d sub-basin units from the DEM %s", len(u), dem)
     else:
         if riv is None or adm is None:
             msg = "no units given and no rivers/admin to derive them from; pass --units or --rivers/--admin"

@@ -194,6 +194,47 @@ def test_units_command_bad_raster(tmp_path, world):
     assert "nocrs.tif: raster has no CRS" in r.output
 
 
+def test_units_command_with_user_units_and_flows(tmp_path, world):
+    """Given units (the 3x3 grid), flows and loads: capacity and load/capacity ratio enter the index."""
+    from tests.units.conftest import grid_units
+
+    upath = tmp_path / "in" / "units.gpkg"
+    grid_units().to_file(upath, layer="units", engine="pyogrio")
+    flows = tmp_path / "in" / "flows.csv"
+    rows = ["unit_id,cs,c0,q,q_in,k,x_km,u"] + [
+        f"u{i}{j},20,10,10,1,0.2,10,0.3" for i in range(3) for j in range(3)
+    ]
+    flows.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    loads = tmp_path / "in" / "loads.csv"
+    rows = ["unit_id,load_t_a"] + [f"u{i}{j},{1000 * (i + 1)}" for i in range(3) for j in range(3)]
+    loads.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    args = [*_units_args(world, out), "--units", str(upath), "--flows", str(flows), "--loads", str(loads)]
+    r = CliRunner().invoke(main, args)
+    assert r.exit_code == 0, r.output
+    u = gpd.read_file(out / "units.gpkg", layer="units").set_index("unit_id")
+    assert len(u) == 9
+    assert u["water_capacity"].to_numpy() == pytest.approx(4018.5, abs=0.1)
+    assert u.loc["u21", "load_capacity_ratio"] == pytest.approx(3000 / 4018.5, rel=1e-4)
+    info = (out / "classification.json").read_text(encoding="utf-8")
+    assert "load_capacity_ratio" in info
+
+
+def test_units_command_from_dem(tmp_path, world):
+    r_, c_ = np.mgrid[0:30, 0:30]
+    z = (1000.0 - 5.0 * r_ + 10.0 * np.abs(c_ - 15)).astype("float32")
+    dem = write_raster(tmp_path / "dem.tif", z, x0=X0, y0=Y0 + 3000, res=100, crs=UTM)
+    out = tmp_path / "out"
+    r = CliRunner().invoke(main, [*_units_args(world, out), "--dem", str(dem), "--dem-area", "1.5"])
+    assert r.exit_code == 0, r.output
+    u = gpd.read_file(out / "units.gpkg", layer="units")
+    assert u["unit_id"].str.startswith("B").all()
+    assert u["area_km2"].sum() == pytest.approx(9.0)
+    r = CliRunner().invoke(main, [*_units_args(world, tmp_path / "o2"), "--dem", str(dem)])
+    assert r.exit_code == 2
+    assert "give exactly one of min_area_km2" in r.output
+
+
 def test_zoning_needs_classified_units(tmp_path, world):
     r = CliRunner().invoke(
         main,
