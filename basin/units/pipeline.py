@@ -15,7 +15,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from basin._errors import DataError, SchemaError
+from basin._errors import CRSError, DataError, SchemaError
 from basin.io import ensure_not_input, read_layer, write_csv, write_gpkg_layers, write_json
 from basin.units import indicators as ind
 from basin.units.classify import class_summary, classify_units, robustness
@@ -184,6 +184,26 @@ def load_zones(
     return riparian_zones(rivers, lakes, region)
 
 
+def _polygons(path: PathLike | None, what: str) -> gpd.GeoDataFrame | None:
+    """Read an optional polygon layer (red line, water sources) and check it has a CRS and polygons."""
+    if path is None:
+        return None
+    try:
+        gdf = gpd.read_file(path, engine="pyogrio")
+    except Exception as exc:  # noqa: BLE001 - GDAL raises several types
+        msg = f"{path}: cannot read the {what} layer ({str(exc).splitlines()[0] if str(exc) else exc!r})"
+        raise DataError(msg) from exc
+    if gdf.crs is None:
+        msg = f"{path}: the {what} layer has no CRS; assign one (e.g. `ogr2ogr -a_srs EPSG:4326`)"
+        raise CRSError(msg)
+    bad = ~gdf.geom_type.isin(["Polygon", "MultiPolygon"])
+    if bad.any():
+        found = sorted(set(gdf.geom_type[bad].astype(str)))
+        msg = f"{path}: the {what} layer must hold polygons; found {found}"
+        raise SchemaError(msg)
+    return gdf
+
+
 def run_units(
     outdir: PathLike,
     *,
@@ -304,15 +324,16 @@ def run_zoning(
             msg = f"{units}: units are not classified (no 'class_code' column); run `basin units` first"
             raise SchemaError(msg)
     else:
-        u = run_units(outdir / "units", admin=admin, **(units_kwargs or {}))[0].units
+        kw = {"zones": zones, **(units_kwargs or {})}
+        u = run_units(outdir / "units", admin=admin, **kw)[0].units
     riv = _layer((units_kwargs or {}).get("rivers"), "rivers", "rivers")
     lak = _layer((units_kwargs or {}).get("lakes"), "lakes", "lakes")
     zon = load_zones(zones, rivers=riv, lakes=lak, region=region_from_admin(adm) if adm is not None else None)
     if zon is None:
         msg = "no riparian zones: pass --zones (a layer with a 'zone' column A/B/C, e.g. from `basin zones`)"
         raise DataError(msg)
-    red = gpd.read_file(redline, engine="pyogrio") if redline is not None else None
-    ws = gpd.read_file(water_sources, engine="pyogrio") if water_sources is not None else None
+    red = _polygons(redline, "red line")
+    ws = _polygons(water_sources, "drinking-water sources")
     m = management_zones(zon, u, redline=red, water_sources=ws, rules=rules)
     dissolved = m.dissolve(by=["mgmt_zone", "label_zh", "label_en"], as_index=False)[
         ["mgmt_zone", "label_zh", "label_en", "geometry"]

@@ -235,6 +235,37 @@ def test_units_command_from_dem(tmp_path, world):
     assert "give exactly one of min_area_km2" in r.output
 
 
+def test_zoning_with_redline_and_errors(tmp_path, world):
+    out = tmp_path / "out"
+    assert CliRunner().invoke(main, _units_args(world, out)).exit_code == 0
+    red = tmp_path / "in" / "redline.gpkg"
+    gpd.GeoDataFrame(geometry=[box(X0 + 2000, Y0 + 2000, X0 + 3000, Y0 + 3000)], crs=UTM).to_file(red)
+    base = [
+        "zoning",
+        "--units",
+        str(out / "units.gpkg"),
+        "--zones",
+        str(world["zones"]),
+        "--admin",
+        str(world["admin"]),
+    ]
+    r = CliRunner().invoke(main, [*base, "--redline", str(red), "-o", str(tmp_path / "z")])
+    assert r.exit_code == 0, r.output
+    m = gpd.read_file(tmp_path / "z" / "management.gpkg", layer="management")
+    # zone A (2.4 km²) + the red-line square (1 km², all in zone C)
+    assert m.loc[m["mgmt_zone"] == "priority", "area_km2"].sum() == pytest.approx(3.4, rel=1e-3)
+    lines = tmp_path / "in" / "lines.gpkg"
+    gpd.GeoDataFrame(geometry=[LineString([(X0, Y0), (X0 + 1, Y0 + 1)])], crs=UTM).to_file(lines)
+    r = CliRunner().invoke(main, [*base, "--redline", str(lines), "-o", str(tmp_path / "z2")])
+    assert r.exit_code == 2
+    assert "lines.gpkg: the red line layer must hold polygons" in r.output
+    nozone = tmp_path / "in" / "nozone.gpkg"
+    gpd.read_file(world["zones"]).rename(columns={"zone": "zz"}).to_file(nozone)
+    r = CliRunner().invoke(main, [*base[:3], "--zones", str(nozone), "-o", str(tmp_path / "z3")])
+    assert r.exit_code == 2
+    assert "riparian zones need a 'zone' column" in r.output
+
+
 def test_zoning_needs_classified_units(tmp_path, world):
     r = CliRunner().invoke(
         main,
