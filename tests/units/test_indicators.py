@@ -87,6 +87,17 @@ def test_raster_without_crs_is_an_error(tmp_path, units):
         ind.population_density(units, path)
 
 
+def test_raster_with_wrong_crs_is_an_error(tmp_path, units):
+    """UTM coordinates labelled as lon/lat: the units (reprojected to degrees) fall outside the raster."""
+    path = write_raster(
+        tmp_path / "wrongcrs.tif", raster_values(), x0=X0 - 500, y0=Y0 + 3500, res=1000, crs="EPSG:4326"
+    )
+    with pytest.raises(
+        DataError, match=r"wrongcrs\.tif: raster does not cover the units .*'WGS 84'.*lowest: 0\.0%"
+    ):
+        ind.population_density(units, path)
+
+
 def test_raster_not_covering_units_is_an_error(tmp_path, units):
     # covers only the two western columns
     vals = np.ones((3, 2), dtype="float32")
