@@ -82,6 +82,8 @@ def evaluate_units(
     Returns
     -------
     UnitsResult
+        ``units`` also gets ``area_km2`` and ``class_stable`` (False when the unit changes class in any
+        scenario of the robustness table).
     """
     cfg = load_config(config)
     cols: dict[str, pd.Series] = {}
@@ -128,10 +130,16 @@ def evaluate_units(
     classified = classify_units(base, table, config=cfg)
     area = classified.geometry.to_crs(ind.working_crs(classified)).area / 1e6
     classified["area_km2"] = area.to_numpy()
+    rob = robustness(base, table, config=cfg)
+    changed = {uid for ids in rob["changed_units"] for uid in ids.split(";") if uid}
+    ids = (
+        classified["unit_id"].astype(str) if "unit_id" in classified.columns else classified.index.astype(str)
+    )
+    classified["class_stable"] = ~pd.Series(ids, index=classified.index).isin(changed).to_numpy()
     return UnitsResult(
         units=classified,
         classes=class_summary(classified),
-        robustness=robustness(base, table, config=cfg),
+        robustness=rob,
         info={"indicators": list(table.columns), **classified.attrs.get("classification", {})},
     )
 

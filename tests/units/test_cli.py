@@ -138,8 +138,10 @@ def test_units_and_zoning_commands(tmp_path, world):
     classes = pd.read_csv(out / "classes.csv")
     assert list(classes["class_code"]) == ["HPLC", "LPLC", "HPHC", "LPHC"]
     assert classes["n_units"].sum() == 4
-    rob = pd.read_csv(out / "robustness.csv")
+    rob = pd.read_csv(out / "robustness.csv", keep_default_na=False)
     assert len(rob) == 2 * (3 + 2)
+    changed = {x for ids in rob["changed_units"] for x in ids.split(";") if x}
+    assert set(u.loc[~u["class_stable"], "unit_id"]) == changed
     assert "HPLC 高压低容" in r.output
 
     z = tmp_path / "zoning"
