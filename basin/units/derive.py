@@ -145,8 +145,8 @@ def units_from_reaches(
     _, first = np.unique(coords, axis=0, return_index=True)
     first.sort()
     coords, which = coords[first], which[first]
-    if len(coords) < 2:
-        labels = np.zeros(1, dtype=int)
+    if len(coords) < 2:  # a single site: the whole region is its cell
+        labels = which
         cells = np.array([reg])
     else:
         xmin, ymin, xmax, ymax = shapely.total_bounds(np.array([reg, shapely.multipoints(coords)]))
