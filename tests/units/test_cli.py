@@ -275,3 +275,19 @@ def test_zoning_needs_classified_units(tmp_path, world):
     )
     assert r.exit_code == 2
     assert "units are not classified" in r.output
+
+
+def test_zones_from_basin_zoning(world):
+    """Without a zones file, the riparian zones come from basin.zoning.riparian_zones."""
+    from basin.io import read_layer
+    from basin.units.derive import region_from_admin
+    from basin.units.pipeline import load_zones
+
+    rivers = read_layer(world["rivers"], "rivers")
+    lakes = read_layer(world["lakes"], "lakes")
+    region = region_from_admin(read_layer(world["admin"], "admin"))
+    z = load_zones(None, rivers=rivers, lakes=lakes, region=region)
+    assert set(z["zone"]) <= {"A", "B", "C"}
+    assert "A" in set(z["zone"])
+    assert float(z.area.sum()) / 1e6 == pytest.approx(float(region.to_crs(z.crs).area.sum()) / 1e6, rel=1e-6)
+    assert load_zones(None) is None

@@ -1,8 +1,7 @@
 """The demo step on the embedded demo data: the four-class map and the management map.
 
-The riparian zones are a simple stand-in built here (A = 1 km of level 0-2 rivers, B = the 1-5 km ring, C =
-the
-rest of the region), written where the riparian zoning step puts its output (``outdir/zones/zones.gpkg``).
+The riparian zones are made by ``basin.zoning.riparian_zones`` and written where the riparian demo step puts
+them (``outdir/zones/zones.gpkg``), which is where the units demo step reads them.
 """
 
 from __future__ import annotations
@@ -11,10 +10,8 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 import pytest
-import shapely
 
 from basin import datasets
-from basin.crs import to_metric
 from basin.io import read_layer
 from basin.units.demo import demo_step
 from basin.units.derive import region_from_admin
@@ -27,22 +24,20 @@ def demo_out(tmp_path_factory):
     try:
         rivers = read_layer(datasets.get_path("rivers"), "rivers")
         admin = read_layer(datasets.get_path("admin"), "admin")
+        lakes = read_layer(datasets.get_path("lakes"), "lakes")
     except Exception as exc:  # noqa: BLE001 - no demo data in this checkout
         pytest.skip(f"demo data not available: {exc}")
+    from basin.zoning import riparian_zones
+
     out = tmp_path_factory.mktemp("demo")
-    region = to_metric(region_from_admin(admin)).geometry.iloc[0]
-    main = to_metric(rivers[rivers["level"] <= 2])
-    a = shapely.intersection(shapely.union_all(main.buffer(1000).values), region)
-    ab = shapely.intersection(shapely.union_all(main.buffer(5000).values), region)
-    zones = gpd.GeoDataFrame(
-        {"zone": ["A", "B", "C"]},
-        geometry=[a, shapely.difference(ab, a), shapely.difference(region, ab)],
-        crs=main.crs,
-    )
+    region = region_from_admin(admin)
+    zones = riparian_zones(rivers, lakes, region)
     (out / "zones").mkdir()
     zones.to_file(out / "zones" / "zones.gpkg", layer="zones", engine="pyogrio")
     files = demo_step(out)
-    return out, files, float(region.area) / 1e6, float(a.area) / 1e6
+    region_km2 = float(region.to_crs(zones.crs).area.sum()) / 1e6
+    a_km2 = float(zones.loc[zones["zone"] == "A"].area.sum()) / 1e6
+    return out, files, region_km2, a_km2
 
 
 def test_demo_four_class_map(demo_out):
