@@ -26,6 +26,8 @@ LAZY_COMMANDS: dict[str, str] = {
     "wq": "basin.waterquality.cli:wq",
     "zones": "basin.zoning.cli:zones",
     "audit": "basin.zoning.cli:audit",
+    "units": "basin.units.cli:units",
+    "zoning": "basin.units.cli:zoning",
 }
 
 

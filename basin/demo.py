@@ -19,6 +19,7 @@ STEPS: list[tuple[str, str]] = [
     ("layers", "basin.demo:layers_step"),
     ("riparian", "basin.zoning.demo:demo_step"),
     ("wq", "basin.waterquality.demo:demo_step"),
+    ("units", "basin.units.demo:demo_step"),
 ]
 
 
