@@ -23,6 +23,7 @@ from basin._errors import BasinError
 LAZY_COMMANDS: dict[str, str] = {
     "layers": "basin.cli:layers",
     "demo": "basin.cli:demo",
+    "crossborder": "basin.crossborder.cli:crossborder",
 }
 
 

@@ -1,0 +1,143 @@
+"""File-to-folder runs of the cross-border tools, shared by the CLI and ``basin demo``.
+
+Every input defaults to the embedded demo dataset (:mod:`basin.datasets`); every output folder gets the
+provenance of its inputs (paths and SHA-256), the versions and the parameters.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from basin import datasets
+from basin.crossborder.audit import audit_sections, failing
+from basin.crossborder.compensation import settle, summarize
+from basin.crossborder.report import provenance, write_audit_report
+from basin.crossborder.schemes import load_scheme
+from basin.crossborder.sections import find_sections
+from basin.io import ensure_not_input, read_layer, write_csv, write_json, write_vector
+
+PathLike = str | os.PathLike[str] | None
+
+
+def input_paths(
+    *, rivers: PathLike = None, admin: PathLike = None, stations: PathLike = None, wq: PathLike = None
+) -> dict[str, Path]:
+    """Return the input paths, with the demo dataset for those not given."""
+    return {
+        "rivers": Path(rivers) if rivers is not None else datasets.get_path("rivers"),
+        "admin": Path(admin) if admin is not None else datasets.get_path("admin"),
+        "stations": Path(stations) if stations is not None else datasets.get_path("stations"),
+        "wq": Path(wq) if wq is not None else datasets.get_path("wq"),
+    }
+
+
+def _check_out(outdir: Path, paths: dict[str, Path], names: list[str]) -> None:
+    for n in names:
+        ensure_not_input(outdir / n, paths.values())
+
+
+def sections_from_files(
+    paths: dict[str, Path], *, mapping: PathLike = None, level: str = "province", **options: Any
+) -> gpd.GeoDataFrame:
+    """Read the layers and return :func:`find_sections` of them (``options`` are its keyword options)."""
+    rivers = read_layer(paths["rivers"], "rivers", mapping=mapping)
+    admin = read_layer(paths["admin"], "admin", mapping=mapping)
+    stations = read_layer(paths["stations"], "stations", mapping=mapping)
+    return find_sections(rivers, admin, level=level, stations=stations, **options)  # type: ignore[arg-type]
+
+
+def write_sections(sections: gpd.GeoDataFrame, outdir: Path, prov: dict[str, Any]) -> dict[str, Path]:
+    """Write ``sections.csv``, ``sections.geojson`` and ``sections_provenance.json``."""
+    return {
+        "sections csv": write_csv(sections, outdir / "sections.csv"),
+        "sections geojson": write_vector(sections, outdir / "sections.geojson"),
+        "sections provenance": write_json(
+            {**prov, "excursions_merged_away": sections.attrs.get("excursions", 0)},
+            outdir / "sections_provenance.json",
+        ),
+    }
+
+
+def run_sections(
+    outdir: PathLike, *, mapping: PathLike = None, level: str = "province", **kw: Any
+) -> dict[str, Path]:
+    """Find the sections from files (demo data by default) and write them into ``outdir``."""
+    out = Path(outdir)  # type: ignore[arg-type]
+    paths = input_paths(**{k: kw.pop(k) for k in ("rivers", "admin", "stations") if k in kw})
+    paths.pop("wq")
+    _check_out(out, paths, ["sections.csv", "sections.geojson", "sections_provenance.json"])
+    secs = sections_from_files(paths, mapping=mapping, level=level, **kw)
+    return write_sections(secs, out, provenance(dict(paths), sections=secs))
+
+
+def _read_wq(path: Path, stations_path: Path, mapping: PathLike) -> Any:
+    from basin.waterquality import read_wq
+
+    stations = read_layer(stations_path, "stations", mapping=mapping)
+    return read_wq(path, stations=stations)
+
+
+def run_audit(
+    outdir: PathLike, *, period: str = "month", mapping: PathLike = None, level: str = "province", **kw: Any
+) -> tuple[dict[str, Path], pd.DataFrame]:
+    """Find the sections, audit them against the water-quality data and write the reports into ``outdir``.
+
+    Returns the files written and the audit table (whose failing rows decide the CLI exit code).
+    """
+    out = Path(outdir)  # type: ignore[arg-type]
+    paths = input_paths(**{k: kw.pop(k) for k in ("rivers", "admin", "stations", "wq") if k in kw})
+    names = [
+        "sections.csv",
+        "sections.geojson",
+        "sections_provenance.json",
+        "audit.csv",
+        "audit.json",
+        "report.html",
+        "report.md",
+    ]
+    _check_out(out, paths, names)
+    secs = sections_from_files(paths, mapping=mapping, level=level, **kw)
+    ds = _read_wq(paths["wq"], paths["stations"], mapping)
+    audit = audit_sections(secs, ds, period=period)  # type: ignore[arg-type]
+    prov = provenance(dict(paths), sections=secs, audit=audit)
+    files = write_sections(secs, out, provenance(dict(paths), sections=secs))
+    files.update(write_audit_report(audit, out, prov=prov))
+    return files, audit
+
+
+def run_compensate(
+    outdir: PathLike,
+    *,
+    scheme: Any = "chongqing_target_trend",
+    mapping: PathLike = None,
+    level: str = "province",
+    prefix: str = "",
+    **kw: Any,
+) -> tuple[dict[str, Path], pd.DataFrame]:
+    """Settle a scheme on the sections and water-quality data; write ``ledger.csv`` and ``summary.csv``."""
+    out = Path(outdir)  # type: ignore[arg-type]
+    sch = load_scheme(scheme)
+    paths = input_paths(**{k: kw.pop(k) for k in ("rivers", "admin", "stations", "wq") if k in kw})
+    names = [f"{prefix}ledger.csv", f"{prefix}summary.csv", f"{prefix}ledger_provenance.json"]
+    _check_out(out, paths, names)
+    secs = sections_from_files(paths, mapping=mapping, level=level, **kw)
+    ds = _read_wq(paths["wq"], paths["stations"], mapping)
+    ledger = settle(ds, secs, sch)
+    inputs: dict[str, Any] = dict(paths)
+    if sch.path and Path(sch.path).is_file():
+        inputs["scheme"] = sch.path
+    prov = provenance(inputs, sections=secs, scheme=sch)
+    files = {
+        "ledger": write_csv(ledger, out / f"{prefix}ledger.csv"),
+        "ledger summary": write_csv(summarize(ledger), out / f"{prefix}summary.csv"),
+        "ledger provenance": write_json(prov, out / f"{prefix}ledger_provenance.json"),
+    }
+    return files, ledger
+
+
+__all__ = ["failing", "input_paths", "run_audit", "run_compensate", "run_sections", "sections_from_files"]
