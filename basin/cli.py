@@ -116,8 +116,11 @@ def layers_check(
     paths: tuple[Path, ...], kind: str | None, layer: str | None, mapping: Path | None, crs: str | None
 ) -> None:
     """Validate layers against the data model; exit 1 when any layer fails."""
-    from basin.io.layers import check_layer, inspect_layers
+    from basin.io.layers import SCHEMAS, check_layer, inspect_layers, load_mapping
 
+    if mapping is not None:
+        for k in SCHEMAS:  # a broken mapping file is bad input (exit 2), not a failing layer
+            load_mapping(mapping, k)
     failed = 0
     for path in paths:
         try:
