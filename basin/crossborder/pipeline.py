@@ -25,15 +25,16 @@ PathLike = str | os.PathLike[str] | None
 
 
 def input_paths(
-    *, rivers: PathLike = None, admin: PathLike = None, stations: PathLike = None, wq: PathLike = None
+    *,
+    rivers: PathLike = None,
+    admin: PathLike = None,
+    stations: PathLike = None,
+    wq: PathLike = None,
+    keys: tuple[str, ...] = ("rivers", "admin", "stations", "wq"),
 ) -> dict[str, Path]:
-    """Return the input paths, with the demo dataset for those not given."""
-    return {
-        "rivers": Path(rivers) if rivers is not None else datasets.get_path("rivers"),
-        "admin": Path(admin) if admin is not None else datasets.get_path("admin"),
-        "stations": Path(stations) if stations is not None else datasets.get_path("stations"),
-        "wq": Path(wq) if wq is not None else datasets.get_path("wq"),
-    }
+    """Return the input paths named in ``keys``, with the demo dataset for those not given."""
+    given = {"rivers": rivers, "admin": admin, "stations": stations, "wq": wq}
+    return {k: Path(given[k]) if given[k] is not None else datasets.get_path(k) for k in keys}  # type: ignore[arg-type]
 
 
 def _check_out(outdir: Path, paths: dict[str, Path], names: list[str]) -> None:
@@ -68,8 +69,8 @@ def run_sections(
 ) -> dict[str, Path]:
     """Find the sections from files (demo data by default) and write them into ``outdir``."""
     out = Path(outdir)  # type: ignore[arg-type]
-    paths = input_paths(**{k: kw.pop(k) for k in ("rivers", "admin", "stations") if k in kw})
-    paths.pop("wq")
+    keys = ("rivers", "admin", "stations")
+    paths = input_paths(**{k: kw.pop(k) for k in keys if k in kw}, keys=keys)
     _check_out(out, paths, ["sections.csv", "sections.geojson", "sections_provenance.json"])
     secs = sections_from_files(paths, mapping=mapping, level=level, **kw)
     return write_sections(secs, out, provenance(dict(paths), sections=secs))

@@ -99,3 +99,19 @@ def stations_world(rows: list[tuple[str, str, float, float, int]]) -> gpd.GeoDat
         geometry=[shapely.Point(P(r[2], r[3])) for r in rows],
         crs=CRS,
     )
+
+
+def write_wq(path, series: dict[str, dict[str, list[float | None]]], start: str = "2020-01-01") -> str:
+    """Write a long water-quality CSV: ``{station: {parameter: monthly values}}`` (None = no sample)."""
+    rows = []
+    for sid, params in series.items():
+        for par, values in params.items():
+            for t, v in zip(pd.date_range(start, periods=len(values), freq="MS"), values, strict=True):
+                if v is not None:
+                    rows.append((sid, t.strftime("%Y-%m-%d"), par, v, "mg/L"))
+    pd.DataFrame(rows, columns=["station_id", "time", "parameter", "value", "unit"]).to_csv(path, index=False)
+    return str(path)
+
+
+# NH3-N (GB 3838-2002 limits I 0.15, II 0.5, III 1.0, IV 1.5, V 2.0 mg/L) -> class, for hand-made series
+NH3 = {1: 0.1, 2: 0.4, 3: 0.8, 4: 1.2, 5: 1.8, 6: 2.5}
