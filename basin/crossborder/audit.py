@@ -122,12 +122,35 @@ def audit_sections(
         msg = "ds: expected a water-quality Dataset with dims (station, time), as read_wq returns"
         raise SchemaError(msg)
     std = load_standard(standard)
-    a = assess(ds, period=period, standard=std)
-    comp = compliance(ds, standard=std)
     periods = _periods(ds, period)
+    known = {str(s) for s in np.asarray(ds["station"].values)}
+    # only the sections' stations are assessed (the engine's cost grows with the number of stations)
+    used = sorted(
+        {str(v) for c in ("upstream_station_id", "downstream_station_id") for v in sections[c].dropna()}
+        & known
+    )
+    labels = np.asarray(ds["station"].values)
+    sub = ds.isel(station=[i for i, s in enumerate(labels) if str(s) in set(used)])
+    if used:
+        a = assess(sub, period=period, standard=std)
+        comp = compliance(sub, standard=std)
+    else:
+        a = pd.DataFrame(
+            columns=[
+                "station_id",
+                "period",
+                "class",
+                "class_label",
+                "target_class",
+                "compliant",
+                "main_pollutants",
+            ]
+        )
+        comp = pd.DataFrame(
+            columns=["station_id", "year", "attainment_rate", "months_out", "longest_run_out"]
+        )
     A = a.set_index(["station_id", "period"]).sort_index()
     C = comp.set_index(["station_id", "year"]).sort_index()
-    known = {str(s) for s in np.asarray(ds["station"].values)}
 
     rows = []
     for sec in sections.to_dict("records"):

@@ -76,11 +76,31 @@ def run_sections(
     return write_sections(secs, out, provenance(dict(paths), sections=secs))
 
 
-def _read_wq(path: Path, stations_path: Path, mapping: PathLike) -> Any:
+def read_wq_for(paths: dict[str, Path], mapping: PathLike = None) -> Any:
+    """Read the water-quality series of ``paths["wq"]`` with the stations of ``paths["stations"]``."""
     from basin.waterquality import read_wq
 
-    stations = read_layer(stations_path, "stations", mapping=mapping)
-    return read_wq(path, stations=stations)
+    stations = read_layer(paths["stations"], "stations", mapping=mapping)
+    return read_wq(paths["wq"], stations=stations)
+
+
+def write_ledger(
+    ledger: pd.DataFrame, outdir: Path, prov: dict[str, Any], *, prefix: str = ""
+) -> dict[str, Path]:
+    """Write ``<prefix>ledger.csv``, ``<prefix>summary.csv`` and ``<prefix>ledger_provenance.json``."""
+    return {
+        f"{prefix}ledger": write_csv(ledger, outdir / f"{prefix}ledger.csv"),
+        f"{prefix}ledger summary": write_csv(summarize(ledger), outdir / f"{prefix}summary.csv"),
+        f"{prefix}ledger provenance": write_json(prov, outdir / f"{prefix}ledger_provenance.json"),
+    }
+
+
+def scheme_inputs(paths: dict[str, Path], scheme: Any) -> dict[str, Any]:
+    """Return the inputs to record for a ledger: the layers, the series and a scheme given as a file."""
+    inputs: dict[str, Any] = dict(paths)
+    if scheme.path and Path(scheme.path).is_file():
+        inputs["scheme"] = scheme.path
+    return inputs
 
 
 def run_audit(
@@ -103,7 +123,7 @@ def run_audit(
     ]
     _check_out(out, paths, names)
     secs = sections_from_files(paths, mapping=mapping, level=level, **kw)
-    ds = _read_wq(paths["wq"], paths["stations"], mapping)
+    ds = read_wq_for(paths, mapping)
     audit = audit_sections(secs, ds, period=period)  # type: ignore[arg-type]
     prov = provenance(dict(paths), sections=secs, audit=audit)
     files = write_sections(secs, out, provenance(dict(paths), sections=secs))
@@ -127,18 +147,21 @@ def run_compensate(
     names = [f"{prefix}ledger.csv", f"{prefix}summary.csv", f"{prefix}ledger_provenance.json"]
     _check_out(out, paths, names)
     secs = sections_from_files(paths, mapping=mapping, level=level, **kw)
-    ds = _read_wq(paths["wq"], paths["stations"], mapping)
+    ds = read_wq_for(paths, mapping)
     ledger = settle(ds, secs, sch)
-    inputs: dict[str, Any] = dict(paths)
-    if sch.path and Path(sch.path).is_file():
-        inputs["scheme"] = sch.path
-    prov = provenance(inputs, sections=secs, scheme=sch)
-    files = {
-        "ledger": write_csv(ledger, out / f"{prefix}ledger.csv"),
-        "ledger summary": write_csv(summarize(ledger), out / f"{prefix}summary.csv"),
-        "ledger provenance": write_json(prov, out / f"{prefix}ledger_provenance.json"),
-    }
-    return files, ledger
+    prov = provenance(scheme_inputs(paths, sch), sections=secs, scheme=sch)
+    return write_ledger(ledger, out, prov, prefix=prefix), ledger
 
 
-__all__ = ["failing", "input_paths", "run_audit", "run_compensate", "run_sections", "sections_from_files"]
+__all__ = [
+    "failing",
+    "input_paths",
+    "read_wq_for",
+    "run_audit",
+    "run_compensate",
+    "run_sections",
+    "scheme_inputs",
+    "sections_from_files",
+    "write_ledger",
+    "write_sections",
+]

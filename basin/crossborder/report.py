@@ -103,7 +103,8 @@ def class_chart_svg(rows: pd.DataFrame, *, title: str, width: int = 640, height:
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" '
-        f'role="img" aria-label="{html.escape(title)}" font-family="sans-serif" font-size="10">',
+        f'role="img" aria-label="{html.escape(title)}" '
+        'font-family="Noto Sans CJK SC, Microsoft YaHei, sans-serif" font-size="10">',
         f"<title>{html.escape(title)}</title>",
         f'<rect x="{left}" y="{top}" width="{pw}" height="{ph}" fill="#fafafa" stroke="#ccc"/>',
         f'<text x="{left}" y="14" font-size="11">{html.escape(title)}</text>',
@@ -212,7 +213,14 @@ def yearly_table(rows: pd.DataFrame) -> pd.DataFrame:
     for year, g in rows.groupby(rows["period"].astype(str).str[:4], sort=True):
         assessed = g["status"] == "assessed"
         outs = g["compliant"].eq(False).fillna(False).astype(bool)
-        pol = sorted({p for s in g["main_pollutants"].dropna() for p in str(s).split("、") if p})
+        pol = sorted(
+            {
+                re.sub(r"\(.*\)$", "", p)
+                for s in g["main_pollutants"].dropna()
+                for p in str(s).split("、")
+                if p
+            }
+        )
         tu = sorted({int(v) for v in g["upstream_target"].dropna()})
         td = sorted({int(v) for v in g["downstream_target"].dropna()})
         out.append(
@@ -259,7 +267,8 @@ def _md_table(df: pd.DataFrame) -> str:
 
 
 _CSS = """
-body{font-family:sans-serif;margin:1.5em;max-width:1100px;color:#222}
+body{font-family:"Noto Sans CJK SC","Microsoft YaHei","PingFang SC",sans-serif;
+  margin:1.5em;max-width:1100px;color:#222}
 table{border-collapse:collapse;margin:.5em 0 1.2em;font-size:13px}
 th,td{border:1px solid #ccc;padding:3px 6px;text-align:left}
 th{background:#f0f0f0} .misses{color:#b00} .meets{color:#070} .nodata{color:#777}
