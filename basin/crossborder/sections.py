@@ -157,8 +157,12 @@ def _shared_boundaries(units: gpd.GeoDataFrame, snap_m: float) -> list[tuple[str
     for i, j in zip(left, right, strict=True):
         if i >= j:
             continue
-        shared = shapely.intersection(bounds[i], shapely.buffer(geoms[j], snap_m))
+        # exact shared edges first (clean tilings); a 'snap_m' buffer only for layers with slivers or gaps
+        shared = shapely.intersection(bounds[i], bounds[j])
         lines = [p for p in shapely.get_parts(shared) if p.geom_type in {"LineString", "LinearRing"}]
+        if not lines:
+            shared = shapely.intersection(bounds[i], shapely.buffer(geoms[j], snap_m))
+            lines = [p for p in shapely.get_parts(shared) if p.geom_type in {"LineString", "LinearRing"}]
         if lines and sum(g.length for g in lines) > snap_m:
             a, b = sorted((str(ids[i]), str(ids[j])))
             out.append((a, b, shapely.line_merge(shapely.union_all(lines))))
@@ -175,12 +179,12 @@ def _intervals(
     """Cut ``line`` at the unit boundaries and label the pieces: ``[(unit | ON_BORDER | None, m0, m1)]``."""
     length = line.length
     cuts = [0.0, length]
-    hits = shapely.intersection(line, border)
-    for part in shapely.get_parts(hits):
-        if part.is_empty:
-            continue
-        for pt in shapely.get_parts(shapely.points(shapely.get_coordinates(part))):
-            cuts.append(float(line.project(pt)))
+    # the boundaries of the units near the line only (intersecting the union of all boundaries is slow)
+    near = shapely.boundary(units.geometry.values[tree.query(line)])
+    hits = shapely.intersection(line, near)
+    xy = shapely.get_coordinates(hits[~shapely.is_empty(hits)])
+    if len(xy):
+        cuts += list(shapely.line_locate_point(line, shapely.points(xy)))
     cuts_arr = np.unique(np.clip(np.asarray(cuts), 0.0, length))
     if len(cuts_arr) < 2:
         cuts_arr = np.array([0.0, length])
@@ -190,7 +194,10 @@ def _intervals(
     ids = units["admin_id"].to_numpy()
     for p, u in zip(pi, ui, strict=True):
         labels[p] = str(ids[u])
-    on_border = shapely.dwithin(mids, border, snap_m)
+    outside = [k for k, lab in enumerate(labels) if lab is OUTSIDE]
+    on_border = np.zeros(len(mids), dtype=bool)
+    if outside:
+        on_border[outside] = shapely.dwithin(mids[outside], border, snap_m)
     out: list[tuple[str | None, float, float]] = []
     for k, (m0, m1) in enumerate(zip(cuts_arr[:-1], cuts_arr[1:], strict=True)):
         lab = labels[k]
@@ -397,10 +404,11 @@ def _place_stations(net: Network, stations: gpd.GeoDataFrame, snap_m: float) -> 
     rid = st["river_id"].astype("string")
     unknown = ~rid.isin(set(net.rivers.index))
     if unknown.any():
-        bad = ", ".join(
+        items = [
             f"{s} (river_id {r})" for s, r in zip(st.loc[unknown, "station_id"], rid[unknown], strict=True)
-        )
-        msg = f"stations: station(s) on no river of the rivers layer: {bad}"
+        ]
+        more = f" (+{len(items) - 10} more)" if len(items) > 10 else ""
+        msg = f"stations: station(s) on no river of the rivers layer: {', '.join(items[:10])}{more}"
         raise DataError(msg)
     rows = []
     far = []
@@ -418,46 +426,61 @@ def _place_stations(net: Network, stations: gpd.GeoDataFrame, snap_m: float) -> 
         pid, m = net.locate(r, pt)
         rows.append({"station_id": str(sid), "target_class": tc, "path": pid, "m": m})
     if far:
+        more = f" (+{len(far) - 10} more)" if len(far) > 10 else ""
         msg = (
             f"stations: station(s) not on their river (farther than station_snap_m={snap_m:g} m): "
-            f"{', '.join(far[:10])}"
+            f"{', '.join(far[:10])}{more}"
         )
         raise DataError(msg)
     return pd.DataFrame(rows, columns=["station_id", "target_class", "path", "m"])
 
 
+@dataclass
+class _Stations:
+    """Stations on the network, prepared once: per path, and each station's walk down its river."""
+
+    by_path: dict[int, list[tuple[float, str, Any]]]  # path -> [(m, station_id, target_class)]
+    walks: list[
+        tuple[str, Any, str, int, float, list[tuple[int, float, float]]]
+    ]  # id, class, key, path, m, walk
+
+
+def _prepare_stations(net: Network, st: pd.DataFrame, tol: float) -> _Stations:
+    by_path: dict[int, list[tuple[float, str, Any]]] = {}
+    walks = []
+    for sid, tc, pid, m in zip(st["station_id"], st["target_class"], st["path"], st["m"], strict=True):
+        pid, m = int(pid), float(m)
+        by_path.setdefault(pid, []).append((m, str(sid), tc))
+        key = net.key[net.paths[pid].segments[0]]
+        walks.append((str(sid), tc, key, pid, m, net.walk_down(pid, m, tol)))
+    return _Stations(by_path, walks)
+
+
 def _assign(
-    net: Network, sec: _Section, st: pd.DataFrame, tol: float
+    net: Network, sec: _Section, st: _Stations, tol: float
 ) -> tuple[tuple[str, Any, float] | None, tuple[str, Any, float] | None, list[str]]:
     up: list[tuple[float, str, Any]] = []
     down: list[tuple[float, str, Any]] = []
     within: list[str] = []
-    if st.empty:
-        return None, None, within
-    by_path = {pid: g for pid, g in st.groupby("path")}
-    # downstream of the section's lower end
+    # downstream of the section's lower end, on the same river
     for pid, m, dist in net.walk_down(sec.path, sec.b, tol):
-        g = by_path.get(pid)
-        if g is None:
+        for sm, sid, tc in st.by_path.get(pid, ()):
+            d = dist + (sm - m)
+            if sm > m and d <= tol:
+                down.append((d, sid, tc))
+    # upstream: stations of the same river whose walk downstream reaches the section's upper end
+    key = net.key[net.paths[sec.path].segments[0]]
+    for sid, tc, skey, spid, sm, walk in st.walks:
+        if skey != key:
             continue
-        d = dist + (g["m"] - m)
-        ok = (g["m"] > m) & (d <= tol)
-        down += [
-            (float(x), s, c)
-            for x, s, c in zip(d[ok], g["station_id"][ok], g["target_class"][ok], strict=True)
-        ]
-    # upstream: stations whose downstream walk reaches the section's upper end
-    for _, row in st.iterrows():
-        if net.key[net.paths[int(row["path"])].segments[0]] != net.key[net.paths[sec.path].segments[0]]:
+        if spid == sec.path and sec.a < sm <= sec.b:
+            within.append(sid)
             continue
-        if int(row["path"]) == sec.path and sec.a < row["m"] <= sec.b and sec.b > sec.a:
-            within.append(str(row["station_id"]))
-            continue
-        for pid, m, dist in net.walk_down(int(row["path"]), float(row["m"]), tol):
+        for pid, m, dist in walk:
             if pid == sec.path and m <= sec.a:
                 d = dist + (sec.a - m)
                 if d <= tol:
-                    up.append((d, str(row["station_id"]), row["target_class"]))
+                    up.append((d, sid, tc))
                 break
     best_up = min(up, key=lambda x: (x[0], x[1])) if up else None
     best_down = min(down, key=lambda x: (x[0], x[1])) if down else None
@@ -558,6 +581,7 @@ def find_sections(
 
     tree = shapely.STRtree(units.geometry.values)
     border = shapely.union_all(shapely.boundary(units.geometry.values))
+    shapely.prepare(border)
     shared = _shared_boundaries(units, snap_m)
     buffers = np.array([shapely.buffer(g, boundary_tolerance_m) for _, _, g in shared], dtype=object)
     btree = shapely.STRtree(buffers) if len(buffers) else None
@@ -618,6 +642,7 @@ def _to_frame(
     rv = net.rivers
     rows = []
     geoms = []
+    prepared = _prepare_stations(net, st, tol) if st is not None else None
     for s in secs:
         path = net.paths[s.path]
         mid = 0.5 * (s.a + s.b)
@@ -628,8 +653,8 @@ def _to_frame(
             geom = substring(path.line, s.a, s.b)
         up = down = None
         within: list[str] = []
-        if st is not None:
-            up, down, within = _assign(net, s, st, tol)
+        if prepared is not None:
+            up, down, within = _assign(net, s, prepared, tol)
         rows.append(
             {
                 "kind": s.kind,
