@@ -57,6 +57,7 @@ from basin.crs import metric_crs, require_crs
 
 log = logging.getLogger(__name__)
 
+RULES_VERSION = "basin.crossborder section rules 1 (cut-and-label, merge per unit pair, boundary reaches)"
 ON_BORDER = "\x00border"
 OUTSIDE = None
 
@@ -615,6 +616,7 @@ def find_sections(
     gdf = _to_frame(net, all_secs, units, st, station_tolerance_m, target)
     gdf.attrs["excursions"] = excursions
     gdf.attrs["parameters"] = {
+        "rules": RULES_VERSION,
         "level": level,
         "merge_tolerance_m": merge_tolerance_m,
         "boundary_tolerance_m": boundary_tolerance_m,

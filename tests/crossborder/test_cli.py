@@ -56,6 +56,8 @@ def test_sections_command(files, tmp_path):
     assert len(gj["features"]) == 3
     prov = json.loads((tmp_path / "sections_provenance.json").read_text(encoding="utf-8"))
     assert prov["section_rules"]["level"] == "province"
+    assert prov["section_rules"]["rules"].startswith("basin.crossborder section rules")
+    assert prov["basin_version"] == __version__
 
 
 def test_sections_county_level(files, tmp_path):
