@@ -126,4 +126,10 @@ def compensate_cmd(outdir: Path, mapping: Path | None, level: str, scheme: str, 
     files, ledger = run_compensate(outdir, scheme=scheme, mapping=mapping, level=level, **kw)
     for label, path in files.items():
         click.echo(f"{label}: {path}")
-    click.echo(f"{len(ledger)} ledger row(s), {int(ledger['payer'].notna().sum())} transfer(s)")
+    from basin.crossborder.compensation import NO_DATA_OUTCOMES
+
+    missing = int(ledger["outcome"].isin(NO_DATA_OUTCOMES).sum())
+    click.echo(
+        f"{len(ledger)} ledger row(s), {int(ledger['payer'].notna().sum())} transfer(s), "
+        f"{missing} row(s) without data, station, target or baseline"
+    )

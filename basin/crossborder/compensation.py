@@ -357,7 +357,7 @@ def _settle_index(ds: Any, sections: pd.DataFrame, sch: Scheme) -> list[dict[str
             continue
         station = _station(sec, sch.station)
         base: dict[str, float] = {}
-        base_problem = ""
+        base_missing: list[str] = []
         if station is not None:
             if sch.baseline["method"] == "values":
                 base = {params[p]: v for p, v in sch.baseline["values"].items()}
@@ -371,7 +371,7 @@ def _settle_index(ds: Any, sections: pd.DataFrame, sch: Scheme) -> list[dict[str
                     ]
                     v = float(np.nanmean(vals)) if not all(np.isnan(vals)) else np.nan
                     if np.isnan(v) or v <= 0:
-                        base_problem += f"{p} " if not base_problem else f", {p}"
+                        base_missing.append(p)
                     base[c] = v
         for per in periods:
             if station is None:
@@ -379,7 +379,7 @@ def _settle_index(ds: Any, sections: pd.DataFrame, sch: Scheme) -> list[dict[str
                     _row(sch, sec, per, None, "no station", reason=f"no {sch.station} station assigned")
                 )
                 continue
-            if base_problem:
+            if base_missing:
                 rows.append(
                     _row(
                         sch,
@@ -387,7 +387,9 @@ def _settle_index(ds: Any, sections: pd.DataFrame, sch: Scheme) -> list[dict[str
                         per,
                         station,
                         "no baseline",
-                        reason=f"no positive baseline mean {y0}-{y1} at {station} for {base_problem.strip()}",
+                        reason=(
+                            f"no positive baseline mean {y0}-{y1} at {station} for {', '.join(base_missing)}"
+                        ),
                     )
                 )
                 continue

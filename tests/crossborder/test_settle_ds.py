@@ -96,7 +96,7 @@ def test_index_no_baseline_data(world):
     sch = index_scheme(baseline={"method": "mean_of_years", "years": [2015, 2016]})
     ledger = settle(ds, sections, sch)
     assert set(ledger.outcome) == {"no baseline"}
-    assert "no positive baseline mean 2015-2016 at S1" in ledger.reason.iloc[0]
+    assert ledger.reason.iloc[0] == "no positive baseline mean 2015-2016 at S1 for CODMn, NH3-N, TN, TP"
 
 
 def test_index_unknown_parameter(world):
