@@ -247,7 +247,9 @@ def _html_table(df: pd.DataFrame) -> str:
             for v in r
         )
         body.append(f"<tr>{cells}</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    return (
+        f"<div class='wrap'><table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
+    )
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|])")
@@ -271,7 +273,7 @@ body{font-family:"Noto Sans CJK SC","Microsoft YaHei","PingFang SC",sans-serif;
   margin:1.5em;max-width:1100px;color:#222}
 table{border-collapse:collapse;margin:.5em 0 1.2em;font-size:13px}
 th,td{border:1px solid #ccc;padding:3px 6px;text-align:left}
-th{background:#f0f0f0} .misses{color:#b00} .meets{color:#070} .nodata{color:#777}
+th{background:#f0f0f0} .wrap{overflow-x:auto} .misses{color:#b00} .meets{color:#070} .nodata{color:#777}
 code{background:#f4f4f4;padding:0 3px} h2{margin-top:1.6em;border-bottom:1px solid #ddd}
 """
 
