@@ -28,6 +28,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "audit": "basin.zoning.cli:audit",
     "units": "basin.units.cli:units",
     "zoning": "basin.units.cli:zoning",
+    "crossborder": "basin.crossborder.cli:crossborder",
 }
 
 

@@ -20,6 +20,7 @@ STEPS: list[tuple[str, str]] = [
     ("riparian", "basin.zoning.demo:demo_step"),
     ("wq", "basin.waterquality.demo:demo_step"),
     ("units", "basin.units.demo:demo_step"),
+    ("crossborder", "basin.crossborder.demo:demo_step"),
 ]
 
 
