@@ -23,6 +23,7 @@ from basin._errors import BasinError
 LAZY_COMMANDS: dict[str, str] = {
     "layers": "basin.cli:layers",
     "demo": "basin.cli:demo",
+    "wq": "basin.waterquality.cli:wq",
 }
 
 
@@ -128,7 +129,15 @@ def layers_check(
             click.echo(f"FAIL {exc}")
             failed += 1
             continue
+        known = sum(k is not None for _, k in found)
         for lyr, k in found:
+            if k is None and known:
+                # a companion layer of a multi-layer file (e.g. the border line beside the admin polygons)
+                click.echo(
+                    f"skip {path}, layer {lyr!r}: not a data-model layer (no id column of a known kind); "
+                    "pass --kind --layer to check it as one"
+                )
+                continue
             if k is None:
                 click.echo(f"FAIL {path}, layer {lyr!r}: cannot tell the layer kind; pass --kind")
                 failed += 1

@@ -119,3 +119,23 @@ def test_verbose_shows_traceback(runner, tmp_path, rivers_gdf):
 def test_usage_error_is_exit_2(runner):
     res = runner.invoke(main, ["layers", "check"])
     assert res.exit_code == 2
+
+
+def test_layers_check_passes_the_demo_data(runner):
+    from basin import datasets
+
+    paths = sorted(str(p) for p in datasets.data_dir().glob("*.gpkg"))
+    assert len(paths) == 5
+    res = runner.invoke(main, ["layers", "check", *paths])
+    assert res.exit_code == 0, res.output
+    assert res.output.count("ok   ") == 5
+    assert "skip " in res.output and "layer 'border'" in res.output
+
+
+def test_unknown_kind_single_layer_fails(runner, tmp_path):
+    gpd.GeoDataFrame({"foo": [1]}, geometry=[Polygon([(0, 0), (1, 0), (1, 1)])], crs=4326).to_file(
+        tmp_path / "x.gpkg", engine="pyogrio"
+    )
+    res = runner.invoke(main, ["layers", "check", str(tmp_path / "x.gpkg")])
+    assert res.exit_code == 1
+    assert "cannot tell the layer kind; pass --kind" in res.output

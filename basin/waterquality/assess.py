@@ -1,0 +1,504 @@
+"""The 2011 national evaluation method (环办〔2011〕22号): sections, main pollutants, targets, rivers, TLI.
+
+Rules and their sources: DOMAIN.md section 2; the item lists and thresholds are data in
+``standards/standards.yml`` (``evaluation``) and ``standards/trophic.yml``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+import yaml
+
+from basin._errors import SchemaError
+from basin.waterquality.classify import class_labels, class_status, classify, classify_dataset
+from basin.waterquality.standards import Standard, canonical_parameter, load_standard, parameter_table
+
+__all__ = [
+    "PERIODS",
+    "RiverEvaluation",
+    "assess",
+    "compliance",
+    "evaluate_river",
+    "evaluate_rivers",
+    "exceedance_multiple",
+    "main_pollutants",
+    "period_means",
+    "tli",
+    "trophic_state",
+]
+
+Period = Literal["year", "quarter", "month"]
+PERIODS: dict[str, str] = {"year": "YS", "quarter": "QS-JAN", "month": "MS"}
+
+
+def _parameters(ds: xr.Dataset) -> list[str]:
+    return [str(v) for v in ds.data_vars if canonical_parameter(str(v)) == str(v)]
+
+
+def period_means(ds: xr.Dataset, period: Period = "year") -> xr.Dataset:
+    """Return the arithmetic mean of every parameter per station and period (NaN-skipping; lazy on dask).
+
+    Values below the detection limit already hold half the limit (see :func:`read_wq`), as the 2020 statistics
+    rule (环办监测函〔2020〕82号) asks. Periods without any value are dropped.
+    """
+    if period not in PERIODS:
+        msg = f"period must be one of {list(PERIODS)}, got {period!r}"
+        raise SchemaError(msg)
+    params = _parameters(ds)
+    if not params:
+        msg = f"no water-quality parameters in the Dataset (variables: {list(ds.data_vars)})"
+        raise SchemaError(msg)
+    means = ds[params].resample(time=PERIODS[period]).mean(keep_attrs=True)
+    return means
+
+
+def _period_labels(times: np.ndarray, period: str) -> list[str]:
+    idx = pd.DatetimeIndex(times)
+    if period == "year":
+        return [f"{t.year}" for t in idx]
+    if period == "quarter":
+        return [f"{t.year}Q{t.quarter}" for t in idx]
+    return [f"{t.year}-{t.month:02d}" for t in idx]
+
+
+def exceedance_multiple(value: Any, parameter: str, *, waterbody: str = "river", standard: str | Standard | None = None) -> np.ndarray:
+    """Return the exceedance multiple ``(C - C_III) / C_III`` against the Class III limit (NaN when not exceeding).
+
+    No multiple for water temperature, pH and DO (the method computes none for them): NaN.
+    """
+    std = load_standard(standard)
+    ev = std.evaluation
+    ref = int(ev.get("reference_class", 3))
+    v = np.asarray(value, dtype=float)
+    if parameter in ev.get("no_multiple", []):
+        return np.full(v.shape, np.nan)
+    lim = std.class_limit(parameter, ref, waterbody)
+    m = (v - lim) / lim
+    return np.where(m > 0, m, np.nan)
+
+
+def _fmt_multiple(m: float) -> str:
+    return f"{m:.2f}".rstrip("0").rstrip(".")
+
+
+def main_pollutants(
+    means: Mapping[str, float],
+    *,
+    waterbody: str = "river",
+    standard: str | Standard | None = None,
+) -> str:
+    """Return the main pollution indicators of one section, e.g. ``"总磷(0.45)、氨氮(0.2)"``.
+
+    Rules (2011 method, DOMAIN.md 2.4): none when the section is Class III or better; otherwise among the items
+    worse than Class III, cyanide and heavy metals first, then the worst class, ties broken by the larger
+    exceedance multiple ``(C - C_III)/C_III``; at most three. pH and DO have no multiple (they rank after the items
+    of the same class that have one) and are written without a number. Items are joined with ``、``.
+
+    Parameters
+    ----------
+    means
+        Period mean of each evaluated item (canonical codes; other keys are ignored).
+    """
+    std = load_standard(standard)
+    ev = std.evaluation
+    ref = int(ev.get("reference_class", 3))
+    limit_n = int(ev.get("main_pollutants_max", 3))
+    priority = set(ev.get("priority", []))
+    names = parameter_table()["name_zh"]
+    cands = []
+    for p in std.items:
+        if p not in means or means[p] is None or not np.isfinite(means[p]):
+            continue
+        c = int(classify([means[p]], p, waterbody=waterbody, standard=std)[0])
+        if c <= ref:
+            continue
+        m = float(exceedance_multiple([means[p]], p, waterbody=waterbody, standard=std)[0])
+        cands.append((p in priority, c, m if np.isfinite(m) else -np.inf, p, m))
+    if not cands:
+        return ""
+    cands.sort(key=lambda t: (t[0], t[1], t[2]), reverse=True)
+    parts = []
+    for _, _, _, p, m in cands[:limit_n]:
+        parts.append(f"{names[p]}({_fmt_multiple(m)})" if np.isfinite(m) else str(names[p]))
+    return "、".join(parts)
+
+
+def _station_attr(ds: xr.Dataset, name: str, default: Any) -> np.ndarray:
+    if name in ds.coords or name in ds.data_vars:
+        return np.asarray(ds[name].values)
+    return np.full(ds.sizes["station"], default, dtype=object)
+
+
+def assess(ds: xr.Dataset, *, period: Period = "year", standard: str | Standard | None = None) -> pd.DataFrame:
+    """Evaluate every station and period with the 2011 national method.
+
+    Period means of every parameter (:func:`period_means`) are classified item by item; the section class is the
+    worst class of the evaluated items (21 for GB 3838-2002: Table 1 minus water temperature, TN and fecal
+    coliform); status from the class (优 … 重度污染); main pollutants by :func:`main_pollutants`; compliance with
+    the station's ``target_class`` coordinate. Lakes and reservoirs also get TLI(Σ) and their trophic state when
+    Chl-a, TP, TN, SD and CODMn are all present.
+
+    Parameters
+    ----------
+    ds
+        Water-quality Dataset (:func:`read_wq`), dims ``(station, time)``; numpy or dask backed.
+    period
+        ``"year"``, ``"quarter"`` or ``"month"``.
+    standard
+        Standard name or object (default GB3838-2002).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per station and period with data: ``station_id, period, period_start, class (1-6), class_label,
+        status, main_pollutants, target_class (NA = unknown), compliant (NA when the target is unknown), n_items,
+        name, waterbody, tli, trophic_state``.
+    """
+    std = load_standard(standard)
+    means = period_means(ds, period)
+    if hasattr(means, "chunks") and means.chunks:
+        means = means.compute()
+    classes = classify_dataset(means, standard=std)
+    items = [p for p in std.items if p in classes]
+    n_st, n_t = means.sizes["station"], means.sizes["time"]
+    if items:
+        cls_arr = np.stack([classes[p].transpose("station", "time").values for p in items], axis=-1)
+    else:
+        cls_arr = np.zeros((n_st, n_t, 0), dtype=np.int8)
+    section = cls_arr.max(axis=-1, initial=0).astype(np.int8)
+    n_items = (cls_arr > 0).sum(axis=-1)
+    stations = np.asarray(means["station"].values).astype(str)
+    waterbody = _station_attr(means, "waterbody", "river").astype(str)
+    waterbody = np.where(np.isin(waterbody, ["river", "lake", "reservoir"]), waterbody, "river")
+    target = _station_attr(means, "target_class", 0)
+    target = pd.to_numeric(pd.Series(target), errors="coerce").fillna(0).to_numpy(int)
+    names = _station_attr(means, "name", "").astype(str)
+    labels = _period_labels(means["time"].values, period)
+    mvals = {p: means[p].transpose("station", "time").values for p in _parameters(means)}
+    tli_vals = np.full((n_st, n_t), np.nan)
+    if all(p in mvals for p in ("Chla", "TP", "TN", "SD", "CODMn")):
+        lake = np.isin(waterbody, ["lake", "reservoir"])[:, None]
+        t = tli(chla=mvals["Chla"], tp=mvals["TP"], tn=mvals["TN"], sd=mvals["SD"], codmn=mvals["CODMn"])
+        tli_vals = np.where(lake, t, np.nan)
+    ref = int(std.evaluation.get("reference_class", 3))
+    rows = []
+    for i in range(n_st):
+        for j in range(n_t):
+            if n_items[i, j] == 0:
+                continue
+            c = int(section[i, j])
+            mp = ""
+            if c > ref:
+                mp = main_pollutants({p: mvals[p][i, j] for p in items}, waterbody=waterbody[i], standard=std)
+            tc = int(target[i])
+            rows.append(
+                (
+                    stations[i],
+                    labels[j],
+                    pd.Timestamp(means["time"].values[j]),
+                    c,
+                    mp,
+                    tc if tc > 0 else pd.NA,
+                    (c <= tc) if tc > 0 else pd.NA,
+                    int(n_items[i, j]),
+                    names[i],
+                    waterbody[i],
+                    tli_vals[i, j],
+                )
+            )
+    cols = [
+        "station_id",
+        "period",
+        "period_start",
+        "class",
+        "main_pollutants",
+        "target_class",
+        "compliant",
+        "n_items",
+        "name",
+        "waterbody",
+        "tli",
+    ]
+    df = pd.DataFrame(rows, columns=cols)
+    df["class"] = df["class"].astype("int8")
+    df.insert(4, "class_label", class_labels(df["class"].to_numpy()) if len(df) else [])
+    df.insert(5, "status", class_status(df["class"].to_numpy()) if len(df) else [])
+    df["target_class"] = df["target_class"].astype("Int8")
+    df["compliant"] = df["compliant"].astype("boolean")
+    df["tli"] = df["tli"].astype(float)
+    df["trophic_state"] = trophic_state(df["tli"].to_numpy()) if len(df) else []
+    return df
+
+
+def compliance(ds: xr.Dataset, *, standard: str | Standard | None = None) -> pd.DataFrame:
+    """Compare each station's monthly section class with its target class, per station and year.
+
+    A month is *out of target* when its section class (of the monthly means) is worse than ``target_class``.
+    ``longest_run_out`` counts consecutive calendar months out of target within the year; a month without data
+    breaks a run (it is not known to be out). Stations without a target get NA rates.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``station_id, year, target_class, months_assessed, months_compliant, months_out, attainment_rate
+        (months_compliant / months_assessed), longest_run_out, annual_class, annual_class_label, annual_compliant``.
+    """
+    std = load_standard(standard)
+    monthly = assess(ds, period="month", standard=std)
+    annual = assess(ds, period="year", standard=std)
+    cols = [
+        "station_id",
+        "year",
+        "target_class",
+        "months_assessed",
+        "months_compliant",
+        "months_out",
+        "attainment_rate",
+        "longest_run_out",
+        "annual_class",
+        "annual_class_label",
+        "annual_compliant",
+    ]
+    if monthly.empty:
+        return pd.DataFrame(columns=cols)
+    m = monthly.assign(year=monthly["period_start"].dt.year, month=monthly["period_start"].dt.month)
+    m["out"] = (m["compliant"] == False).fillna(False).astype(bool)  # noqa: E712 - nullable boolean
+    keys = m[["station_id", "year"]].drop_duplicates().sort_values(["station_id", "year"]).reset_index(drop=True)
+    k_idx = pd.MultiIndex.from_frame(keys).get_indexer(pd.MultiIndex.from_frame(m[["station_id", "year"]]))
+    grid = np.zeros((len(keys), 12), dtype=np.int32)
+    grid[k_idx, m["month"].to_numpy() - 1] = m["out"].to_numpy()
+    run = np.zeros(len(keys), dtype=np.int32)
+    best = np.zeros(len(keys), dtype=np.int32)
+    for k in range(12):
+        run = (run + 1) * grid[:, k]
+        best = np.maximum(best, run)
+    g = m.groupby(["station_id", "year"], sort=True)
+    out = pd.DataFrame(
+        {
+            "station_id": keys["station_id"],
+            "year": keys["year"].astype(int),
+            "target_class": g["target_class"].first().to_numpy(),
+            "months_assessed": g["class"].size().to_numpy(),
+            "months_compliant": g["compliant"].apply(lambda s: int((s == True).sum())).to_numpy(),  # noqa: E712
+            "months_out": g["out"].sum().to_numpy().astype(int),
+        }
+    )
+    has_target = out["target_class"].notna()
+    out["attainment_rate"] = np.where(has_target, out["months_compliant"] / out["months_assessed"], np.nan)
+    out["longest_run_out"] = pd.array(np.where(has_target, best, 0), dtype="Int64")
+    out.loc[~has_target, "longest_run_out"] = pd.NA
+    out.loc[~has_target, ["months_compliant", "months_out"]] = np.nan
+    out["months_compliant"] = out["months_compliant"].astype("Int64")
+    out["months_out"] = out["months_out"].astype("Int64")
+    a = annual.assign(year=annual["period_start"].dt.year).set_index(["station_id", "year"])
+    idx = pd.MultiIndex.from_frame(out[["station_id", "year"]])
+    out["annual_class"] = a["class"].reindex(idx).to_numpy()
+    out["annual_class_label"] = a["class_label"].reindex(idx).to_numpy()
+    out["annual_compliant"] = a["compliant"].reindex(idx).to_numpy()
+    out["target_class"] = out["target_class"].astype("Int8")
+    return out[cols]
+
+
+# --------------------------------------------------------------------------------------------- rivers
+@dataclass(frozen=True)
+class RiverEvaluation:
+    """Result of :func:`evaluate_river`."""
+
+    n_sections: int
+    method: str
+    share_good: float
+    share_worse_than_v: float
+    status: str
+    river_class: int | None = None
+    class_label: str = ""
+    main_pollutants: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the fields as a plain dict."""
+        return dict(self.__dict__)
+
+
+def evaluate_river(
+    section_classes: Sequence[int] | np.ndarray,
+    *,
+    means: pd.DataFrame | Mapping[str, Sequence[float]] | None = None,
+    waterbody: str = "river",
+    standard: str | Standard | None = None,
+) -> RiverEvaluation:
+    """Evaluate a river, basin or water system from its sections (2011 method, DOMAIN.md 2.3).
+
+    With at least ``min_sections`` (5) classified sections, the *proportion method*: share of sections in classes
+    Ⅰ-Ⅲ and share 劣Ⅴ → 优 (Ⅰ-Ⅲ ≥ 90%), 良好 (≥ 75%), then by 劣Ⅴ: 重度污染 (≥ 40%), 中度污染 (≥ 20%), else 轻度污染.
+    With fewer sections, the *mean method*: every item is averaged over the sections (``means``) and evaluated as
+    one section (class, status, main pollutants). Exactly 5 sections use the proportion method.
+
+    Parameters
+    ----------
+    section_classes
+        Class (1-6) of each section; 0 / NaN (no class) are not counted.
+    means
+        For the mean method: the sections' values, a DataFrame with one row per section and one column per item
+        (or a mapping item -> values).
+
+    Raises
+    ------
+    SchemaError
+        No classified section, or fewer than 5 sections and no ``means``.
+    """
+    std = load_standard(standard)
+    rules = std.evaluation.get("river", {})
+    min_n = int(rules.get("min_sections", 5))
+    good_cls = set(rules.get("good_classes", [1, 2, 3]))
+    bad_cls = set(rules.get("bad_classes", [6]))
+    c = pd.to_numeric(pd.Series(np.asarray(section_classes).ravel()), errors="coerce").fillna(0).to_numpy(int)
+    c = c[c > 0]
+    n = len(c)
+    if n == 0:
+        msg = "evaluate_river: no classified section (all classes are 0/NaN)"
+        raise SchemaError(msg)
+    good = float(np.isin(c, list(good_cls)).mean())
+    bad = float(np.isin(c, list(bad_cls)).mean())
+    if n >= min_n:
+        status = ""
+        for rule in rules.get("rules", []):
+            if good >= rule.get("good_min", -1) and bad >= rule.get("bad_min", -1):
+                status = rule["status"]
+                break
+        return RiverEvaluation(n, "proportion", good, bad, status)
+    if means is None:
+        msg = (
+            f"evaluate_river: {n} section(s) (< {min_n}) need the mean method; pass means= (one row per section, "
+            "one column per item)"
+        )
+        raise SchemaError(msg)
+    mdf = pd.DataFrame(means)
+    avg = {}
+    for col in mdf.columns:
+        code = canonical_parameter(str(col))
+        if code is not None:
+            avg[code] = float(np.nanmean(mdf[col].to_numpy(float))) if mdf[col].notna().any() else np.nan
+    per_item = [
+        int(classify([avg[p]], p, waterbody=waterbody, standard=std)[0]) for p in std.items if p in avg and np.isfinite(avg[p])
+    ]
+    rc = max(per_item, default=0)
+    if rc == 0:
+        msg = "evaluate_river: the means hold none of the evaluated items"
+        raise SchemaError(msg)
+    return RiverEvaluation(
+        n,
+        "mean",
+        good,
+        bad,
+        str(class_status([rc])[0]),
+        rc,
+        str(class_labels([rc])[0]),
+        main_pollutants(avg, waterbody=waterbody, standard=std),
+    )
+
+
+def evaluate_rivers(
+    ds: xr.Dataset,
+    *,
+    by: str = "river_id",
+    period: Period = "year",
+    standard: str | Standard | None = None,
+    sections: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Apply :func:`evaluate_river` to every group of stations (coordinate ``by``) and period.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``<by>, period, n_sections, method, share_good, share_worse_than_v, status, river_class, class_label,
+        main_pollutants``.
+    """
+    std = load_standard(standard)
+    if by not in ds.coords:
+        msg = f"the Dataset has no station coordinate {by!r} (pass stations= to read_wq)"
+        raise SchemaError(msg)
+    sec = sections if sections is not None else assess(ds, period=period, standard=std)
+    group = pd.Series(np.asarray(ds[by].values).astype(str), index=np.asarray(ds["station"].values).astype(str))
+    sec = sec.assign(_g=sec["station_id"].map(group))
+    sec = sec[sec["_g"].notna() & (sec["_g"] != "")]
+    means = period_means(ds, period)
+    if hasattr(means, "chunks") and means.chunks:
+        means = means.compute()
+    labels = _period_labels(means["time"].values, period)
+    mdf = means.to_dataframe().reset_index()
+    mdf["period"] = mdf["time"].map(dict(zip(means["time"].values, labels, strict=True)))
+    rows = []
+    for (g, per), part in sec.groupby(["_g", "period"], sort=True):
+        sel = mdf[(mdf["period"] == per) & mdf["station"].astype(str).isin(part["station_id"])]
+        wb = "lake" if part["waterbody"].isin(["lake", "reservoir"]).all() else "river"
+        res = evaluate_river(part["class"].to_numpy(), means=sel[[p for p in std.items if p in sel]], waterbody=wb, standard=std)
+        rows.append({by: g, "period": per, **res.to_dict()})
+    return pd.DataFrame(rows)
+
+
+# ------------------------------------------------------------------------------------------------ TLI
+@functools.lru_cache(maxsize=1)
+def _trophic() -> dict[str, Any]:
+    text = resources.files("basin.waterquality").joinpath("standards", "trophic.yml").read_text(encoding="utf-8")
+    cfg = yaml.safe_load(text)
+    r = cfg["correlation"]
+    if set(r) != set(cfg["components"]):
+        msg = "trophic.yml: correlation and components must name the same parameters"
+        raise SchemaError(msg)
+    r2 = {k: float(v) ** 2 for k, v in r.items()}
+    total = sum(r2.values())
+    cfg["weights"] = {k: v / total for k, v in r2.items()}
+    return cfg
+
+
+def tli(*, chla: Any, tp: Any, tn: Any, sd: Any, codmn: Any, components: bool = False) -> Any:
+    """Return the comprehensive trophic state index TLI(Σ) (中国环境监测总站 2001, DOMAIN.md 2.6).
+
+    TLI(Σ) = Σ W_j · TLI(j), W_j = r_j² / Σ r², TLI(j) = 10 (a_j + b_j ln x_j); Chl-a in mg/m³ (= µg/L), SD in m,
+    TP, TN, CODMn in mg/L. All five are required: NaN where any is missing or not positive.
+
+    Parameters
+    ----------
+    chla, tp, tn, sd, codmn
+        Scalars or arrays (broadcast together).
+    components
+        Also return the component indices as a dict.
+
+    Examples
+    --------
+    >>> round(float(tli(chla=10, tp=0.05, tn=1.0, sd=1.0, codmn=4)), 2)
+    48.02
+    """
+    cfg = _trophic()
+    vals = dict(zip(("Chla", "TP", "TN", "SD", "CODMn"), np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (chla, tp, tn, sd, codmn))), strict=True))
+    total = np.zeros(vals["Chla"].shape)
+    comps = {}
+    for k, x in vals.items():
+        a, b = cfg["components"][k]["a"], cfg["components"][k]["b"]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = 10.0 * (a + b * np.log(np.where(x > 0, x, np.nan)))
+        comps[k] = t
+        total = total + cfg["weights"][k] * t
+    total = total if total.ndim else float(total)
+    return (total, comps) if components else total
+
+
+def trophic_state(values: Any) -> np.ndarray:
+    """Return the trophic state (贫营养, 中营养, 轻度/中度/重度富营养; empty for NaN) of TLI values."""
+    cfg = _trophic()
+    v = np.atleast_1d(np.asarray(values, dtype=float))
+    out = np.full(v.shape, "", dtype=object)
+    done = np.isnan(v)
+    for c in cfg["classes"]:
+        up = float(c["upper"])
+        hit = ~done & ((v <= up) if c["upper_inclusive"] else (v < up))
+        out[hit] = c["state"]
+        done |= hit
+    return out

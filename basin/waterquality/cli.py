@@ -1,0 +1,53 @@
+"""``basin wq``: classify water-quality tables and assess monitoring series."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from basin.cli import out_dir_opt
+
+_in = click.argument("input_path", metavar="INPUT", type=click.Path(exists=True, path_type=Path))
+_stations = click.option(
+    "--stations", type=click.Path(exists=True, path_type=Path), help="Stations layer (waterbody, target_class)."
+)
+_standard = click.option("--standard", default=None, help="Water-quality standard (default GB3838-2002).")
+
+
+@click.group()
+def wq() -> None:
+    """Water quality: GB 3838-2002 classes, 2011 evaluation method, targets and trends."""
+
+
+@wq.command("classify")
+@_in
+@click.option("-o", "--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Output CSV.")
+@_stations
+@click.option("--waterbody", type=click.Choice(["river", "lake", "reservoir"]), default="river", show_default=True,
+              help="Waterbody when neither a waterbody column nor --stations gives it.")
+@_standard
+def classify_cmd(input_path: Path, out: Path, stations: Path | None, waterbody: str, standard: str | None) -> None:
+    """Classify every row of a long table (station_id,time,parameter,value[,unit]) into OUT.csv."""
+    from basin.io import ensure_not_input, write_csv
+    from basin.waterquality.reader import classify_table
+
+    ensure_not_input(out, [input_path, stations])
+    table = classify_table(input_path, stations=stations, waterbody=waterbody, standard=standard)
+    write_csv(table, out)
+    click.echo(f"{len(table)} rows classified -> {out}")
+
+
+@wq.command("assess")
+@_in
+@_stations
+@click.option("--period", type=click.Choice(["month", "quarter", "year"]), default="year", show_default=True)
+@_standard
+@out_dir_opt
+def assess_cmd(input_path: Path, stations: Path | None, period: str, standard: str | None, outdir: Path) -> None:
+    """Assess sections (class, status, main pollutants, target), compliance and trends into OUT/."""
+    from basin.waterquality.demo import assess_to_dir
+
+    written = assess_to_dir(input_path, outdir, stations=stations, period=period, standard=standard)  # type: ignore[arg-type]
+    for label, path in written.items():
+        click.echo(f"{label}: {path}")

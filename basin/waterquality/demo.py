@@ -1,0 +1,58 @@
+"""Write the water-quality assessment of a series into a folder (used by ``basin wq assess`` and ``basin demo``)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from basin.io import ensure_not_input, write_csv, write_json
+from basin.waterquality.assess import Period, assess, compliance, evaluate_rivers
+from basin.waterquality.reader import read_wq
+from basin.waterquality.trend import trend
+
+
+def assess_to_dir(
+    path: str | os.PathLike[str],
+    outdir: str | os.PathLike[str],
+    *,
+    stations: Any = None,
+    period: Period = "year",
+    standard: str | None = None,
+) -> dict[str, Path]:
+    """Read a series and write ``sections.csv``, ``compliance.csv``, ``trends.csv`` (and ``rivers.csv``).
+
+    ``rivers.csv`` (river-level evaluation, :func:`evaluate_rivers`) is written when the stations give a
+    ``river_id``. Returns the written files by label.
+    """
+    outdir = Path(outdir)
+    inputs = [path, stations if isinstance(stations, (str, os.PathLike)) else None]
+    for name in ("sections.csv", "compliance.csv", "trends.csv", "rivers.csv", "summary.json"):
+        ensure_not_input(outdir / name, inputs)
+    ds = read_wq(path, stations=stations, standard=standard)
+    sections = assess(ds, period=period, standard=standard)
+    written = {
+        "sections": write_csv(sections.drop(columns=["period_start"]), outdir / "sections.csv"),
+        "compliance": write_csv(compliance(ds, standard=standard), outdir / "compliance.csv"),
+        "trends": write_csv(trend(ds), outdir / "trends.csv"),
+    }
+    if "river_id" in ds.coords and (ds["river_id"].astype(str) != "").any():
+        rivers = evaluate_rivers(ds, by="river_id", period=period, standard=standard, sections=sections)
+        written["rivers"] = write_csv(rivers, outdir / "rivers.csv")
+    summary = {
+        "input": str(path),
+        "stations": int(ds.sizes["station"]),
+        "period": period,
+        "rows": len(sections),
+        "class_counts": {str(k): int(v) for k, v in sections["class_label"].value_counts().sort_index().items()},
+        "compliant_share": float(sections["compliant"].mean()) if sections["compliant"].notna().any() else None,
+    }
+    written["summary"] = write_json(summary, outdir / "summary.json")
+    return written
+
+
+def demo_step(outdir: Path) -> dict[str, Path]:
+    """Assess the demo monthly series (geodata/wq_monthly.csv with geodata/stations.gpkg) into ``outdir/wq/``."""
+    from basin import datasets
+
+    return assess_to_dir(datasets.get_path("wq"), Path(outdir) / "wq", stations=datasets.get_path("stations"))
