@@ -115,8 +115,17 @@ def latest_compliance(stations: pd.DataFrame, assessment: pd.DataFrame | None, *
             raise DataError(msg)
     last = a.sort_values("period").groupby("station_id").tail(1).set_index("station_id")["compliant"]
     ids = stations["station_id"].astype(str)
-    vals = [last.get(i, pd.NA) for i in ids]
+    vals = [_as_bool(last.get(i, pd.NA)) for i in ids]
     return pd.Series(vals, index=stations.index, name="compliant", dtype="object")
+
+
+def _as_bool(v: Any) -> Any:
+    if v is None or (not isinstance(v, str) and pd.isna(v)):
+        return pd.NA
+    if isinstance(v, str):
+        low = v.strip().lower()
+        return True if low in ("true", "1", "yes") else (False if low in ("false", "0", "no") else pd.NA)
+    return bool(v)
 
 
 # ------------------------------------------------------------------------------------------ map furniture
@@ -534,6 +543,8 @@ def static_map(
             _label_rivers(ax, present["rivers"], fontsize=fs * 0.85)
         ax.set_xticks([])
         ax.set_yticks([])
+        ax.set_xlabel("")
+        ax.set_ylabel("")
         zh, en = _TITLES[theme_name]
         ax.set_title(title if title is not None else f"{zh}\n{en}", fontsize=fs * 1.8, pad=12)
         _legend(ax, entries, fs)
