@@ -10,7 +10,9 @@ from basin.cli import out_dir_opt
 
 _in = click.argument("input_path", metavar="INPUT", type=click.Path(exists=True, path_type=Path))
 _stations = click.option(
-    "--stations", type=click.Path(exists=True, path_type=Path), help="Stations layer (waterbody, target_class)."
+    "--stations",
+    type=click.Path(exists=True, path_type=Path),
+    help="Stations layer (waterbody, target_class).",
 )
 _standard = click.option("--standard", default=None, help="Water-quality standard (default GB3838-2002).")
 
@@ -22,12 +24,21 @@ def wq() -> None:
 
 @wq.command("classify")
 @_in
-@click.option("-o", "--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Output CSV.")
+@click.option(
+    "-o", "--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Output CSV."
+)
 @_stations
-@click.option("--waterbody", type=click.Choice(["river", "lake", "reservoir"]), default="river", show_default=True,
-              help="Waterbody when neither a waterbody column nor --stations gives it.")
+@click.option(
+    "--waterbody",
+    type=click.Choice(["river", "lake", "reservoir"]),
+    default="river",
+    show_default=True,
+    help="Waterbody when neither a waterbody column nor --stations gives it.",
+)
 @_standard
-def classify_cmd(input_path: Path, out: Path, stations: Path | None, waterbody: str, standard: str | None) -> None:
+def classify_cmd(
+    input_path: Path, out: Path, stations: Path | None, waterbody: str, standard: str | None
+) -> None:
     """Classify every row of a long table (station_id,time,parameter,value[,unit]) into OUT.csv."""
     from basin.io import ensure_not_input, write_csv
     from basin.waterquality.reader import classify_table
@@ -44,7 +55,9 @@ def classify_cmd(input_path: Path, out: Path, stations: Path | None, waterbody: 
 @click.option("--period", type=click.Choice(["month", "quarter", "year"]), default="year", show_default=True)
 @_standard
 @out_dir_opt
-def assess_cmd(input_path: Path, stations: Path | None, period: str, standard: str | None, outdir: Path) -> None:
+def assess_cmd(
+    input_path: Path, stations: Path | None, period: str, standard: str | None, outdir: Path
+) -> None:
     """Assess sections (class, status, main pollutants, target), compliance and trends into OUT/."""
     from basin.waterquality.demo import assess_to_dir
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -345,16 +345,13 @@ def _source_dir() -> Path | None:
     return None
 
 
-def _sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 @pytest.mark.slow
 def test_build_reproduces_geodata(tmp_path: Path) -> None:
-    """A fresh build gives the committed files: CSV and README byte for byte, layers and rasters by content.
+    """A fresh build gives the committed files.
 
-    (GeoPackage and GeoTIFF bytes also match on one machine - timestamps are pinned - but may differ across
-    GDAL versions, so they are compared by content here.)
+    On one software stack the build is byte-identical (timestamps are pinned); here the files are compared by
+    content, with a tolerance of one rounding step for numbers and 1e-9 degrees for coordinates, so that a
+    different GDAL (file layout, README file sizes) or a last-bit difference of numpy's ``exp`` does not fail.
     """
     src = _source_dir()
     if src is None:
@@ -363,15 +360,23 @@ def test_build_reproduces_geodata(tmp_path: Path) -> None:
     subprocess.run([sys.executable, str(SCRIPT), "--out", str(out), "--source", str(src)], check=True,
                    capture_output=True)
     assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in GEODATA.iterdir())
-    for name in ("wq_monthly.csv", "README.md"):
-        assert _sha(out / name) == _sha(GEODATA / name), f"{name} differs from a fresh build"
+    sizes = re.compile(r"\| [0-9.]+ MB \|")
+    readme = [sizes.sub("| MB |", (d / "README.md").read_text(encoding="utf-8")) for d in (GEODATA, out)]
+    assert readme[0] == readme[1]
+    a, b = (pd.read_csv(d / "wq_monthly.csv", dtype=str, keep_default_na=False) for d in (GEODATA, out))
+    keys = ["station_id", "time", "parameter", "unit"]
+    pd.testing.assert_frame_equal(a[keys], b[keys])
+    assert (a["value"].str.endswith("L") == b["value"].str.endswith("L")).all()
+    va, vb = (pd.to_numeric(x["value"].str.removesuffix("L")) for x in (a, b))
+    step = 10.0 ** -a["value"].str.removesuffix("L").str.split(".").str[1].str.len().fillna(0)
+    assert ((va - vb).abs() <= step * 1.01).all()
     for f in sorted(GEODATA.glob("*.gpkg")):
         for layer, _ in pyogrio.list_layers(f):
-            a = pyogrio.read_dataframe(f, layer=layer)
-            b = pyogrio.read_dataframe(out / f.name, layer=layer)
-            pd.testing.assert_frame_equal(a.drop(columns="geometry"), b.drop(columns="geometry"))
-            assert shapely.equals_exact(a.geometry.values, b.geometry.values, 0).all(), (f.name, layer)
+            ga = pyogrio.read_dataframe(f, layer=layer)
+            gb = pyogrio.read_dataframe(out / f.name, layer=layer)
+            pd.testing.assert_frame_equal(ga.drop(columns="geometry"), gb.drop(columns="geometry"))
+            assert shapely.equals_exact(ga.geometry.values, gb.geometry.values, 1e-9).all(), (f.name, layer)
     for f in sorted(GEODATA.glob("*.tif")):
         with rasterio.open(f) as ra, rasterio.open(out / f.name) as rb:
             assert ra.profile == rb.profile
-            assert np.array_equal(ra.read(1), rb.read(1))
+            assert np.allclose(ra.read(1), rb.read(1), rtol=1e-6, atol=1.0)
