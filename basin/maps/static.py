@@ -719,11 +719,12 @@ def station_chart(
         ymax = max([data_hi, *finite]) * 1.15 if finite or np.isfinite(data_hi) else 1.0
         ymin = 0.0 if min([np.nanmin(vals) if np.isfinite(vals).any() else 0.0, *finite]) >= 0 else None
         lo_y = ymin if ymin is not None else min([np.nanmin(vals), *finite]) * 1.1
-        # painter's algorithm: class 6 everywhere, then each class's range on top, best class last
-        ax.axhspan(lo_y, ymax, color=wq.categories[5].colour, alpha=0.35, lw=0, zorder=0)
-        for cls in range(5, 0, -1):
-            lo, hi = ranges[cls - 1]
-            ax.axhspan(max(lo, lo_y), min(hi, ymax), color=wq.categories[cls - 1].colour, alpha=0.35, lw=0, zorder=0)
+        # each interval between the limits gets the colour of the best class whose range holds it
+        cuts = sorted({lo_y, ymax, *(v for v in finite if lo_y < v < ymax)})
+        for a, b in zip(cuts[:-1], cuts[1:], strict=True):
+            mid = (a + b) / 2
+            cls = next((k for k in range(1, 6) if ranges[k - 1][0] <= mid <= ranges[k - 1][1]), 6)
+            ax.axhspan(a, b, color=wq.categories[cls - 1].colour, alpha=0.35, lw=0, zorder=0)
         ax.plot(series.index, vals, color="black", lw=1.0, marker="o", ms=2.5, zorder=3)
         handles = [Patch(color=c.colour, alpha=0.5, label=c.label_zh) for c in wq.categories]
         if target is not None:
