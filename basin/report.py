@@ -20,13 +20,25 @@ from basin.io import write_text
 
 # (folder, title, description); the order of the page
 SECTIONS: list[tuple[str, str, str]] = [
-    ("maps", "地图 Maps", "The interactive map (opens offline in any browser) and the printable static maps."),
+    (
+        "maps",
+        "地图 Maps",
+        "The interactive map (opens offline in any browser) and the printable static maps.",
+    ),
     ("zones", "岸线分区 Riparian zones", "Zones A / B / C of the 1 km / 3 km / 5 km rules and their areas."),
     ("audit", "选址审查 Facility siting audit", "Facilities that break a rule, by rule and status."),
-    ("wq", "水质评价 Water-quality assessment", "Section classes (GB 3838-2002, 2011 method), compliance, trends."),
+    (
+        "wq",
+        "水质评价 Water-quality assessment",
+        "Section classes (GB 3838-2002, 2011 method), compliance, trends.",
+    ),
     ("units", "评价单元 Evaluation units", "Pressure / capacity indicators and the four classes."),
     ("zoning", "管控分区 Management zoning", "Priority protection / key control / general maintenance."),
-    ("crossborder", "跨界断面 Cross-border sections", "Sections, the audit against targets, compensation ledgers."),
+    (
+        "crossborder",
+        "跨界断面 Cross-border sections",
+        "Sections, the audit against targets, compensation ledgers.",
+    ),
     ("layers", "数据检查 Layer check", "The data-model check of the input layers."),
 ]
 # tables previewed on the page (folder/file -> title)
@@ -127,7 +139,9 @@ def summary_lines(outdir: str | Path) -> list[str]:
         code = next((c for c in ("class_zh", "class_code") if c in classes.columns), classes.columns[0])
         cnt = next((c for c in ("count", "n_units", "units") if c in classes.columns), None)
         if cnt:
-            lines.append("Evaluation units: " + ", ".join(f"{r[code]} {r[cnt]}" for _, r in classes.iterrows()) + ".")
+            lines.append(
+                "Evaluation units: " + ", ".join(f"{r[code]} {r[cnt]}" for _, r in classes.iterrows()) + "."
+            )
     audit = _read_csv(out / "crossborder" / "audit.csv")
     if audit is not None and "section_id" in audit.columns:
         n_sec = audit["section_id"].nunique()
@@ -138,7 +152,9 @@ def summary_lines(outdir: str | Path) -> list[str]:
         lines.append(text + ".")
     ledger = _read_csv(out / "crossborder" / "ledger.csv")
     if ledger is not None and "amount" in ledger.columns:
-        lines.append(f"Compensation ledger: {len(ledger)} entries, {pd.to_numeric(ledger['amount'], errors='coerce').sum():,.0f} in total.")
+        lines.append(
+            f"Compensation ledger: {len(ledger)} entries, {pd.to_numeric(ledger['amount'], errors='coerce').sum():,.0f} in total."
+        )
     return lines
 
 
@@ -165,7 +181,11 @@ def write_index(outdir: str | Path, *, title: str = "basin 成果汇总 Results"
     ]
     lines = summary_lines(out)
     if lines:
-        parts.append("<h2>摘要 Summary</h2><ul class='summary'>" + "".join(f"<li>{_e(s)}</li>" for s in lines) + "</ul>")
+        parts.append(
+            "<h2>摘要 Summary</h2><ul class='summary'>"
+            + "".join(f"<li>{_e(s)}</li>" for s in lines)
+            + "</ul>"
+        )
     for folder, head, desc in SECTIONS:
         d = out / folder
         if not d.is_dir():
@@ -177,23 +197,39 @@ def write_index(outdir: str | Path, *, title: str = "basin 成果汇总 Results"
         if folder == "maps":
             web = [p for p in files if p.suffix == ".html"]
             for p in web:
-                parts.append(f'<p><b><a href="{_e(p.relative_to(out).as_posix())}">交互地图 Open the interactive map</a></b></p>')
+                parts.append(
+                    f'<p><b><a href="{_e(p.relative_to(out).as_posix())}">交互地图 Open the interactive map</a></b></p>'
+                )
             pngs = [p for p in files if p.suffix == ".png"]
             if pngs:
-                parts.append('<div class="thumbs">' + "".join(
-                    f'<a href="{_e(p.relative_to(out).as_posix())}"><img src="{_e(p.relative_to(out).as_posix())}" '
-                    f'alt="{_e(p.stem)}" loading="lazy"></a>' for p in pngs) + "</div>")
+                parts.append(
+                    '<div class="thumbs">'
+                    + "".join(
+                        f'<a href="{_e(p.relative_to(out).as_posix())}"><img src="{_e(p.relative_to(out).as_posix())}" '
+                        f'alt="{_e(p.stem)}" loading="lazy"></a>'
+                        for p in pngs
+                    )
+                    + "</div>"
+                )
         report = d / "report.html"
         if report.exists():
-            parts.append(f'<p><b><a href="{_e(report.relative_to(out).as_posix())}">Read the report</a></b></p>')
+            parts.append(
+                f'<p><b><a href="{_e(report.relative_to(out).as_posix())}">Read the report</a></b></p>'
+            )
         for rel, caption in PREVIEWS.items():
             if rel.split("/")[0] == folder and (out / rel).exists():
                 df = _read_csv(out / rel)
                 if df is not None:
                     parts.append(f"<h3>{_e(caption)}</h3>{_table_html(df)}")
-        parts.append("<ul class='files'>" + "".join(
-            f'<li><a href="{_e(p.relative_to(out).as_posix())}">{_e(p.relative_to(out).as_posix())}</a> '
-            f'<span class="muted">({_size(p)})</span></li>' for p in files) + "</ul>")
+        parts.append(
+            "<ul class='files'>"
+            + "".join(
+                f'<li><a href="{_e(p.relative_to(out).as_posix())}">{_e(p.relative_to(out).as_posix())}</a> '
+                f'<span class="muted">({_size(p)})</span></li>'
+                for p in files
+            )
+            + "</ul>"
+        )
     if not lines and len(parts) == 5:
         parts.append("<p>No results found in this folder yet.</p>")
     parts.append("</body></html>")

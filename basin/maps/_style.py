@@ -96,7 +96,9 @@ def _parse(raw: Any, source: str) -> dict[str, Theme]:
                 msg = f"{where}, category {c['key']!r}: colour {c['colour']!r} is not #rrggbb"
                 raise SchemaError(msg)
             cats.append(
-                Category(c["key"], c["colour"], str(c["label_zh"]), str(c["label_en"]), float(c.get("width", 1.0)))
+                Category(
+                    c["key"], c["colour"], str(c["label_zh"]), str(c["label_en"]), float(c.get("width", 1.0))
+                )
             )
         keys = [c.key for c in cats]
         if len(set(map(repr, keys))) != len(keys):

@@ -58,7 +58,9 @@ def load_outputs(outdir: str | Path) -> dict[str, Any]:
         if not path.exists():
             continue
         if path.suffix == ".csv":
-            found[name] = pd.read_csv(path, encoding="utf-8", dtype={"station_id": str, "section_id": str, "period": str})
+            found[name] = pd.read_csv(
+                path, encoding="utf-8", dtype={"station_id": str, "section_id": str, "period": str}
+            )
         else:
             found[name] = _read_vector(path, layer)
     return found
@@ -94,10 +96,17 @@ def demo_step(outdir: Path) -> dict[str, Path]:
     monthly = monthly_classes(ds)
     assessment = found.get("assessment")
     written: dict[str, Path] = {}
-    common = {"rivers": layers["rivers"], "admin": layers["admin"], "lakes": layers["lakes"],
-              "stations": layers["stations"], "assessment": assessment, "sources": DEMO_SOURCES}
-    ax = static_map(**common, sections=found.get("sections"), theme="overview", dpi=200,
-                    filepath=out / "overview.png")
+    common = {
+        "rivers": layers["rivers"],
+        "admin": layers["admin"],
+        "lakes": layers["lakes"],
+        "stations": layers["stations"],
+        "assessment": assessment,
+        "sources": DEMO_SOURCES,
+    }
+    ax = static_map(
+        **common, sections=found.get("sections"), theme="overview", dpi=200, filepath=out / "overview.png"
+    )
     written["overview map (PNG)"] = out / "overview.png"
     from basin.maps.static import save_figure
 
@@ -112,9 +121,15 @@ def demo_step(outdir: Path) -> dict[str, Path]:
         path = out / f"station_{worst}_NH3_N.png"
         station_chart(ds, str(worst), "NH3_N", filepath=path)
         written["station chart"] = path
-    m = web_map(**{k: v for k, v in common.items() if k != "sources"}, monthly=monthly,
-                zones=found.get("zones"), management=found.get("management"), units=found.get("units"),
-                sections=found.get("sections"), audit=found.get("audit"))
+    m = web_map(
+        **{k: v for k, v in common.items() if k != "sources"},
+        monthly=monthly,
+        zones=found.get("zones"),
+        management=found.get("management"),
+        units=found.get("units"),
+        sections=found.get("sections"),
+        audit=found.get("audit"),
+    )
     written["interactive map"] = write_web_map(m, out / "map.html")
     written["index"] = write_index(outdir)
     return written

@@ -28,7 +28,10 @@ if TYPE_CHECKING:  # pragma: no cover
 PAPER_MM = {"A4": (297.0, 210.0), "A3": (420.0, 297.0), "A2": (594.0, 420.0), "A1": (841.0, 594.0)}
 POLYGON_THEMES = ("zones", "management", "units")
 _TITLES = {
-    "overview": ("川渝流域 河流、行政区与监测断面", "Sichuan-Chongqing basin: rivers, admin units and stations"),
+    "overview": (
+        "川渝流域 河流、行政区与监测断面",
+        "Sichuan-Chongqing basin: rivers, admin units and stations",
+    ),
     "zones": ("岸线分区（1 km / 3 km / 5 km 规则）", "Riparian zones (1 km / 3 km / 5 km rules)"),
     "management": ("流域管控分区", "Management zoning: priority / key / general"),
     "units": ("评价单元四类分区", "Evaluation units: pressure x capacity classes"),
@@ -89,7 +92,9 @@ def _colours(gdf: pd.DataFrame, th: Theme, what: str, column: str | None = None)
     return out
 
 
-def latest_compliance(stations: pd.DataFrame, assessment: pd.DataFrame | None, *, period: str | None = None) -> pd.Series:
+def latest_compliance(
+    stations: pd.DataFrame, assessment: pd.DataFrame | None, *, period: str | None = None
+) -> pd.Series:
     """Return each station's compliance (True / False / NA) in ``period`` (default: each station's latest period).
 
     Parameters
@@ -107,7 +112,9 @@ def latest_compliance(stations: pd.DataFrame, assessment: pd.DataFrame | None, *
         return pd.Series(pd.NA, index=stations.index, name="compliant", dtype="object")
     for col in ("station_id", "period", "compliant"):
         _require_column(assessment, col, "assessment")
-    a = assessment.assign(period=assessment["period"].astype(str), station_id=assessment["station_id"].astype(str))
+    a = assessment.assign(
+        period=assessment["period"].astype(str), station_id=assessment["station_id"].astype(str)
+    )
     if period is not None:
         a = a[a["period"] == str(period)]
         if a.empty:
@@ -171,7 +178,9 @@ def north_angle(crs: Any, x: float, y: float) -> float:
     return math.degrees(math.atan2(-(x2 - x), y2 - y))
 
 
-def add_scale_bar(ax: Axes, crs: Any, *, loc: tuple[float, float] = (0.04, 0.04), fontsize: float = 9) -> float:
+def add_scale_bar(
+    ax: Axes, crs: Any, *, loc: tuple[float, float] = (0.04, 0.04), fontsize: float = 9
+) -> float:
     """Draw a two-segment scale bar in kilometres at ``loc`` (axes fraction); return its ground length in m.
 
     The bar's drawn length is corrected by the projection's east-west scale factor at the bar, so that it
@@ -189,19 +198,31 @@ def add_scale_bar(ax: Axes, crs: Any, *, loc: tuple[float, float] = (0.04, 0.04)
     h = (y1 - y0) * 0.008
     for i, colour in enumerate(("black", "white")):
         ax.add_patch(
-            Rectangle((bx + i * drawn / 2, by), drawn / 2, h, facecolor=colour, edgecolor="black", lw=0.8, zorder=20)
+            Rectangle(
+                (bx + i * drawn / 2, by), drawn / 2, h, facecolor=colour, edgecolor="black", lw=0.8, zorder=20
+            )
         )
     km = length / 1000
     fmt = (lambda v: f"{v:g}") if km >= 1 else (lambda v: f"{v * 1000:g}")
     unit = "km" if km >= 1 else "m"
     for frac in (0.0, 0.5, 1.0):
         label = fmt(km * frac) + (f" {unit}" if frac == 1.0 else "")
-        ax.text(bx + drawn * frac, by + 1.8 * h, label, ha="center", va="bottom", fontsize=fontsize, zorder=20,
-                path_effects=fonts.text_effects(fontsize, halo="white"))
+        ax.text(
+            bx + drawn * frac,
+            by + 1.8 * h,
+            label,
+            ha="center",
+            va="bottom",
+            fontsize=fontsize,
+            zorder=20,
+            path_effects=fonts.text_effects(fontsize, halo="white"),
+        )
     return length
 
 
-def add_north_arrow(ax: Axes, crs: Any, *, loc: tuple[float, float] = (0.95, 0.93), size: float = 36) -> float:
+def add_north_arrow(
+    ax: Axes, crs: Any, *, loc: tuple[float, float] = (0.95, 0.93), size: float = 36
+) -> float:
     """Draw an arrow to true north at ``loc`` (axes fraction); return its angle from the map's up direction."""
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
@@ -239,7 +260,8 @@ def _plot_polygons(ax: Axes, gdf: gpd.GeoDataFrame, th: Theme, what: str, alpha:
     colours = _colours(gdf, th, what)
     gdf.plot(ax=ax, color=colours, alpha=alpha, linewidth=0, zorder=1)
     return [("header", th.title)] + [
-        (Patch(facecolor=c.colour, edgecolor="#666666", lw=0.4, alpha=alpha), _label(gdf, th, c)) for c in th.categories
+        (Patch(facecolor=c.colour, edgecolor="#666666", lw=0.4, alpha=alpha), _label(gdf, th, c))
+        for c in th.categories
     ]
 
 
@@ -262,7 +284,9 @@ def _plot_admin(ax: Axes, admin: gpd.GeoDataFrame) -> list[Any]:
         part = admin[admin["level"].astype(str) == cat.key]
         if part.empty:
             continue
-        part.boundary.plot(ax=ax, color=cat.colour, linewidth=cat.width, zorder=3 if cat.key == "province" else 2)
+        part.boundary.plot(
+            ax=ax, color=cat.colour, linewidth=cat.width, zorder=3 if cat.key == "province" else 2
+        )
     for cat in th.categories:
         if (admin["level"].astype(str) == cat.key).any():
             entries.append((Line2D([], [], color=cat.colour, lw=cat.width), cat.label))
@@ -276,7 +300,11 @@ def _plot_rivers(ax: Axes, rivers: gpd.GeoDataFrame) -> list[Any]:
     th = theme("rivers")
     lv = pd.to_numeric(rivers["level"], errors="coerce")
     if lv.isna().any():
-        bad = rivers.loc[lv.isna(), "river_id"].tolist() if "river_id" in rivers else list(rivers.index[lv.isna()])
+        bad = (
+            rivers.loc[lv.isna(), "river_id"].tolist()
+            if "river_id" in rivers
+            else list(rivers.index[lv.isna()])
+        )
         msg = f"rivers: level is missing or not a number for river_id {bad[:10]}"
         raise SchemaError(msg)
     cats = [river_category(v) for v in lv]
@@ -309,7 +337,10 @@ def _plot_stations(ax: Axes, stations: gpd.GeoDataFrame, compliant: pd.Series) -
         th = theme("compliance")
         colours = [th.lookup(v).colour if th.lookup(v) else "#000000" for v in compliant]  # type: ignore[union-attr]
         stations.plot(ax=ax, color=colours, markersize=28, edgecolor="black", linewidth=0.5, zorder=8)
-        entries = [(Line2D([], [], ls="", marker="o", mfc=c.colour, mec="black", ms=6), c.label) for c in th.categories]
+        entries = [
+            (Line2D([], [], ls="", marker="o", mfc=c.colour, mec="black", ms=6), c.label)
+            for c in th.categories
+        ]
         return [("header", th.title), *entries]
     th = theme("wq_class")
     _require_column(stations, "target_class", "stations")
@@ -328,7 +359,9 @@ def _plot_sections(ax: Axes, sections: gpd.GeoDataFrame) -> list[Any]:
     from matplotlib.lines import Line2D
 
     th = theme("sections")
-    comp = sections["compliant"] if "compliant" in sections.columns else pd.Series(pd.NA, index=sections.index)
+    comp = (
+        sections["compliant"] if "compliant" in sections.columns else pd.Series(pd.NA, index=sections.index)
+    )
     colours = []
     for v in comp:
         cat = th.lookup(v)
@@ -338,7 +371,15 @@ def _plot_sections(ax: Axes, sections: gpd.GeoDataFrame) -> list[Any]:
     lines = sections[~gtype.isin(["Point", "MultiPoint"])]
     cser = pd.Series(colours, index=sections.index)
     if len(pts):
-        pts.plot(ax=ax, color=cser[pts.index].tolist(), marker="^", markersize=70, edgecolor="black", lw=0.6, zorder=9)
+        pts.plot(
+            ax=ax,
+            color=cser[pts.index].tolist(),
+            marker="^",
+            markersize=70,
+            edgecolor="black",
+            lw=0.6,
+            zorder=9,
+        )
     if len(lines):
         lines.plot(ax=ax, color=cser[lines.index].tolist(), linewidth=4, alpha=0.8, zorder=6)
     present = {str(th.lookup(v).key) if th.lookup(v) else "None" for v in comp}  # type: ignore[union-attr]
@@ -362,8 +403,17 @@ def _label_rivers(ax: Axes, rivers: gpd.GeoDataFrame, *, max_level: int = 2, fon
         pt = grp.geometry[longest].interpolate(0.5, normalized=True)
         if not (x0 <= pt.x <= x1 and y0 <= pt.y <= y1):
             continue
-        ax.text(pt.x, pt.y, name, fontsize=fontsize, color="#08306b", ha="center", va="center", zorder=12,
-                path_effects=fonts.text_effects(fontsize, colour="#08306b", halo="white"))
+        ax.text(
+            pt.x,
+            pt.y,
+            name,
+            fontsize=fontsize,
+            color="#08306b",
+            ha="center",
+            va="center",
+            zorder=12,
+            path_effects=fonts.text_effects(fontsize, colour="#08306b", halo="white"),
+        )
         n += 1
     return n
 
@@ -372,8 +422,18 @@ def _label_provinces(ax: Axes, admin: gpd.GeoDataFrame, fontsize: float = 16) ->
     prov = admin[admin["level"].astype(str) == "province"]
     for _, row in prov.iterrows():
         pt = row.geometry.representative_point()
-        ax.text(pt.x, pt.y, str(row["name"]), fontsize=fontsize, color="#525252", ha="center", va="center",
-                alpha=0.8, zorder=11, path_effects=fonts.text_effects(fontsize, colour="#525252", halo="white"))
+        ax.text(
+            pt.x,
+            pt.y,
+            str(row["name"]),
+            fontsize=fontsize,
+            color="#525252",
+            ha="center",
+            va="center",
+            alpha=0.8,
+            zorder=11,
+            path_effects=fonts.text_effects(fontsize, colour="#525252", halo="white"),
+        )
 
 
 def _legend(ax: Axes, entries: list[Any], fontsize: float) -> Any:
@@ -386,8 +446,16 @@ def _legend(ax: Axes, entries: list[Any], fontsize: float) -> Any:
             handle = Patch(alpha=0)
         handles.append(handle)
         labels.append(label)
-    leg = ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=fontsize,
-                    frameon=False, handlelength=2.2, borderaxespad=0)
+    leg = ax.legend(
+        handles,
+        labels,
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        fontsize=fontsize,
+        frameon=False,
+        handlelength=2.2,
+        borderaxespad=0,
+    )
     for i, t in enumerate(leg.get_texts()):
         if i in headers:
             t.set_fontsize(fontsize * 1.15)
@@ -497,7 +565,9 @@ def static_map(
         "rivers": _metric(rivers, "rivers", mcrs),
         "admin": _metric(admin, "admin", mcrs),
         "lakes": _metric(lakes, "lakes", mcrs),
-        "polygons": _metric(layers_in.get(theme_name), theme_name, mcrs) if theme_name in POLYGON_THEMES else None,
+        "polygons": _metric(layers_in.get(theme_name), theme_name, mcrs)
+        if theme_name in POLYGON_THEMES
+        else None,
         "stations": _metric(stations, "stations", mcrs),
         "sections": _metric(sections, "sections", mcrs),
     }
@@ -556,7 +626,12 @@ def static_map(
         crs_name = mcrs.name if mcrs.name and mcrs.name != "unknown" else "Albers equal-area (China)"
         ax.annotate(
             f"{note}\n投影 Projection: {crs_name}. 制图 Made with basin {__version__}.",
-            xy=(0, -0.01), xycoords="axes fraction", va="top", ha="left", fontsize=fs * 0.75, color="#404040",
+            xy=(0, -0.01),
+            xycoords="axes fraction",
+            va="top",
+            ha="left",
+            fontsize=fs * 0.75,
+            color="#404040",
         )
         fonts.embolden(fig)
         if filepath is not None:
@@ -649,13 +724,17 @@ def _series(data: Any, station_id: str, parameter: str) -> tuple[pd.Series, dict
     if isinstance(data, pd.DataFrame):
         for col in ("station_id", "time", "parameter", "value"):
             _require_column(data, col, "water-quality table")
-        sel = data[(data["station_id"].astype(str) == station_id) & (data["parameter"].astype(str) == parameter)]
+        sel = data[
+            (data["station_id"].astype(str) == station_id) & (data["parameter"].astype(str) == parameter)
+        ]
         if sel.empty:
             msg = f"no {parameter!r} values for station {station_id!r} in the table"
             raise DataError(msg)
         if "unit" in sel.columns and sel["unit"].notna().any():
             meta["unit"] = str(sel["unit"].dropna().iloc[0])
-        s = pd.Series(pd.to_numeric(sel["value"], errors="coerce").to_numpy(), index=pd.to_datetime(sel["time"]))
+        s = pd.Series(
+            pd.to_numeric(sel["value"], errors="coerce").to_numpy(), index=pd.to_datetime(sel["time"])
+        )
         return s.sort_index(), meta
     msg = f"data must be an xarray Dataset or a long DataFrame, got {type(data).__name__}"
     raise SchemaError(msg)
@@ -705,7 +784,9 @@ def station_chart(
     series, meta = _series(data, str(station_id), parameter)
     wb = waterbody or str(meta.get("waterbody") or "river")
     target = target_class if target_class is not None else meta.get("target_class")
-    target = int(target) if target is not None and not pd.isna(target) and int(target) in range(1, 6) else None
+    target = (
+        int(target) if target is not None and not pd.isna(target) and int(target) in range(1, 6) else None
+    )
     ranges = _limit_ranges(limits if limits is not None else _standard_limits(parameter, wb, standard))
     wq = theme("wq_class")
     with map_style():
@@ -734,15 +815,34 @@ def station_chart(
                     ax.axhline(v, color="#b2182b", ls="--", lw=1.4, zorder=2)
             bad = ~((vals >= lo) & (vals <= hi)) & np.isfinite(vals)
             if bad.any():
-                ax.plot(series.index[bad], vals[bad], ls="", marker="o", ms=4.5, mfc="none", mec="#b2182b", zorder=4)
+                ax.plot(
+                    series.index[bad],
+                    vals[bad],
+                    ls="",
+                    marker="o",
+                    ms=4.5,
+                    mfc="none",
+                    mec="#b2182b",
+                    zorder=4,
+                )
             from matplotlib.lines import Line2D
 
-            handles.append(Line2D([], [], color="#b2182b", ls="--", label=f"目标 {wq.categories[target - 1].label_zh} target"))
+            handles.append(
+                Line2D(
+                    [],
+                    [],
+                    color="#b2182b",
+                    ls="--",
+                    label=f"目标 {wq.categories[target - 1].label_zh} target",
+                )
+            )
         ax.set_ylim(lo_y, ymax)
         unit = meta.get("unit") or ""
         ax.set_ylabel(f"{parameter} ({unit})" if unit else parameter)
         name = meta.get("name")
-        ax.set_title(title if title is not None else f"{name or station_id} ({station_id}) - {parameter}", fontsize=11)
+        ax.set_title(
+            title if title is not None else f"{name or station_id} ({station_id}) - {parameter}", fontsize=11
+        )
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
         fonts.embolden(fig)
         if filepath is not None:

@@ -59,8 +59,14 @@ def esc(value: Any) -> str:
 def to_js(obj: Any) -> str:
     """Serialise ``obj`` as JSON that is safe inside a ``<script>`` element (``<``, ``>``, ``&``, ``'`` escaped)."""
     text = json.dumps(obj, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-    for ch, rep in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("'", "\\u0027"),
-                    ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+    for ch, rep in (
+        ("<", "\\u003c"),
+        (">", "\\u003e"),
+        ("&", "\\u0026"),
+        ("'", "\\u0027"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+    ):
         text = text.replace(ch, rep)
     return text
 
@@ -101,7 +107,9 @@ def _first(row: Any, *cols: str) -> Any:
 
 
 def _table(rows: list[tuple[str, Any]]) -> str:
-    cells = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows if v is not None and esc(v) != "")
+    cells = "".join(
+        f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows if v is not None and esc(v) != ""
+    )
     return f'<table class="basin-t">{cells}</table>'
 
 
@@ -112,7 +120,9 @@ def _fmt(v: Any) -> Any:
 
 
 # ------------------------------------------------------------------------------------------ class history
-def history_svg(periods: list[str], classes: list[Any], target: Any = None, *, width: int = 340, height: int = 120) -> str:
+def history_svg(
+    periods: list[str], classes: list[Any], target: Any = None, *, width: int = 340, height: int = 120
+) -> str:
     """Return an inline SVG chart of a station's class per period (class I at the top), with the target dashed.
 
     Bars are coloured by class (DOMAIN.md 2.2 colours); a missing period is left blank. Only numbers and
@@ -124,11 +134,17 @@ def history_svg(periods: list[str], classes: list[Any], target: Any = None, *, w
     pw, ph = width - left - right, height - top - bottom
     bw = pw / n
     row = ph / 6
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" class="basin-h">']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" class="basin-h">'
+    ]
     for k in range(1, 7):
         y = top + (k - 1) * row
-        parts.append(f'<text x="{left - 4}" y="{y + row * 0.75:.1f}" font-size="9" text-anchor="end">{esc(wq.categories[k - 1].label_zh.rstrip("类"))}</text>')
-        parts.append(f'<line x1="{left}" x2="{left + pw}" y1="{y + row:.1f}" y2="{y + row:.1f}" stroke="#eee"/>')
+        parts.append(
+            f'<text x="{left - 4}" y="{y + row * 0.75:.1f}" font-size="9" text-anchor="end">{esc(wq.categories[k - 1].label_zh.rstrip("类"))}</text>'
+        )
+        parts.append(
+            f'<line x1="{left}" x2="{left + pw}" y1="{y + row:.1f}" y2="{y + row:.1f}" stroke="#eee"/>'
+        )
     for i, (p, c) in enumerate(zip(periods, classes, strict=True)):
         if c is None or pd.isna(c):
             continue
@@ -142,10 +158,14 @@ def history_svg(periods: list[str], classes: list[Any], target: Any = None, *, w
         )
     if target is not None and not pd.isna(target) and 1 <= int(target) <= 5:
         y = top + int(target) * row
-        parts.append(f'<line x1="{left}" x2="{left + pw}" y1="{y:.1f}" y2="{y:.1f}" stroke="#b2182b" stroke-dasharray="4 3" stroke-width="1.5"/>')
+        parts.append(
+            f'<line x1="{left}" x2="{left + pw}" y1="{y:.1f}" y2="{y:.1f}" stroke="#b2182b" stroke-dasharray="4 3" stroke-width="1.5"/>'
+        )
     if periods:
         parts.append(f'<text x="{left}" y="{height - 4}" font-size="9">{esc(periods[0])}</text>')
-        parts.append(f'<text x="{left + pw}" y="{height - 4}" font-size="9" text-anchor="end">{esc(periods[-1])}</text>')
+        parts.append(
+            f'<text x="{left + pw}" y="{height - 4}" font-size="9" text-anchor="end">{esc(periods[-1])}</text>'
+        )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -287,8 +307,13 @@ def _elements() -> dict[str, Any]:
             """
         )
 
-        def __init__(self, legends: dict[str, str], groups: list[tuple[str, str]], title: str | None,
-                     timeline: dict[str, Any] | None) -> None:
+        def __init__(
+            self,
+            legends: dict[str, str],
+            groups: list[tuple[str, str]],
+            title: str | None,
+            timeline: dict[str, Any] | None,
+        ) -> None:
             super().__init__()
             self._name = "BasinRuntime"
             self.legends_js = to_js(legends)
@@ -320,7 +345,9 @@ def _style_poly(colour: str, opacity: float = 0.55) -> dict[str, Any]:
     return {"color": "#555555", "weight": 0.5, "fillColor": colour, "fillOpacity": opacity}
 
 
-def _category_props(gdf: gpd.GeoDataFrame, th: Theme, what: str, fields: list[tuple[str, str]]) -> list[dict[str, Any]]:
+def _category_props(
+    gdf: gpd.GeoDataFrame, th: Theme, what: str, fields: list[tuple[str, str]]
+) -> list[dict[str, Any]]:
     if th.column not in gdf.columns:
         msg = f"{what} has no column {th.column!r} (columns: {list(gdf.columns)})"
         raise SchemaError(msg)
@@ -331,10 +358,18 @@ def _category_props(gdf: gpd.GeoDataFrame, th: Theme, what: str, fields: list[tu
             unknown.add(str(row[th.column]))
             continue
         label = (
-            f"{row['label_zh']} {row['label_en']}" if "label_zh" in gdf.columns and "label_en" in gdf.columns else cat.label
+            f"{row['label_zh']} {row['label_en']}"
+            if "label_zh" in gdf.columns and "label_en" in gdf.columns
+            else cat.label
         )
         rows = [(th.title, label)] + [(lab, _fmt(row[col])) for col, lab in fields if col in gdf.columns]
-        props.append({"_s": _style_poly(cat.colour), "_t": esc(label), "_p": f'<div class="basin-pop">{_table(rows)}</div>'})
+        props.append(
+            {
+                "_s": _style_poly(cat.colour),
+                "_t": esc(label),
+                "_p": f'<div class="basin-pop">{_table(rows)}</div>',
+            }
+        )
     if unknown:
         msg = f"{what}: column {th.column!r} has values {sorted(unknown)} with no map style; expected one of {[c.key for c in th.categories]}"
         raise SchemaError(msg)
@@ -355,13 +390,18 @@ def _unit_props(units: gpd.GeoDataFrame) -> list[dict[str, Any]]:
             unknown.add(str(row[th.column]))
             continue
         head = f"<h3>{esc(_first(row, 'name', 'unit_id'))}</h3>"
-        rows = [("unit_id", row.get("unit_id")), (th.title, f"{row.get('class_zh', cat.label_zh)} {row.get('class_en', cat.label_en)}")]
+        rows = [
+            ("unit_id", row.get("unit_id")),
+            (th.title, f"{row.get('class_zh', cat.label_zh)} {row.get('class_en', cat.label_en)}"),
+        ]
         rows += [(c, _fmt(row[c])) for c in indicators]
-        props.append({
-            "_s": _style_poly(cat.colour),
-            "_t": esc(f"{_first(row, 'name', 'unit_id')}: {row.get('class_zh', cat.label_zh)}"),
-            "_p": f'<div class="basin-pop">{head}{_table(rows)}</div>',
-        })
+        props.append(
+            {
+                "_s": _style_poly(cat.colour),
+                "_t": esc(f"{_first(row, 'name', 'unit_id')}: {row.get('class_zh', cat.label_zh)}"),
+                "_p": f'<div class="basin-pop">{head}{_table(rows)}</div>',
+            }
+        )
     if unknown:
         msg = f"units: column 'class_code' has values {sorted(unknown)} with no map style; expected one of {[c.key for c in th.categories]}"
         raise SchemaError(msg)
@@ -375,7 +415,9 @@ def _station_history(assessment: pd.DataFrame | None) -> dict[str, pd.DataFrame]
     if need:
         msg = f"assessment has no column(s) {need} (columns: {list(assessment.columns)})"
         raise SchemaError(msg)
-    a = assessment.assign(station_id=assessment["station_id"].astype(str), period=assessment["period"].astype(str))
+    a = assessment.assign(
+        station_id=assessment["station_id"].astype(str), period=assessment["period"].astype(str)
+    )
     return {sid: g.sort_values("period") for sid, g in a.groupby("station_id")}
 
 
@@ -389,15 +431,20 @@ def _station_props(stations: gpd.GeoDataFrame, history: dict[str, pd.DataFrame])
         target = row.get("target_class")
         target = None if target is None or pd.isna(target) else int(target)
         last_cls = None
-        rows: list[tuple[str, Any]] = [("station_id", sid), ("river", _first(row, "river_name", "river_id")),
-                                       ("waterbody", row.get("waterbody"))]
+        rows: list[tuple[str, Any]] = [
+            ("station_id", sid),
+            ("river", _first(row, "river_name", "river_id")),
+            ("waterbody", row.get("waterbody")),
+        ]
         if target is not None:
             rows.append(("目标 target", wq.categories[target - 1].label_zh))
         chart = ""
         if h is not None and len(h):
             last = h.iloc[-1]
             last_cls = None if pd.isna(last["class"]) else int(last["class"])
-            rows.append((f"{last['period']} 类别 class", wq.categories[last_cls - 1].label_zh if last_cls else ""))
+            rows.append(
+                (f"{last['period']} 类别 class", wq.categories[last_cls - 1].label_zh if last_cls else "")
+            )
             if "compliant" in h.columns:
                 c = comp.lookup(last["compliant"])
                 rows.append((f"{last['period']} 达标 compliance", c.label if c else ""))
@@ -405,15 +452,23 @@ def _station_props(stations: gpd.GeoDataFrame, history: dict[str, pd.DataFrame])
                 if len(known):
                     share = float(pd.Series(known.to_numpy(), dtype="boolean").astype(float).mean())
                     rows.append(("达标率 attainment", f"{share:.0%} of {len(known)} periods"))
-            chart = "<div>类别历史 class history</div>" + history_svg(h["period"].tolist(), h["class"].tolist(), target)
-        fill = wq.categories[last_cls - 1].colour if last_cls else (wq.categories[target - 1].colour if target else "#9e9e9e")
+            chart = "<div>类别历史 class history</div>" + history_svg(
+                h["period"].tolist(), h["class"].tolist(), target
+            )
+        fill = (
+            wq.categories[last_cls - 1].colour
+            if last_cls
+            else (wq.categories[target - 1].colour if target else "#9e9e9e")
+        )
         name = _first(row, "name") or sid
-        props.append({
-            "_id": sid,
-            "_s": {"radius": 7, "color": "#333333", "weight": 1, "fillColor": fill, "fillOpacity": 0.95},
-            "_t": esc(name),
-            "_p": f'<div class="basin-pop"><h3>{esc(name)}</h3>{_table(rows)}{chart}</div>',
-        })
+        props.append(
+            {
+                "_id": sid,
+                "_s": {"radius": 7, "color": "#333333", "weight": 1, "fillColor": fill, "fillOpacity": 0.95},
+                "_t": esc(name),
+                "_p": f'<div class="basin-pop"><h3>{esc(name)}</h3>{_table(rows)}{chart}</div>',
+            }
+        )
     return props
 
 
@@ -431,29 +486,56 @@ def _section_props(sections: gpd.GeoDataFrame, audit: pd.DataFrame | None) -> li
     props = []
     for _, row in sections.iterrows():
         sid = str(row.get("section_id"))
-        rows = [("section_id", sid), ("river", row.get("river_name")), ("from → to", f"{(_first(row, 'from_admin_name', 'from_admin') or '')} → {(_first(row, 'to_admin_name', 'to_admin') or '')}"),
-                ("kind", row.get("kind"))]
+        rows = [
+            ("section_id", sid),
+            ("river", row.get("river_name")),
+            (
+                "from → to",
+                f"{(_first(row, 'from_admin_name', 'from_admin') or '')} → {(_first(row, 'to_admin_name', 'to_admin') or '')}",
+            ),
+            ("kind", row.get("kind")),
+        ]
         compliant = row.get("compliant") if "compliant" in sections.columns else None
         extra = ""
         g = by_id.get(sid)
         if g is not None and len(g):
             last = g.iloc[-1]
             compliant = last.get("compliant")
-            for col, lab in (("period", "period"), ("class_label", "class"), ("target_class", "target"),
-                             ("compliant", "compliant"), ("responsibility", "responsibility"),
-                             ("responsible_unit", "responsible unit"), ("attainment_rate", "attainment rate"),
-                             ("main_pollutants", "main pollutants")):
+            for col, lab in (
+                ("period", "period"),
+                ("class_label", "class"),
+                ("target_class", "target"),
+                ("compliant", "compliant"),
+                ("responsibility", "responsibility"),
+                ("responsible_unit", "responsible unit"),
+                ("attainment_rate", "attainment rate"),
+                ("main_pollutants", "main pollutants"),
+            ):
                 if col in g.columns:
                     rows.append((f"{lab}", _fmt(last[col])))
             if "class" in g.columns and "period" in g.columns:
-                tgt = g["target_class"].dropna().iloc[-1] if "target_class" in g.columns and g["target_class"].notna().any() else None
-                extra = "<div>类别历史 class history</div>" + history_svg(g["period"].tolist(), g["class"].tolist(), tgt)
+                tgt = (
+                    g["target_class"].dropna().iloc[-1]
+                    if "target_class" in g.columns and g["target_class"].notna().any()
+                    else None
+                )
+                extra = "<div>类别历史 class history</div>" + history_svg(
+                    g["period"].tolist(), g["class"].tolist(), tgt
+                )
         cat = th.lookup(compliant) or th.categories[-1]
-        props.append({
-            "_s": {"radius": 9, "color": "#000000", "weight": 2, "fillColor": cat.colour, "fillOpacity": 0.95},
-            "_t": esc(f"{_first(row, 'river_name') or sid}: {cat.label_zh}"),
-            "_p": f'<div class="basin-pop"><h3>{esc(_first(row, "river_name") or sid)}</h3>{_table(rows)}{extra}</div>',
-        })
+        props.append(
+            {
+                "_s": {
+                    "radius": 9,
+                    "color": "#000000",
+                    "weight": 2,
+                    "fillColor": cat.colour,
+                    "fillOpacity": 0.95,
+                },
+                "_t": esc(f"{_first(row, 'river_name') or sid}: {cat.label_zh}"),
+                "_p": f'<div class="basin-pop"><h3>{esc(_first(row, "river_name") or sid)}</h3>{_table(rows)}{extra}</div>',
+            }
+        )
     return props
 
 
@@ -470,12 +552,18 @@ def _timeline(stations: gpd.GeoDataFrame, monthly: pd.DataFrame | None) -> dict[
         return None
     periods = sorted(m["period"].unique())
     ids = set(stations["station_id"].astype(str))
-    wide = m[m["station_id"].isin(ids)].pivot_table(index="station_id", columns="period", values="class", aggfunc="max")
+    wide = m[m["station_id"].isin(ids)].pivot_table(
+        index="station_id", columns="period", values="class", aggfunc="max"
+    )
     wide = wide.reindex(columns=periods)
     classes = {sid: [None if pd.isna(v) else int(v) for v in r] for sid, r in wide.iterrows()}
     targets = {
         str(s): (None if pd.isna(t) else int(t))
-        for s, t in zip(stations["station_id"], stations.get("target_class", pd.Series(pd.NA, index=stations.index)), strict=True)
+        for s, t in zip(
+            stations["station_id"],
+            stations.get("target_class", pd.Series(pd.NA, index=stations.index)),
+            strict=True,
+        )
     }
     wq = theme("wq_class")
     return {
@@ -538,8 +626,20 @@ def web_map(
     """
     el = _elements()
     folium = el["folium"]
-    given = {k: v for k, v in dict(rivers=rivers, admin=admin, lakes=lakes, zones=zones, management=management,
-                                   units=units, stations=stations, sections=sections).items() if v is not None}
+    given = {
+        k: v
+        for k, v in dict(
+            rivers=rivers,
+            admin=admin,
+            lakes=lakes,
+            zones=zones,
+            management=management,
+            units=units,
+            stations=stations,
+            sections=sections,
+        ).items()
+        if v is not None
+    }
     if not any(len(v) for v in given.values()):
         msg = "nothing to draw: pass at least one non-empty layer"
         raise DataError(msg)
@@ -568,11 +668,27 @@ def web_map(
             part = a[a["level"].astype(str) == cat.key]
             if part.empty:
                 continue
-            props = [{"_s": {"color": cat.colour, "weight": cat.width * 1.3, "fill": True, "fillColor": "#ffffff",
-                             "fillOpacity": 0.0 if cat.key == "county" else 0.6},
-                      "_t": esc(f"{r.get('name')} ({r.get('admin_id')})")} for _, r in part.iterrows()]
-            add(f"admin_{cat.key}", f"{cat.label_zh} {cat.label_en}", _collection(part, props), "admin",
-                show=True, legend=_legend_html(th, keys={cat.key}, line=True) if cat.key == "province" else None)
+            props = [
+                {
+                    "_s": {
+                        "color": cat.colour,
+                        "weight": cat.width * 1.3,
+                        "fill": True,
+                        "fillColor": "#ffffff",
+                        "fillOpacity": 0.0 if cat.key == "county" else 0.6,
+                    },
+                    "_t": esc(f"{r.get('name')} ({r.get('admin_id')})"),
+                }
+                for _, r in part.iterrows()
+            ]
+            add(
+                f"admin_{cat.key}",
+                f"{cat.label_zh} {cat.label_en}",
+                _collection(part, props),
+                "admin",
+                show=True,
+                legend=_legend_html(th, keys={cat.key}, line=True) if cat.key == "province" else None,
+            )
     for key in ("zones", "management"):
         if key in web:
             th = theme(key)
@@ -581,18 +697,34 @@ def web_map(
             add(key, th.title, _collection(web[key], props), key, show=False, legend=_legend_html(th))
     if "units" in web:
         th = theme("units")
-        add("units", th.title, _collection(web["units"], _unit_props(web["units"])), "units", show=False,
-            legend=_legend_html(th))
+        add(
+            "units",
+            th.title,
+            _collection(web["units"], _unit_props(web["units"])),
+            "units",
+            show=False,
+            legend=_legend_html(th),
+        )
     if "lakes" in web:
         th = theme("lakes")
         lk = web["lakes"]
         props = []
         for _, r in lk.iterrows():
             cat = th.lookup(r.get("kind")) or th.categories[0]
-            props.append({"_s": {"color": "#4292c6", "weight": 1, "fillColor": cat.colour, "fillOpacity": 0.9},
-                          "_t": esc(f"{_first(r, 'name', 'lake_id')} ({cat.label})"),
-                          "_p": _table([("lake_id", r.get("lake_id")), ("name", r.get("name")), ("kind", cat.label),
-                                        ("connected 通江", r.get("connected"))])})
+            props.append(
+                {
+                    "_s": {"color": "#4292c6", "weight": 1, "fillColor": cat.colour, "fillOpacity": 0.9},
+                    "_t": esc(f"{_first(r, 'name', 'lake_id')} ({cat.label})"),
+                    "_p": _table(
+                        [
+                            ("lake_id", r.get("lake_id")),
+                            ("name", r.get("name")),
+                            ("kind", cat.label),
+                            ("connected 通江", r.get("connected")),
+                        ]
+                    ),
+                }
+            )
         add("lakes", th.title, _collection(lk, props), "lakes", show=True, legend=_legend_html(th))
     if "rivers" in web:
         rv = web["rivers"]
@@ -602,16 +734,32 @@ def web_map(
         props = []
         for _, r in rv.iterrows():
             cat = river_category(r["level"])
-            props.append({"_s": {"color": cat.colour, "weight": cat.width * 1.4, "opacity": 0.9},
-                          "_t": esc(f"{_first(r, 'name', 'river_id')} · {cat.label}")})
+            props.append(
+                {
+                    "_s": {"color": cat.colour, "weight": cat.width * 1.4, "opacity": 0.9},
+                    "_t": esc(f"{_first(r, 'name', 'river_id')} · {cat.label}"),
+                }
+            )
         present = {str(river_category(v).key) for v in rv["level"]}
-        add("rivers", theme("rivers").title, _collection(rv, props), "rivers", show=True,
-            legend=_legend_html(theme("rivers"), keys=present, line=True))
+        add(
+            "rivers",
+            theme("rivers").title,
+            _collection(rv, props),
+            "rivers",
+            show=True,
+            legend=_legend_html(theme("rivers"), keys=present, line=True),
+        )
     if "sections" in web:
         sec = web["sections"]
         sec_pts = sec.set_geometry(sec.geometry.representative_point())
-        add("sections", theme("sections").title, _collection(sec_pts, _section_props(sec, audit)), "sections",
-            show=True, legend=_legend_html(theme("sections")))
+        add(
+            "sections",
+            theme("sections").title,
+            _collection(sec_pts, _section_props(sec, audit)),
+            "sections",
+            show=True,
+            legend=_legend_html(theme("sections")),
+        )
     timeline = None
     if "stations" in web:
         st = web["stations"]
@@ -622,12 +770,21 @@ def web_map(
         timeline = _timeline(st, monthly)
         legend = _legend_html(theme("wq_class"), "监测断面水质类别 Station class") + (
             '<div><span class="basin-sw" style="background:#fff;border:3px solid #b2182b"></span>未达标 misses target</div>'
-            if timeline else ""
+            if timeline
+            else ""
         )
-        add("stations", "监测断面 Monitoring stations", _collection(st, _station_props(st, history)), "stations",
-            show=True, legend=legend)
+        add(
+            "stations",
+            "监测断面 Monitoring stations",
+            _collection(st, _station_props(st, history)),
+            "stations",
+            show=True,
+            legend=legend,
+        )
     if online_tiles:
-        folium.TileLayer("OpenStreetMap", name="OpenStreetMap (online 在线底图)", overlay=True, show=False).add_to(m)
+        folium.TileLayer(
+            "OpenStreetMap", name="OpenStreetMap (online 在线底图)", overlay=True, show=False
+        ).add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
     m.add_child(el["Runtime"](legends, groups, esc(title) if title else None, timeline))
     b = np.array([g.total_bounds for g in web.values()])

@@ -44,7 +44,9 @@ def rivers() -> gpd.GeoDataFrame:
 def lakes() -> gpd.GeoDataFrame:
     geom = Point(X0 + 30_000, Y0 + 20_000).buffer(4_000)
     return gpd.GeoDataFrame(
-        [("L1", "邛海", "lake", True, geom)], columns=["lake_id", "name", "kind", "connected", "geometry"], crs=CRS
+        [("L1", "邛海", "lake", True, geom)],
+        columns=["lake_id", "name", "kind", "connected", "geometry"],
+        crs=CRS,
     )
 
 
@@ -64,9 +66,14 @@ def stations() -> gpd.GeoDataFrame:
 def monthly() -> pd.DataFrame:
     # S1 improves, S2 out of target (class 4 > 2) in the last month, S3 never assessed in 2024-03
     rows = [
-        ("S1", "2024-01", 5, False), ("S1", "2024-02", 4, False), ("S1", "2024-03", 3, True),
-        ("S2", "2024-01", 2, True), ("S2", "2024-02", 2, True), ("S2", "2024-03", 4, False),
-        ("S3", "2024-01", 6, False), ("S3", "2024-02", 3, True),
+        ("S1", "2024-01", 5, False),
+        ("S1", "2024-02", 4, False),
+        ("S1", "2024-03", 3, True),
+        ("S2", "2024-01", 2, True),
+        ("S2", "2024-02", 2, True),
+        ("S2", "2024-03", 4, False),
+        ("S3", "2024-01", 6, False),
+        ("S3", "2024-02", 3, True),
     ]
     return pd.DataFrame(rows, columns=["station_id", "period", "class", "compliant"])
 
@@ -114,7 +121,16 @@ def audit() -> pd.DataFrame:
         ("X2", "2024-02", 5, "Ⅴ", 3, False, "upstream"),
     ]
     return pd.DataFrame(
-        rows, columns=["section_id", "period", "class", "class_label", "target_class", "compliant", "responsibility"]
+        rows,
+        columns=[
+            "section_id",
+            "period",
+            "class",
+            "class_label",
+            "target_class",
+            "compliant",
+            "responsibility",
+        ],
     )
 
 

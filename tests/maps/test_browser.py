@@ -36,7 +36,9 @@ def loaded(driver, world, monthly, audit, tmp_path):
     driver.get(path.resolve().as_uri())
     deadline = time.time() + 20
     while time.time() < deadline:
-        if driver.execute_script("return window.basinSetPeriod !== undefined && document.readyState === 'complete'"):
+        if driver.execute_script(
+            "return window.basinSetPeriod !== undefined && document.readyState === 'complete'"
+        ):
             break
         time.sleep(0.1)
     return driver
@@ -52,9 +54,15 @@ def test_page_loads_offline_without_errors_and_lists_layers(loaded):
         "return Array.from(document.querySelectorAll('.leaflet-control-layers-overlays label'))"
         ".map(l => l.textContent.trim())"
     )
-    for name in ("省级界线 provincial boundary", "岸线分区 Riparian zones", "管控分区 Management zones",
-                 "评价单元分类 Evaluation units", "河流 Rivers", "跨界断面 Cross-border sections",
-                 "监测断面 Monitoring stations"):
+    for name in (
+        "省级界线 provincial boundary",
+        "岸线分区 Riparian zones",
+        "管控分区 Management zones",
+        "评价单元分类 Evaluation units",
+        "河流 Rivers",
+        "跨界断面 Cross-border sections",
+        "监测断面 Monitoring stations",
+    ):
         assert name in labels
     # the network really is off: a fetch of a public URL fails
     failed = loaded.execute_async_script(
@@ -74,8 +82,13 @@ def test_clicking_a_station_opens_its_popup_and_names_are_text(loaded):
     popup = loaded.find_element("css selector", ".leaflet-popup-content")
     assert XSS in popup.text  # the script tag shows as text
     assert "类别历史 class history" in popup.text
-    assert loaded.execute_script("return document.querySelectorAll('.leaflet-popup-content script').length") == 0
-    assert loaded.execute_script("return document.querySelectorAll('.leaflet-popup-content svg rect').length") == 3
+    assert (
+        loaded.execute_script("return document.querySelectorAll('.leaflet-popup-content script').length") == 0
+    )
+    assert (
+        loaded.execute_script("return document.querySelectorAll('.leaflet-popup-content svg rect').length")
+        == 3
+    )
     with pytest.raises(NoAlertPresentException):
         loaded.switch_to.alert.text  # noqa: B018 - no alert() ever ran
     # the other hostile name, with a template-literal injection, is text too
@@ -91,9 +104,7 @@ def test_time_control_steps_the_monthly_classes(loaded):
     assert loaded.execute_script("return document.querySelector('.basin-month').textContent") == "2024-03"
     assert loaded.execute_script(colour) == "#37b70c"  # class III in 2024-03
     slider = loaded.find_element("css selector", ".basin-time input[type=range]")
-    loaded.execute_script(
-        "arguments[0].value = 0; arguments[0].dispatchEvent(new Event('input'));", slider
-    )
+    loaded.execute_script("arguments[0].value = 0; arguments[0].dispatchEvent(new Event('input'));", slider)
     assert loaded.execute_script("return document.querySelector('.basin-month').textContent") == "2024-01"
     assert loaded.execute_script(colour) == "#f29c00"  # class V in 2024-01
     assert loaded.execute_script("return basinStations['S1'].options.color") == "#b2182b"  # misses target 3

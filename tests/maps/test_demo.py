@@ -28,9 +28,11 @@ def test_demo_step_writes_maps_and_index(tmp_path, small_series):
     for label in ("overview map (PNG)", "overview map (PDF)", "interactive map", "index", "station chart"):
         assert written[label].exists()
     page = (out / "index.html").read_text(encoding="utf-8")
-    assert 'href="maps/map.html"' in page and "maps/overview.pdf" in page
+    assert 'href="maps/map.html"' in page
+    assert "maps/overview.pdf" in page
     html = (out / "maps" / "map.html").read_text(encoding="utf-8")
-    assert "basinSetPeriod" in html and "2024-12" in html  # the time control steps the demo months
+    assert "basinSetPeriod" in html
+    assert "2024-12" in html
 
 
 def test_load_outputs_reads_what_exists(tmp_path, world, audit):

@@ -23,7 +23,12 @@ def test_styles_load_and_cover_every_theme():
     styles = load_styles()
     assert theme("wq_class").categories[5].label_zh == "劣Ⅴ类"
     assert [c.colour for c in theme("wq_class").categories] == [
-        "#68cffe", "#49a1fe", "#37b70c", "#fae521", "#f29c00", "#dd3f36"
+        "#68cffe",
+        "#49a1fe",
+        "#37b70c",
+        "#fae521",
+        "#f29c00",
+        "#dd3f36",
     ]
     assert {c.key for c in styles["zones"].categories} == {"A", "B", "C"}
     assert {c.key for c in styles["management"].categories} == {"priority", "key", "general"}
@@ -42,10 +47,22 @@ def test_compliance_lookup_accepts_bools_strings_and_missing():
 
 
 def test_bad_style_files_are_rejected():
-    good = {"title_zh": "x", "title_en": "x", "column": "c", "categories": [
-        {"key": 1, "colour": "#000000", "label_zh": "a", "label_en": "a"}]}
+    good = {
+        "title_zh": "x",
+        "title_en": "x",
+        "column": "c",
+        "categories": [{"key": 1, "colour": "#000000", "label_zh": "a", "label_en": "a"}],
+    }
     with pytest.raises(SchemaError, match="colour 'red' is not #rrggbb"):
-        _parse({"rivers": {**good, "categories": [{"key": 1, "colour": "red", "label_zh": "a", "label_en": "a"}]}}, "f")
+        _parse(
+            {
+                "rivers": {
+                    **good,
+                    "categories": [{"key": 1, "colour": "red", "label_zh": "a", "label_en": "a"}],
+                }
+            },
+            "f",
+        )
     with pytest.raises(SchemaError, match=r"missing \['column'\]"):
         _parse({"rivers": {k: v for k, v in good.items() if k != "column"}}, "f")
     with pytest.raises(SchemaError, match="missing themes"):
@@ -69,31 +86,36 @@ def test_cjk_font_covers_every_demo_name_and_label():
     joined = "".join(text)
     assert any("\u4e00" <= ch <= "\u9fff" for ch in joined)
     assert fonts.missing_glyphs(joined) == []
-    assert fonts.missing_glyphs("abc\U0001F600") == ["\U0001F600"]  # the check can fail
+    assert fonts.missing_glyphs("abc\U0001f600") == ["\U0001f600"]  # the check can fail
 
 
 def test_font_is_registered_with_matplotlib():
     from matplotlib import font_manager
 
     assert fonts.register_cjk_font() == "Noto Sans CJK SC"
-    found = font_manager.findfont(font_manager.FontProperties(family="Noto Sans CJK SC", weight=100),
-                                  fallback_to_default=False)
+    found = font_manager.findfont(
+        font_manager.FontProperties(family="Noto Sans CJK SC", weight=100), fallback_to_default=False
+    )
     assert found.endswith("NotoSansCJK-VF.otf.ttc")
 
 
 # --------------------------------------------------------------------------------------------- static map
 def test_static_map_png_and_pdf_with_every_theme(world, monthly, tmp_path):
     # filterwarnings=error (pyproject) turns any "Glyph ... missing from font" warning into a failure
-    ax = static_map(**world, theme="zones", assessment=monthly, paper="A4", dpi=60, filepath=tmp_path / "m.png")
+    ax = static_map(
+        **world, theme="zones", assessment=monthly, paper="A4", dpi=60, filepath=tmp_path / "m.png"
+    )
     texts = ax.get_legend().get_texts()
     labels = [t.get_text() for t in texts]
     assert "岸线分区 Riparian zones" in labels
     assert any(lab.startswith("A区") for lab in labels)
-    assert "干流 main stem" in labels and "三级支流 level-3 tributary" in labels
+    assert "干流 main stem" in labels
+    assert "三级支流 level-3 tributary" in labels
     assert "未达标 misses target" in labels  # stations coloured by their latest compliance
     assert "跨界断面 未达标 section: misses target" in labels
     title = ax.get_title()
-    assert "岸线分区" in title and "Riparian zones" in title
+    assert "岸线分区" in title
+    assert "Riparian zones" in title
     png = (tmp_path / "m.png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     from basin.maps import save_figure
@@ -109,7 +131,10 @@ def test_static_map_png_and_pdf_with_every_theme(world, monthly, tmp_path):
 def test_static_map_polygon_themes(world, name):
     ax = static_map(**world, theme=name, paper="A4")
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    expected = {"management": "优先保护区 Priority protection", "units": "高压低容 high pressure / low capacity"}
+    expected = {
+        "management": "优先保护区 Priority protection",
+        "units": "高压低容 high pressure / low capacity",
+    }
     assert expected[name] in labels
 
 
@@ -133,7 +158,9 @@ def test_static_map_infers_theme_and_draws_into_given_axes(world):
 def test_stations_without_assessment_are_coloured_by_target(world):
     ax = static_map(stations=world["stations"], paper="A4")
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert "Ⅱ类 Class II" in labels and "Ⅲ类 Class III" in labels and "Ⅰ类 Class I" not in labels
+    assert "Ⅱ类 Class II" in labels
+    assert "Ⅲ类 Class III" in labels
+    assert "Ⅰ类 Class I" not in labels
 
 
 def test_static_map_errors(world, tmp_path):
@@ -171,7 +198,9 @@ def test_latest_compliance(stations, monthly):
 
 
 # -------------------------------------------------------------------------------------- scale and north
-@pytest.mark.parametrize(("span", "expected"), [(1_000_000, 200_000), (900_000, 100_000), (2_600, 500), (60_000, 10_000)])
+@pytest.mark.parametrize(
+    ("span", "expected"), [(1_000_000, 200_000), (900_000, 100_000), (2_600, 500), (60_000, 10_000)]
+)
 def test_nice_length(span, expected):
     assert nice_length(span) == expected
 
@@ -218,12 +247,20 @@ def test_scale_bar_label(world):
 def _long_table() -> pd.DataFrame:
     times = pd.date_range("2023-01-01", periods=12, freq="MS")
     vals = [0.1, 0.3, 0.6, 1.2, 1.8, 2.5, 0.9, 0.4, 0.2, 0.14, 0.5, 1.0]
-    return pd.DataFrame({"station_id": "S1", "time": times, "parameter": "NH3_N", "value": vals, "unit": "mg/L"})
+    return pd.DataFrame(
+        {"station_id": "S1", "time": times, "parameter": "NH3_N", "value": vals, "unit": "mg/L"}
+    )
 
 
 def test_station_chart_from_long_table(tmp_path):
-    ax = station_chart(_long_table(), "S1", "NH3_N", limits=[0.15, 0.5, 1.0, 1.5, 2.0], target_class=3,
-                       filepath=tmp_path / "c.png")
+    ax = station_chart(
+        _long_table(),
+        "S1",
+        "NH3_N",
+        limits=[0.15, 0.5, 1.0, 1.5, 2.0],
+        target_class=3,
+        filepath=tmp_path / "c.png",
+    )
     assert (tmp_path / "c.png").stat().st_size > 1000
     assert ax.get_ylabel() == "NH3_N (mg/L)"
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
@@ -239,8 +276,13 @@ def test_station_chart_from_dataset_with_the_standard():
     t = _long_table()
     ds = xr.Dataset(
         {"DO": (("station", "time"), np.array([[8.0, 6.5, 4.0, 2.5, 1.0] + [7.0] * 7]), {"units": "mg/L"})},
-        coords={"station": ["S1"], "time": t["time"].to_numpy(), "target_class": ("station", [2]),
-                "name": ("station", ["朱沱"]), "waterbody": ("station", ["river"])},
+        coords={
+            "station": ["S1"],
+            "time": t["time"].to_numpy(),
+            "target_class": ("station", [2]),
+            "name": ("station", ["朱沱"]),
+            "waterbody": ("station", ["river"]),
+        },
     )
     ax = station_chart(ds, "S1", "DO")  # DO limits (lower limits) from GB 3838-2002 via basin.waterquality
     assert "朱沱" in ax.get_title()

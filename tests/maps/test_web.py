@@ -38,9 +38,10 @@ def test_every_theme_is_a_layer_in_the_control(world, monthly):
 
 
 def test_page_is_self_contained(page):
-    assert "L.map(" in page and "Leaflet 1.9.3" in page  # leaflet inlined
-    assert not re.search(r'<script[^>]+src=', page)
-    assert not re.search(r'<link[^>]+href=', page)
+    assert "L.map(" in page
+    assert "Leaflet 1.9.3" in page
+    assert not re.search(r"<script[^>]+src=", page)
+    assert not re.search(r"<link[^>]+href=", page)
     for cdn in ("cdn.jsdelivr", "code.jquery", "cdnjs", "bootstrapcdn", "unpkg"):
         assert cdn not in page
     assert "data:image/png;base64," in page  # layers control icon inlined
@@ -66,7 +67,10 @@ def test_names_from_data_are_escaped(page):
 
 def test_to_js_cannot_close_a_script():
     s = to_js({"a": "</script><b>'x'&"})
-    assert "<" not in s and ">" not in s and "'" not in s and "&" not in s
+    assert "<" not in s
+    assert ">" not in s
+    assert "'" not in s
+    assert "&" not in s
     assert json.loads(s) == {"a": "</script><b>'x'&"}
 
 
@@ -75,8 +79,11 @@ def test_station_popups_hold_history_target_and_compliance(world, monthly):
     page = offline_html(m)
     data = _layer_data(page, "stations")
     s1 = next(f for f in data["features"] if f["properties"]["_id"] == "S1")["properties"]
-    assert "<svg" in s1["_p"] and "目标 target" in s1["_p"] and "Ⅲ类" in s1["_p"]
-    assert "达标率 attainment" in s1["_p"] and "33% of 3 periods" in s1["_p"]
+    assert "<svg" in s1["_p"]
+    assert "目标 target" in s1["_p"]
+    assert "Ⅲ类" in s1["_p"]
+    assert "达标率 attainment" in s1["_p"]
+    assert "33% of 3 periods" in s1["_p"]
     assert s1["_s"]["fillColor"] == "#37b70c"  # latest class III
 
 
@@ -84,10 +91,13 @@ def test_unit_and_section_popups(world, audit):
     page = offline_html(web_map(units=world["units"], sections=world["sections"], audit=audit))
     units = _layer_data(page, "units")
     u1 = units["features"][0]["properties"]
-    assert "river_density_km_km2" in u1["_p"] and "1.25" in u1["_p"] and "高压低容" in u1["_p"]
+    assert "river_density_km_km2" in u1["_p"]
+    assert "1.25" in u1["_p"]
+    assert "高压低容" in u1["_p"]
     secs = _layer_data(page, "sections")
     x2 = secs["features"][1]["properties"]
-    assert "upstream" in x2["_p"] and "2024-02" in x2["_p"]
+    assert "upstream" in x2["_p"]
+    assert "2024-02" in x2["_p"]
     assert x2["_s"]["fillColor"] == "#d73027"  # the latest audit period misses the target
 
 
@@ -105,7 +115,8 @@ def test_timeline(stations, monthly):
 def test_history_svg():
     svg = history_svg(["2024-01", "2024-02", "2024-03"], [1, None, 6], 3)
     assert svg.count("<rect") == 2
-    assert 'fill="#68cffe"' in svg and 'fill="#dd3f36"' in svg
+    assert 'fill="#68cffe"' in svg
+    assert 'fill="#dd3f36"' in svg
     assert 'stroke-dasharray="4 3"' in svg  # the target line
     assert "<script" not in history_svg([XSS], [2], None)
 
@@ -139,7 +150,8 @@ def test_write_web_map(world, tmp_path):
 
 def _layer_data(page: str, kind: str) -> dict:
     for m in re.finditer(r"L\.geoJSON\((\{.*?\}), \{\s*pointToLayer", page, flags=re.S):
-        tail = page[m.end(): m.end() + 400]
+        tail = page[m.end() : m.end() + 400]
         if f'basinBind(f, l, "{kind}")' in tail:
             return json.loads(m.group(1))
-    raise AssertionError(f"no {kind} layer in the page")
+    msg = f"no {kind} layer in the page"
+    raise AssertionError(msg)
