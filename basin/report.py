@@ -153,7 +153,8 @@ def summary_lines(outdir: str | Path) -> list[str]:
     ledger = _read_csv(out / "crossborder" / "ledger.csv")
     if ledger is not None and "amount" in ledger.columns:
         lines.append(
-            f"Compensation ledger: {len(ledger)} entries, {pd.to_numeric(ledger['amount'], errors='coerce').sum():,.0f} in total."
+            f"Compensation ledger: {len(ledger)} entries, "
+            f"{pd.to_numeric(ledger['amount'], errors='coerce').sum():,.0f} in total."
         )
     return lines
 
@@ -198,14 +199,16 @@ def write_index(outdir: str | Path, *, title: str = "basin 成果汇总 Results"
             web = [p for p in files if p.suffix == ".html"]
             for p in web:
                 parts.append(
-                    f'<p><b><a href="{_e(p.relative_to(out).as_posix())}">交互地图 Open the interactive map</a></b></p>'
+                    f'<p><b><a href="{_e(p.relative_to(out).as_posix())}">'
+                    "交互地图 Open the interactive map</a></b></p>"
                 )
             pngs = [p for p in files if p.suffix == ".png"]
             if pngs:
                 parts.append(
                     '<div class="thumbs">'
                     + "".join(
-                        f'<a href="{_e(p.relative_to(out).as_posix())}"><img src="{_e(p.relative_to(out).as_posix())}" '
+                        f'<a href="{_e(p.relative_to(out).as_posix())}">'
+                        f'<img src="{_e(p.relative_to(out).as_posix())}" '
                         f'alt="{_e(p.stem)}" loading="lazy"></a>'
                         for p in pngs
                     )

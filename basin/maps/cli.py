@@ -19,7 +19,8 @@ def _layer_options(f: Any) -> Any:
         click.option(
             "--results",
             type=click.Path(exists=True, file_okay=False, path_type=Path),
-            help="An output folder of `basin demo` or of the commands (zones/, zoning/, units/, wq/, crossborder/).",
+            help="An output folder of `basin demo` or of the commands "
+            "(zones/, zoning/, units/, wq/, crossborder/).",
         ),
     ]
     for o in reversed(opts):

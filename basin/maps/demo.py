@@ -16,8 +16,8 @@ from basin.io import read_layer
 log = logging.getLogger(__name__)
 
 DEMO_SOURCES = (
-    "数据来源 Data: rivers GSHHG/WDB-II with NGCC 1:4M names; admin units Tianditu; lakes, stations and water "
-    "quality are SYNTHETIC demo data (basin demo dataset)."
+    "数据来源 Data: rivers GSHHG/WDB-II with NGCC 1:4M names; admin units Tianditu; "
+    "lakes, stations and water quality are SYNTHETIC demo data (basin demo dataset)."
 )
 # outputs of the other capabilities, relative to an output folder: name -> (path, layer or None)
 OUTPUTS: dict[str, tuple[str, str | None]] = {
@@ -47,7 +47,7 @@ def _read_vector(path: Path, layer: str | None) -> gpd.GeoDataFrame:
 
 
 def load_outputs(outdir: str | Path) -> dict[str, Any]:
-    """Read what the capabilities wrote into ``outdir`` (zones, management, units, sections, assessment, audit).
+    """Read what the capabilities wrote into ``outdir`` (zones, management, units, sections, audit …).
 
     Missing results are simply absent from the returned dict.
     """
@@ -84,7 +84,7 @@ def monthly_classes(ds: Any) -> pd.DataFrame:
 
 
 def demo_step(outdir: Path) -> dict[str, Path]:
-    """Write ``outdir/maps/`` (static PNG/PDF maps, a station chart, ``map.html``) and then ``outdir/index.html``."""
+    """Write ``outdir/maps/`` (static maps, a station chart, ``map.html``), then ``outdir/index.html``."""
     from basin.maps.static import static_map, station_chart
     from basin.maps.web import web_map, write_web_map
     from basin.report import write_index

@@ -97,7 +97,7 @@ def text_effects(size: float, *, colour: str = "black", halo: str | None = None)
 
 
 def embolden(fig: Any) -> None:
-    """Give every text of ``fig`` that has no path effects yet the Regular-weight stroke of :func:`text_effects`."""
+    """Give every text of ``fig`` without path effects the Regular-weight stroke of :func:`text_effects`."""
     from matplotlib.text import Text
 
     for t in fig.findobj(Text):

@@ -1,8 +1,8 @@
 """Static maps and charts with matplotlib (imported only when a function here is called).
 
-Maps are drawn in the metric CRS (:func:`basin.crs.metric_crs`, China Albers by default), so that the scale bar
-measures metres on the ground; the north arrow points to true north at the centre of the map, which in a conic
-projection is not straight up away from the central meridian.
+Maps are drawn in the metric CRS (:func:`basin.crs.metric_crs`, China Albers by default), so that the scale
+bar measures metres on the ground; the north arrow points to true north at the centre of the map, which in a
+conic projection is not straight up away from the central meridian.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def _require_matplotlib() -> Any:
 
 @contextlib.contextmanager
 def map_style() -> Iterator[None]:
-    """Context in which figures are built and saved: the CJK font and PDF settings of :func:`fonts.font_rc`."""
+    """Context to build and save figures in: the CJK font and PDF settings of :func:`fonts.font_rc`."""
     matplotlib = _require_matplotlib()
     with matplotlib.rc_context(fonts.font_rc()):
         yield
@@ -72,7 +72,7 @@ def _require_column(gdf: pd.DataFrame, column: str, what: str) -> None:
 
 
 def _colours(gdf: pd.DataFrame, th: Theme, what: str, column: str | None = None) -> list[str]:
-    """Colour of each row of ``gdf`` by its category; unknown values raise, naming them and the allowed ones."""
+    """Colour of each row of ``gdf`` by its category; unknown values raise, naming them and the allowed."""
     col = column or th.column
     _require_column(gdf, col, what)
     out, unknown = [], set()
@@ -95,7 +95,7 @@ def _colours(gdf: pd.DataFrame, th: Theme, what: str, column: str | None = None)
 def latest_compliance(
     stations: pd.DataFrame, assessment: pd.DataFrame | None, *, period: str | None = None
 ) -> pd.Series:
-    """Return each station's compliance (True / False / NA) in ``period`` (default: each station's latest period).
+    """Return each station's compliance (True / False / NA) in ``period`` (default: its latest period).
 
     Parameters
     ----------
@@ -118,7 +118,8 @@ def latest_compliance(
     if period is not None:
         a = a[a["period"] == str(period)]
         if a.empty:
-            msg = f"assessment has no rows for period {period!r}; periods: {sorted(assessment['period'].astype(str).unique())[:12]}"
+            periods = sorted(assessment["period"].astype(str).unique())[:12]
+            msg = f"assessment has no rows for period {period!r}; periods: {periods}"
             raise DataError(msg)
     last = a.sort_values("period").groupby("station_id").tail(1).set_index("station_id")["compliant"]
     ids = stations["station_id"].astype(str)
@@ -223,7 +224,7 @@ def add_scale_bar(
 def add_north_arrow(
     ax: Axes, crs: Any, *, loc: tuple[float, float] = (0.95, 0.93), size: float = 36
 ) -> float:
-    """Draw an arrow to true north at ``loc`` (axes fraction); return its angle from the map's up direction."""
+    """Draw an arrow to true north at ``loc`` (axes fraction); return its angle from the map's up."""
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
@@ -702,7 +703,7 @@ def _standard_limits(parameter: str, waterbody: str, standard: str | None) -> An
 
 
 def _series(data: Any, station_id: str, parameter: str) -> tuple[pd.Series, dict[str, Any]]:
-    """Time series of ``parameter`` at ``station_id`` and the station's attributes, from a Dataset or long table."""
+    """Time series of ``parameter`` at ``station_id`` and the station's attributes (Dataset or long table)."""
     import xarray as xr
 
     meta: dict[str, Any] = {}

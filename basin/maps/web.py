@@ -7,8 +7,8 @@ Decisions:
   ``leaflet.js`` and ``leaflet.css``, vendored in ``basin/maps/static/`` (npm ``leaflet@1.9.3``, BSD-2-Clause,
   licence beside them) and inlined by :func:`offline_html`, the CSS images as data URIs. Any other external
   script or stylesheet in the page is an error, so a new folium cannot bring a CDN back silently. The base
-  layer is the administrative outlines (no tile server); an online OpenStreetMap layer is in the layer control,
-  switched off, unless ``online_tiles=False``.
+  layer is the administrative outlines (no tile server); an online OpenStreetMap layer is in the layer
+  control, switched off, unless ``online_tiles=False``.
 * **Escaping.** folium's own ``Tooltip`` and ``Popup`` paste their text into JavaScript template literals
   unescaped, so a name like ``${...}`` or ``</script>`` would run or break the page. Here every value from the
   data is HTML-escaped in Python (:func:`html.escape`), and the GeoJSON that carries it is serialised with
@@ -57,7 +57,7 @@ def esc(value: Any) -> str:
 
 
 def to_js(obj: Any) -> str:
-    """Serialise ``obj`` as JSON that is safe inside a ``<script>`` element (``<``, ``>``, ``&``, ``'`` escaped)."""
+    """Serialise ``obj`` as JSON safe inside a ``<script>`` element (``<``, ``>``, ``&``, ``'`` escaped)."""
     text = json.dumps(obj, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     for ch, rep in (
         ("<", "\\u003c"),
@@ -123,7 +123,7 @@ def _fmt(v: Any) -> Any:
 def history_svg(
     periods: list[str], classes: list[Any], target: Any = None, *, width: int = 340, height: int = 120
 ) -> str:
-    """Return an inline SVG chart of a station's class per period (class I at the top), with the target dashed.
+    """Return an inline SVG chart of a station's class per period (class I on top), the target dashed.
 
     Bars are coloured by class (DOMAIN.md 2.2 colours); a missing period is left blank. Only numbers and
     escaped period labels go into the SVG.
@@ -135,12 +135,14 @@ def history_svg(
     bw = pw / n
     row = ph / 6
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" class="basin-h">'
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        'role="img" class="basin-h">'
     ]
     for k in range(1, 7):
         y = top + (k - 1) * row
         parts.append(
-            f'<text x="{left - 4}" y="{y + row * 0.75:.1f}" font-size="9" text-anchor="end">{esc(wq.categories[k - 1].label_zh.rstrip("类"))}</text>'
+            f'<text x="{left - 4}" y="{y + row * 0.75:.1f}" font-size="9" text-anchor="end">'
+            f"{esc(wq.categories[k - 1].label_zh.rstrip('类'))}</text>"
         )
         parts.append(
             f'<line x1="{left}" x2="{left + pw}" y1="{y + row:.1f}" y2="{y + row:.1f}" stroke="#eee"/>'
@@ -153,18 +155,21 @@ def history_svg(
             continue
         y = top + (k - 1) * row
         parts.append(
-            f'<rect x="{left + i * bw:.2f}" y="{y:.1f}" width="{max(bw - 0.5, 0.8):.2f}" height="{top + ph - y:.1f}" '
-            f'fill="{wq.categories[k - 1].colour}"><title>{esc(p)}: {esc(wq.categories[k - 1].label_zh)}</title></rect>'
+            f'<rect x="{left + i * bw:.2f}" y="{y:.1f}" width="{max(bw - 0.5, 0.8):.2f}" '
+            f'height="{top + ph - y:.1f}" fill="{wq.categories[k - 1].colour}">'
+            f"<title>{esc(p)}: {esc(wq.categories[k - 1].label_zh)}</title></rect>"
         )
     if target is not None and not pd.isna(target) and 1 <= int(target) <= 5:
         y = top + int(target) * row
         parts.append(
-            f'<line x1="{left}" x2="{left + pw}" y1="{y:.1f}" y2="{y:.1f}" stroke="#b2182b" stroke-dasharray="4 3" stroke-width="1.5"/>'
+            f'<line x1="{left}" x2="{left + pw}" y1="{y:.1f}" y2="{y:.1f}" stroke="#b2182b" '
+            'stroke-dasharray="4 3" stroke-width="1.5"/>'
         )
     if periods:
         parts.append(f'<text x="{left}" y="{height - 4}" font-size="9">{esc(periods[0])}</text>')
         parts.append(
-            f'<text x="{left + pw}" y="{height - 4}" font-size="9" text-anchor="end">{esc(periods[-1])}</text>'
+            f'<text x="{left + pw}" y="{height - 4}" font-size="9" text-anchor="end">'
+            f"{esc(periods[-1])}</text>"
         )
     parts.append("</svg>")
     return "".join(parts)
@@ -206,12 +211,15 @@ def _elements() -> dict[str, Any]:
             {% macro header(this, kwargs) %}
             <style>
             .basin-t { border-collapse: collapse; font-size: 12px; }
-            .basin-t th { text-align: left; padding: 1px 6px 1px 0; color: #444; font-weight: 600; vertical-align: top; }
+            .basin-t th { text-align: left; padding: 1px 6px 1px 0; color: #444; font-weight: 600;
+                          vertical-align: top; }
             .basin-t td { padding: 1px 0; }
             .basin-box { background: rgba(255,255,255,0.92); padding: 6px 8px; border-radius: 4px;
-                         box-shadow: 0 1px 4px rgba(0,0,0,0.3); font: 12px/1.35 sans-serif; max-width: 300px; }
+                         box-shadow: 0 1px 4px rgba(0,0,0,0.3); font: 12px/1.35 sans-serif;
+                         max-width: 300px; }
             .basin-box h4 { margin: 2px 0 4px; font-size: 12px; }
-            .basin-sw { display: inline-block; width: 14px; height: 10px; margin-right: 5px; vertical-align: middle;
+            .basin-sw { display: inline-block; width: 14px; height: 10px; margin-right: 5px;
+                        vertical-align: middle;
                         border: 1px solid #777; }
             .basin-title { font: 600 15px/1.3 sans-serif; }
             .basin-pop h3 { margin: 0 0 4px; font-size: 14px; }
@@ -263,8 +271,9 @@ def _elements() -> dict[str, Any]:
                 var ctl = L.control({position: 'bottomleft'});
                 ctl.onAdd = function () {
                     var d = L.DomUtil.create('div', 'basin-box basin-time');
-                    d.innerHTML = '<b>' + tl.label + '</b><br><input type="range" min="0" max="' + (tl.periods.length - 1) +
-                        '" value="' + (tl.periods.length - 1) + '" style="width:240px"> <span class="basin-month"></span> ' +
+                    var last = tl.periods.length - 1;
+                    d.innerHTML = '<b>' + tl.label + '</b><br><input type="range" min="0" max="' + last +
+                        '" value="' + last + '" style="width:240px"> <span class="basin-month"></span> ' +
                         '<button type="button" class="basin-play">&#9654;</button>';
                     L.DomEvent.disableClickPropagation(d);
                     L.DomEvent.disableScrollPropagation(d);
@@ -332,7 +341,8 @@ def _legend_html(th: Theme, title: str | None = None, keys: Any = None, line: bo
         if keys is not None and str(c.key) not in keys:
             continue
         sw = (
-            f'<span class="basin-sw" style="background:{c.colour};height:{max(2, int(c.width * 2))}px;border:0"></span>'
+            f'<span class="basin-sw" style="background:{c.colour};'
+            f'height:{max(2, int(c.width * 2))}px;border:0"></span>'
             if line
             else f'<span class="basin-sw" style="background:{c.colour}"></span>'
         )
@@ -371,7 +381,9 @@ def _category_props(
             }
         )
     if unknown:
-        msg = f"{what}: column {th.column!r} has values {sorted(unknown)} with no map style; expected one of {[c.key for c in th.categories]}"
+        keys = [c.key for c in th.categories]
+        msg = f"{what}: column {th.column!r} has values {sorted(unknown)} with no map style; expected one of "
+        msg += str(keys)
         raise SchemaError(msg)
     return props
 
@@ -403,7 +415,9 @@ def _unit_props(units: gpd.GeoDataFrame) -> list[dict[str, Any]]:
             }
         )
     if unknown:
-        msg = f"units: column 'class_code' has values {sorted(unknown)} with no map style; expected one of {[c.key for c in th.categories]}"
+        keys = [c.key for c in th.categories]
+        msg = f"units: column 'class_code' has values {sorted(unknown)} with no map style; expected one of "
+        msg += str(keys)
         raise SchemaError(msg)
     return props
 
@@ -491,7 +505,8 @@ def _section_props(sections: gpd.GeoDataFrame, audit: pd.DataFrame | None) -> li
             ("river", row.get("river_name")),
             (
                 "from → to",
-                f"{(_first(row, 'from_admin_name', 'from_admin') or '')} → {(_first(row, 'to_admin_name', 'to_admin') or '')}",
+                f"{_first(row, 'from_admin_name', 'from_admin') or ''} → "
+                f"{_first(row, 'to_admin_name', 'to_admin') or ''}",
             ),
             ("kind", row.get("kind")),
         ]
@@ -533,7 +548,8 @@ def _section_props(sections: gpd.GeoDataFrame, audit: pd.DataFrame | None) -> li
                     "fillOpacity": 0.95,
                 },
                 "_t": esc(f"{_first(row, 'river_name') or sid}: {cat.label_zh}"),
-                "_p": f'<div class="basin-pop"><h3>{esc(_first(row, "river_name") or sid)}</h3>{_table(rows)}{extra}</div>',
+                "_p": f'<div class="basin-pop"><h3>{esc(_first(row, "river_name") or sid)}</h3>'
+                f"{_table(rows)}{extra}</div>",
             }
         )
     return props
@@ -769,7 +785,8 @@ def web_map(
         history = _station_history(assessment if assessment is not None else monthly)
         timeline = _timeline(st, monthly)
         legend = _legend_html(theme("wq_class"), "监测断面水质类别 Station class") + (
-            '<div><span class="basin-sw" style="background:#fff;border:3px solid #b2182b"></span>未达标 misses target</div>'
+            '<div><span class="basin-sw" style="background:#fff;border:3px solid #b2182b"></span>'
+            "未达标 misses target</div>"
             if timeline
             else ""
         )
@@ -828,7 +845,8 @@ def offline_html(m: Any) -> str:
         url = match.group(1)
         name = url.rsplit("/", 1)[-1].removeprefix("basin:")
         if _ASSETS.get(name) != "script":
-            msg = f"the map references {url}, which is not vendored in basin/maps/static (offline maps inline every script)"
+            msg = f"the map references {url}, which is not vendored in basin/maps/static "
+            msg += " (the offline map inlines every script and stylesheet)"
             raise BasinError(msg)
         js = _static(name).decode("utf-8").replace("</script", "<\\/script")
         return f"<script>\n{js}\n</script>"
@@ -837,7 +855,8 @@ def offline_html(m: Any) -> str:
         url = match.group(1)
         name = url.rsplit("/", 1)[-1].removeprefix("basin:")
         if _ASSETS.get(name) != "style":
-            msg = f"the map references {url}, which is not vendored in basin/maps/static (offline maps inline every stylesheet)"
+            msg = f"the map references {url}, which is not vendored in basin/maps/static "
+            msg += " (the offline map inlines every script and stylesheet)"
             raise BasinError(msg)
         return f"<style>\n{_leaflet_css()}\n</style>"
 

@@ -39,7 +39,8 @@ CHILD = textwrap.dedent(
 
 def run(case: str) -> dict:
     with tempfile.TemporaryDirectory() as out:
-        res = subprocess.run([sys.executable, "-c", CHILD, case, out], capture_output=True, text=True, check=True)
+        cmd = [sys.executable, "-c", CHILD, case, out]
+        res = subprocess.run(cmd, capture_output=True, text=True, check=True)
         row = json.loads(res.stdout.strip().splitlines()[-1])
         import pathlib
 
@@ -61,7 +62,8 @@ def main() -> None:
         r = run(case)
         if base is None:
             base = r["peak_mb"]
-        print(f"{case:<22}{r['seconds']:>9.2f}{r['peak_mb']:>10.0f}{r['peak_mb'] - base:>13.0f}{r['bytes'] / 1e6:>11.2f}")
+        extra = r["peak_mb"] - base
+        print(f"{case:<22}{r['seconds']:>9.2f}{r['peak_mb']:>10.0f}{extra:>13.0f}{r['bytes'] / 1e6:>11.2f}")
 
 
 if __name__ == "__main__":

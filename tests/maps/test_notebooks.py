@@ -23,15 +23,18 @@ def test_notebook_runs(path, tmp_path):
 
     nb = nbformat.read(path, as_version=4)
     env_path = os.environ.get("PYTHONPATH", "")
-    os.environ["PYTHONPATH"] = str(ROOT) + (os.pathsep + env_path if env_path else "")  # the kernel imports this basin
+    # the kernel imports this checkout of basin
+    os.environ["PYTHONPATH"] = str(ROOT) + (os.pathsep + env_path if env_path else "")
     try:
-        client = NotebookClient(nb, timeout=180, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}})
+        res = {"metadata": {"path": str(tmp_path)}}
+        client = NotebookClient(nb, timeout=180, kernel_name="python3", resources=res)
         client.execute()
     finally:
         os.environ["PYTHONPATH"] = env_path
-    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.output_type == "error"]
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    errors = [o for o in outputs if o.output_type == "error"]
     assert errors == []
-    streams = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []) if o.output_type == "stream")
+    streams = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
     assert "missing from font" not in streams  # Chinese rendered with the CJK font, no boxes
     images = [o for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
     assert images  # the charts and maps were drawn

@@ -48,8 +48,8 @@ def test_summary_lines(tmp_path):
     lines = summary_lines(tmp_path)
     assert "Riparian zones: zone A 100 km², zone B 250 km²." in lines  # provinces only, not counties twice
     assert (
-        "Water quality: 61 stations assessed by year; classes Ⅱ: 10, 劣Ⅴ: 2; 75% of station-periods meet their target."
-        in lines
+        "Water quality: 61 stations assessed by year; classes Ⅱ: 10, 劣Ⅴ: 2; "
+        "75% of station-periods meet their target." in lines
     )
     assert "Cross-border sections: 2 audited; 1 missed their target in at least one period." in lines
     assert "Compensation ledger: 1 entries, 1,000,000 in total." in lines
