@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -271,8 +272,17 @@ def _label(gdf: pd.DataFrame, th: Theme, cat: Any) -> str:
     if {"label_zh", "label_en"} <= set(gdf.columns):
         rows = gdf[gdf[th.column].astype(str) == str(cat.key)]
         if len(rows):
-            return f"{rows['label_zh'].iloc[0]} {rows['label_en'].iloc[0]}"
+            zh, en = (_short(rows[c].iloc[0]) for c in ("label_zh", "label_en"))
+            return f"{zh} {en}".strip() or cat.label
     return cat.label
+
+
+def _short(label: Any, width: int = 40) -> str:
+    """A legend-sized label: the part before the first colon (the name, not the rule text), at most ``width``."""
+    if label is None or (not isinstance(label, str) and pd.isna(label)):
+        return ""
+    text = re.split(r"[：:]", str(label), maxsplit=1)[0].strip()
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _plot_admin(ax: Axes, admin: gpd.GeoDataFrame) -> list[Any]:
