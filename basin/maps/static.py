@@ -278,7 +278,7 @@ def _label(gdf: pd.DataFrame, th: Theme, cat: Any) -> str:
 
 
 def _short(label: Any, width: int = 40) -> str:
-    """A legend-sized label: the part before the first colon (the name, not the rule text), at most ``width``."""
+    """Return a legend-sized label: the part before the first colon (the name), at most ``width`` long."""
     if label is None or (not isinstance(label, str) and pd.isna(label)):
         return ""
     text = re.split(r"[：:]", str(label), maxsplit=1)[0].strip()
