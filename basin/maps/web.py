@@ -217,6 +217,7 @@ def _elements() -> dict[str, Any]:
             .basin-box { background: rgba(255,255,255,0.92); padding: 6px 8px; border-radius: 4px;
                          box-shadow: 0 1px 4px rgba(0,0,0,0.3); font: 12px/1.35 sans-serif;
                          max-width: 300px; }
+            .basin-legend { max-height: 55vh; overflow-y: auto; }
             .basin-box h4 { margin: 2px 0 4px; font-size: 12px; }
             .basin-sw { display: inline-block; width: 14px; height: 10px; margin-right: 5px;
                         vertical-align: middle;
@@ -255,6 +256,11 @@ def _elements() -> dict[str, Any]:
                         if (el) { el.style.display = map.hasLayer(groups[k]) ? '' : 'none'; }
                     });
                 }
+                var front = {{ this.front_js }};
+                map.on('overlayadd', function () {
+                    // polygons switched on later must not cover rivers, sections and stations
+                    front.forEach(function (k) { if (groups[k] && map.hasLayer(groups[k])) { groups[k].bringToFront(); } });
+                });
                 map.on('overlayadd overlayremove', sync);
                 sync();
                 {% if this.title %}
@@ -326,6 +332,7 @@ def _elements() -> dict[str, Any]:
             super().__init__()
             self._name = "BasinRuntime"
             self.legends_js = to_js(legends)
+            self.front_js = to_js(["admin_province", "lakes", "rivers", "sections", "stations"])
             self.groups = groups
             self.title = title
             self.title_js = to_js(title)
@@ -670,9 +677,9 @@ def web_map(
         fg = folium.FeatureGroup(name=name, show=show)
         fg.add_child(el["GeoJsonLayer"](data, kind))
         m.add_child(fg)
+        groups.append((fg.get_name(), key))
         if legend:
             legends[key] = legend
-            groups.append((fg.get_name(), key))
 
     if "admin" in web:
         a = web["admin"]

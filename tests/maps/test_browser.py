@@ -119,6 +119,13 @@ def test_legend_follows_the_layer_control(loaded):
     )
     label.click()
     assert loaded.execute_script(shown) != "none"
+    # the zones switched on later are drawn under the stations, not over them
+    on_top = loaded.execute_script(
+        "var z = Array.from(document.querySelectorAll('path.leaflet-interactive'));"
+        "var st = Object.values(basinStations).map(function (l) { return z.indexOf(l._path); });"
+        "return Math.min.apply(null, st) === z.length - st.length;"
+    )
+    assert on_top
 
 
 def test_screenshot_is_not_blank(loaded):
