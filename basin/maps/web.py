@@ -259,7 +259,9 @@ def _elements() -> dict[str, Any]:
                 var front = {{ this.front_js }};
                 map.on('overlayadd', function () {
                     // polygons switched on later must not cover rivers, sections and stations
-                    front.forEach(function (k) { if (groups[k] && map.hasLayer(groups[k])) { groups[k].bringToFront(); } });
+                    front.forEach(function (k) {
+                        if (groups[k] && map.hasLayer(groups[k])) { groups[k].bringToFront(); }
+                    });
                 });
                 map.on('overlayadd overlayremove', sync);
                 sync();
