@@ -264,6 +264,7 @@ def _elements() -> dict[str, Any]:
                     });
                 });
                 map.on('overlayadd overlayremove', sync);
+                L.control.scale({imperial: false, maxWidth: 150}).addTo(map);
                 sync();
                 {% if this.title %}
                 var t = L.control({position: 'topleft'});
@@ -669,7 +670,7 @@ def web_map(
         msg = "nothing to draw: pass at least one non-empty layer"
         raise DataError(msg)
     web = {k: _to_web(v, k, simplify_m) for k, v in given.items() if len(v)}
-    m = folium.Map(tiles=None, control_scale=True, zoom_snap=0.25)
+    m = folium.Map(tiles=None, control_scale=False, zoom_snap=0.25)
     m.default_js = [("leaflet", "basin:leaflet.js")]
     m.default_css = [("leaflet_css", "basin:leaflet.css")]
     legends: dict[str, str] = {}
