@@ -17,6 +17,7 @@ from basin.io import check_layer, write_json
 # Order matters: later steps may read what earlier ones wrote into the same output folder.
 STEPS: list[tuple[str, str]] = [
     ("layers", "basin.demo:layers_step"),
+    ("riparian", "basin.zoning.demo:demo_step"),
     ("wq", "basin.waterquality.demo:demo_step"),
     ("maps", "basin.maps.demo:demo_step"),  # keep last: maps and index.html show every earlier step
 ]

@@ -428,6 +428,10 @@ def evaluate_rivers(
 ) -> pd.DataFrame:
     """Apply :func:`evaluate_river` to every group of stations (coordinate ``by``) and period.
 
+    With the proportion method (>= 5 sections) and a status worse than 良好, ``main_pollutants`` lists up to three
+    items by *section exceedance rate* (share of the sections whose period mean is worse than Class III), e.g.
+    ``总磷(40%)`` (DOMAIN.md 2.4; the rate formula is confidence U). With the mean method they are the section rule's.
+
     Returns
     -------
     pandas.DataFrame
@@ -444,26 +448,81 @@ def evaluate_rivers(
     )
     sec = sec.assign(_g=sec["station_id"].map(group))
     sec = sec[sec["_g"].notna() & (sec["_g"] != "")]
-    means = period_means(ds, period)
-    means = means.compute()  # small (station x period); a no-op copy for numpy data
-    labels = _period_labels(means["time"].values, period)
-    mdf = means.to_dataframe().reset_index()
-    mdf["period"] = mdf["time"].map(dict(zip(means["time"].values, labels, strict=True)))
-    rows = []
-    for (g, per), part in sec.groupby(["_g", "period"], sort=True):
-        sel = mdf[(mdf["period"] == per) & mdf["station"].astype(str).isin(part["station_id"])]
-        wb = "lake" if part["waterbody"].isin(["lake", "reservoir"]).all() else "river"
-        res = evaluate_river(
-            part["class"].to_numpy(),
-            means=sel[[p for p in std.items if p in sel]],
-            waterbody=wb,
-            standard=std,
+    cols = [by, "period", "n_sections", "method", "share_good", "share_worse_than_v", "status", "river_class",
+            "class_label", "main_pollutants"]  # fmt: skip
+    if sec.empty:
+        return pd.DataFrame(columns=cols)
+    rules = std.evaluation.get("river", {})
+    min_n = int(rules.get("min_sections", 5))
+    sec = sec.assign(
+        _good=sec["class"].isin(rules.get("good_classes", [1, 2, 3])),
+        _bad=sec["class"].isin(rules.get("bad_classes", [6])),
+        _lake=sec["waterbody"].isin(["lake", "reservoir"]),
+    )
+    g = sec.groupby(["_g", "period"], sort=True)
+    out = pd.DataFrame(
+        {
+            "n_sections": g.size(),
+            "share_good": g["_good"].mean(),
+            "share_worse_than_v": g["_bad"].mean(),
+            "_lake": g["_lake"].all(),
+        }
+    )
+    prop = (out["n_sections"] >= min_n).to_numpy()
+    out["method"] = np.where(prop, "proportion", "mean")
+    status = np.full(len(out), "", dtype=object)
+    done = ~prop
+    for rule in rules.get("rules", []):
+        hit = (
+            ~done
+            & (out["share_good"].to_numpy() >= rule.get("good_min", -1))
+            & (out["share_worse_than_v"].to_numpy() >= rule.get("bad_min", -1))
         )
-        rows.append({by: g, "period": per, **res.to_dict()})
-    out = pd.DataFrame(rows)
-    if len(out):
-        out["river_class"] = pd.array(out["river_class"].tolist(), dtype="Int8")
-    return out
+        status[hit] = rule["status"]
+        done |= hit
+    # mean method: every item averaged over the group's sections, then evaluated as one section
+    means = period_means(ds, period).compute()  # small (station x period)
+    labels = _period_labels(means["time"].values, period)
+    items = [p for p in std.items if p in means]
+    mdf = pd.DataFrame(
+        {p: means[p].transpose("station", "time").values.ravel() for p in items},
+    )
+    mdf["station_id"] = np.repeat(np.asarray(means["station"].values).astype(str), means.sizes["time"])
+    mdf["period"] = np.tile(np.asarray(labels, dtype=object), means.sizes["station"])
+    mdf = mdf.merge(sec[["station_id", "period", "_g", "_lake"]], on=["station_id", "period"], how="inner")
+    gm = mdf.groupby(["_g", "period"], sort=True)[items].mean().reindex(out.index)
+    lake = out["_lake"].to_numpy(bool)
+    wb = np.where(lake, "lake", "river")
+    vals = gm.to_numpy(float)
+    cls = np.stack(
+        [classify(vals[:, j], p, waterbody=wb, standard=std) for j, p in enumerate(items)], axis=-1
+    )
+    river_class = cls.max(axis=-1, initial=0) if items else np.zeros(len(out), dtype=np.int8)
+    mean_m = ~prop & (river_class > 0)
+    status[mean_m] = class_status(river_class[mean_m])
+    mp = _main_pollutants_rows(vals, cls, lake, items, std)
+    out["status"] = status
+    out["river_class"] = pd.array(np.where(mean_m, river_class, 0), dtype="Int8")
+    out.loc[~mean_m, "river_class"] = pd.NA
+    out["class_label"] = np.where(mean_m, class_labels(np.where(mean_m, river_class, 0)), "")
+    # proportion method: items ranked by section exceedance rate (share of the sections worse than Class III)
+    ref = int(std.evaluation.get("reference_class", 3))
+    limit_n = int(std.evaluation.get("main_pollutants_max", 3))
+    sec_wb = np.where(mdf["_lake"].to_numpy(bool), "lake", "river")
+    exceed = pd.DataFrame(
+        {p: classify(mdf[p].to_numpy(float), p, waterbody=sec_wb, standard=std) > ref for p in items}
+    )
+    exceed[["_g", "period"]] = mdf[["_g", "period"]]
+    rates = exceed.groupby(["_g", "period"], sort=True)[items].mean().reindex(out.index).to_numpy(float)
+    names = parameter_table()["name_zh"].reindex(items).to_numpy(object)
+    good_status = {r["status"] for r in rules.get("rules", []) if "good_min" in r}
+    mp_prop = np.full(len(out), "", dtype=object)
+    for r in np.flatnonzero(prop & ~np.isin(status, list(good_status))):
+        order = np.argsort(-rates[r], kind="stable")[:limit_n]
+        mp_prop[r] = "、".join(f"{names[j]}({rates[r, j]:.0%})" for j in order if rates[r, j] > 0)
+    out["main_pollutants"] = np.where(mean_m, mp, mp_prop)
+    out = out.reset_index().rename(columns={"_g": by})
+    return out[cols]
 
 
 # ------------------------------------------------------------------------------------------------ TLI

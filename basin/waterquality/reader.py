@@ -225,37 +225,45 @@ def _validate_long(df: pd.DataFrame, station_ids: set[str] | None) -> pd.DataFra
             times[bad_t] = pd.to_datetime(t[bad_t], errors="coerce", format="mixed")
     add(times.isna().to_numpy(), lambda i: f"bad time {t.iat[i]!r}")
     df["time"] = times
-    names = df["parameter"].astype(str)
-    uniq = {p: canonical_parameter(p) for p in names.unique()}
-    code = names.map(uniq)
+    # parameter names and units are few: resolve each distinct one once, then take by position
+    names = df["parameter"].astype(str).to_numpy(object)
+    p_idx, p_uniq = pd.factorize(names)
+    u_code = np.array([canonical_parameter(p) for p in p_uniq] + [None], dtype=object)
+    code_np = u_code[p_idx]
+    code = pd.Series(code_np, dtype=object)
     params = parameter_table()
-    add(code.isna().to_numpy(), lambda i: f"unknown parameter {names.iat[i]!r}")
-    units = df["unit"].astype(str).str.strip() if "unit" in df.columns else pd.Series([""] * n)
-    pairs = pd.DataFrame({"c": code.to_numpy(object), "u": units.to_numpy(object)})
-    uniq_pairs = pairs.dropna().drop_duplicates()
-    factors = {(c, u): unit_factor(u, c) for c, u in uniq_pairs.itertuples(index=False)}
-    keys = pd.MultiIndex.from_frame(pairs.fillna(""))
-    fac_s = pd.Series({k: (np.nan if v is None else v) for k, v in factors.items()}, dtype=float)
-    fac = fac_s.reindex(keys).to_numpy(float) if len(fac_s) else np.full(n, np.nan)
-    bad_u = np.isnan(fac) & code.notna().to_numpy()
+    known = code.notna().to_numpy()
+    add(~known, lambda i: f"unknown parameter {names[i]!r}")
+    units = (df["unit"].astype(str).str.strip() if "unit" in df.columns else pd.Series([""] * n)).to_numpy(
+        object
+    )
+    pair_idx, pair_uniq = pd.factorize(pd.Series(code.fillna("").to_numpy(object) + "\t" + units))
+    pair_fac = []
+    for key in pair_uniq:
+        c, u = str(key).split("\t", 1)
+        f = unit_factor(u, c) if c else None
+        pair_fac.append(np.nan if f is None else f)
+    fac = np.asarray(pair_fac + [np.nan], dtype=float)[pair_idx]
+    bad_u = np.isnan(fac) & known
     add(
         bad_u,
         lambda i: (
-            f"unknown unit {units.iat[i]!r} for {code.iat[i]} (accepted: {', '.join(known_units(code.iat[i]))})"
+            f"unknown unit {units[i]!r} for {code_np[i]} (accepted: {', '.join(known_units(code_np[i]))})"
         ),
     )
     value, below, _dl, vreasons = _parse_values(df)
     add(np.array([r is not None for r in vreasons]), lambda i: str(vreasons[i]))
     value_c = value * fac
-    lo = code.map(params["min"]).to_numpy(float)
-    hi = code.map(params["max"]).to_numpy(float)
-    raw = df["value"].astype(str).str.strip()
+    u_params = params.reindex([c if c is not None else "" for c in u_code])
+    lo = u_params["min"].to_numpy(float)[p_idx]
+    hi = u_params["max"].to_numpy(float)[p_idx]
+    is_conc = u_params["quantity"].isin(["mass_concentration", "count_concentration"]).to_numpy()[p_idx]
+    raw = df["value"].astype(str).str.strip().to_numpy(object)
     ok = ~np.isnan(value_c)
-    is_conc = code.map(params["quantity"]).isin(["mass_concentration", "count_concentration"]).to_numpy()
     neg = ok & is_conc & (value_c < 0)
-    add(neg, lambda i: f"negative concentration {raw.iat[i]}")
+    add(neg, lambda i: f"negative concentration {raw[i]}")
     out = ok & ~neg & ((value_c < lo) | (value_c > hi))
-    add(out, lambda i: f"{code.iat[i]} value {raw.iat[i]} outside the plausible range {lo[i]:g}-{hi[i]:g}")
+    add(out, lambda i: f"{code_np[i]} value {raw[i]} outside the plausible range {lo[i]:g}-{hi[i]:g}")
     good = np.array([r is None for r in reasons])
     key = pd.DataFrame({"s": sid, "t": times, "c": code})[good]
     dup = key.duplicated(keep=False)
@@ -330,10 +338,10 @@ def _load_stations(stations: Any) -> Any:
 
 
 def _build_dataset(good: pd.DataFrame, st: Any, path: Path) -> xr.Dataset:
-    station_ids = sorted(good["station_id"].unique())
-    times = np.sort(good["time"].unique())
-    s_idx = pd.Index(station_ids).get_indexer(good["station_id"])
-    t_idx = pd.Index(times).get_indexer(good["time"])
+    s_idx, st_uniq = pd.factorize(good["station_id"].to_numpy(object), sort=True)
+    station_ids = list(st_uniq)
+    t_idx, t_uniq = pd.factorize(good["time"], sort=True)
+    times = np.asarray(t_uniq)
     params = parameter_table()
     data_vars: dict[str, Any] = {}
     present = set(good["code"].unique())

@@ -181,15 +181,9 @@ def test_compliance_runs_and_rates():
     assert s1.loc[2020, "annual_class"] == 3
     assert bool(s1.loc[2020, "annual_compliant"]) is True
     s2 = df[df.station_id == "S2"]
-    assert (
-        s2["target_class"].isna().all()
-    )
-    assert (
-        s2["attainment_rate"].isna().all()
-    )
-    assert (
-        s2["longest_run_out"].isna().all()
-    )
+    assert s2["target_class"].isna().all()
+    assert s2["attainment_rate"].isna().all()
+    assert s2["longest_run_out"].isna().all()
 
 
 # ---------------------------------------------------------------------------------- rivers
@@ -275,3 +269,55 @@ def test_trophic_state_boundaries():
         "重度富营养",
         "",
     ]
+
+
+def test_evaluate_rivers_matches_evaluate_river_per_group():
+    rng = np.random.default_rng(5)
+    n_st = 13
+    ds = make_ds(
+        {
+            "TP": rng.lognormal(np.log(0.2), 0.8, (n_st, 24)).tolist(),
+            "NH3_N": rng.lognormal(np.log(0.8), 0.8, (n_st, 24)).tolist(),
+            "DO": rng.normal(6, 2, (n_st, 24)).clip(0.5).tolist(),
+            "Pb": rng.lognormal(np.log(0.03), 0.8, (n_st, 24)).tolist(),
+        },
+        waterbody=["lake"] * 3 + ["river"] * 10,
+    )
+    ds = ds.assign_coords(river_id=("station", ["A"] * 3 + ["B"] * 6 + ["C"] * 4))
+    out = evaluate_rivers(ds, period="month").set_index(["river_id", "period"])
+    sec = assess(ds, period="month")
+    means = ds.resample(time="MS").mean().to_dataframe().reset_index()
+    means["period"] = means["time"].dt.strftime("%Y-%m")
+    rid = dict(zip(ds["station"].values, ds["river_id"].values, strict=True))
+    sec["river_id"] = sec["station_id"].map(rid)
+    for (r, per), part in sec.groupby(["river_id", "period"]):
+        sel = means[(means["period"] == per) & means["station"].isin(part["station_id"])]
+        wb = "lake" if r == "A" else "river"
+        exp = evaluate_river(part["class"], means=sel[["TP", "NH3_N", "DO", "Pb"]], waterbody=wb)
+        got = out.loc[(r, per)]
+        assert got["method"] == exp.method
+        assert got["status"] == exp.status
+        assert got["share_good"] == pytest.approx(exp.share_good)
+        if exp.method == "mean":
+            assert got["river_class"] == exp.river_class
+            assert got["main_pollutants"] == exp.main_pollutants
+        else:
+            assert pd.isna(got["river_class"])
+
+
+def test_evaluate_rivers_proportion_main_pollutants_by_exceedance_rate():
+    # 5 river sections, one year: TP worse than III in 3 sections (60 %), NH3-N in 2 (40 %), CODMn in 1 (20 %)
+    ds = make_ds(
+        {
+            "TP": [[0.25], [0.35], [0.5], [0.1], [0.1]],
+            "NH3_N": [[1.2], [2.5], [0.5], [0.5], [0.5]],
+            "CODMn": [[3.0], [3.0], [3.0], [3.0], [11.0]],
+        }
+    )
+    ds = ds.assign_coords(river_id=("station", ["R"] * 5))
+    out = evaluate_rivers(ds).iloc[0]
+    # classes: IV, 劣V, 劣V, II, V -> I-III 20 %, 劣V 40 % -> 重度污染
+    assert (out["method"], out["status"]) == ("proportion", "重度污染")
+    assert out["main_pollutants"] == "总磷(60%)、氨氮(40%)、高锰酸盐指数(20%)"
+    clean = make_ds({"TP": [[0.1]] * 5}).assign_coords(river_id=("station", ["R"] * 5))
+    assert evaluate_rivers(clean).iloc[0]["main_pollutants"] == ""

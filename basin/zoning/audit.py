@@ -1,0 +1,455 @@
+"""The siting audit: which facilities break which riparian rule, by exact geodesic distance.
+
+A facility breaks a rule when its geodesic distance to the nearest river or lake that triggers the rule is at most
+the rule's ``distance_m`` and either it is ``proposed`` and its category is in the rule's ``prohibits`` (action
+``prohibited``) or it is ``existing`` and its category is in the rule's ``phase_out`` (action
+``phase_out_candidate``). Distances come from :mod:`basin.zoning.geodesic`; no buffer polygon is involved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+
+from basin._errors import SchemaError
+from basin.crs import metric_crs, require_crs
+from basin.zoning.geodesic import EdgeIndex, build_edge_index, nearest_points, nearest_polygon, scale_bounds
+from basin.zoning.rules import CATEGORIES, Rule, load_rules
+
+STATUSES = ("proposed", "existing")
+
+#: Columns of the audit result, in order (``county_id``/``county_name`` only when ``admin`` is given).
+COLUMNS = [
+    "facility_id",
+    "facility_name",
+    "rule_id",
+    "zone",
+    "category",
+    "status",
+    "action",
+    "distance_m",
+    "limit_m",
+    "feature_kind",
+    "feature_id",
+    "feature_name",
+]
+
+
+def _require_columns(gdf: pd.DataFrame, cols: Sequence[str], what: str) -> None:
+    missing = [c for c in cols if c not in gdf.columns]
+    if missing:
+        found = [c for c in gdf.columns if not isinstance(gdf, gpd.GeoDataFrame) or c != gdf.geometry.name]
+        msg = f"{what}: missing column(s) {missing}; found {found} (read it with basin.io.read_layer or map the columns)"
+        raise SchemaError(msg)
+
+
+def _to_lonlat(gdf: gpd.GeoDataFrame, what: str) -> gpd.GeoSeries:
+    require_crs(gdf, what)
+    geo = gdf.geometry
+    if CRS.from_user_input(gdf.crs).equals(CRS.from_epsg(4326)):
+        return geo
+    return geo.to_crs(4326)
+
+
+@dataclass
+class TriggerGroup:
+    """Rules triggered by the same rivers and lakes, with the edges of those features."""
+
+    rules: list[Rule]
+    index: EdgeIndex
+    max_distance_m: float
+
+
+@dataclass
+class Network:
+    """Rivers and lakes prepared for repeated audits (see :func:`prepare_network`)."""
+
+    rules: list[Rule]
+    groups: list[TriggerGroup]
+    features: pd.DataFrame  # feature_kind, feature_id, feature_name per feature index
+    crs: CRS
+    bounds: tuple[float, float, float, float]  # lon/lat bounds of the network
+
+
+def prepare_network(
+    rivers: gpd.GeoDataFrame,
+    lakes: gpd.GeoDataFrame | None = None,
+    *,
+    rules: Any = None,
+    crs: Any = None,
+) -> Network:
+    """Cut the rivers and lakes that trigger any rule into geodesic edges and index them, once.
+
+    Parameters
+    ----------
+    rivers
+        River lines with data-model columns ``river_id``, ``level`` (optional ``name``, ``basin``); any CRS.
+    lakes
+        Lake polygons with ``lake_id``, ``connected`` (optional ``name``), or None.
+    rules
+        Rule file path, list of rules, or None for the shipped rules.
+    crs
+        Metric CRS of the candidate search (default: the ``metric_crs`` option, China Albers).
+
+    Raises
+    ------
+    SchemaError
+        Missing columns.
+    CRSError
+        A layer without CRS.
+    """
+    rule_list = load_rules(rules)
+    _require_columns(rivers, ["river_id", "level"], "rivers")
+    require_crs(rivers, "rivers")
+    if lakes is not None:
+        _require_columns(lakes, ["lake_id", "connected"], "lakes")
+        require_crs(lakes, "lakes")
+    mcrs = metric_crs(crs)
+    r_ll = _to_lonlat(rivers, "rivers").to_numpy()
+    l_ll = _to_lonlat(lakes, "lakes").to_numpy() if lakes is not None else np.zeros(0, dtype=object)
+    rname = rivers["name"] if "name" in rivers.columns else pd.Series(pd.NA, index=rivers.index)
+    features = pd.DataFrame(
+        {
+            "feature_kind": ["river"] * len(rivers),
+            "feature_id": rivers["river_id"].astype("string").to_numpy(),
+            "feature_name": rname.astype("string").to_numpy(),
+        }
+    )
+    if lakes is not None:
+        lname = lakes["name"] if "name" in lakes.columns else pd.Series(pd.NA, index=lakes.index)
+        features = pd.concat(
+            [
+                features,
+                pd.DataFrame(
+                    {
+                        "feature_kind": ["lake"] * len(lakes),
+                        "feature_id": lakes["lake_id"].astype("string").to_numpy(),
+                        "feature_name": lname.astype("string").to_numpy(),
+                    }
+                ),
+            ],
+            ignore_index=True,
+        )
+    geoms = np.concatenate([r_ll, l_ll])
+    groups: dict[tuple[Any, ...], list[Rule]] = {}
+    for r in rule_list:
+        groups.setdefault(r.trigger_key, []).append(r)
+    out: list[TriggerGroup] = []
+    for members in groups.values():
+        sel = np.concatenate([members[0].river_mask(rivers), members[0].lake_mask(lakes)])
+        owner = np.flatnonzero(sel)
+        index = build_edge_index(geoms[owner], owner, mcrs)
+        out.append(TriggerGroup(members, index, max(r.distance_m for r in members)))
+    valid = geoms[~shapely.is_empty(geoms) & ~shapely.is_missing(geoms)] if len(geoms) else geoms
+    bounds = tuple(shapely.total_bounds(valid)) if len(valid) else (97.0, 26.0, 110.5, 34.5)
+    return Network(rule_list, out, features, mcrs, bounds)  # type: ignore[arg-type]
+
+
+def check_facilities(facilities: gpd.GeoDataFrame, what: str = "facilities") -> None:
+    """Check the columns, categories, statuses, ids and CRS the audit needs.
+
+    Raises
+    ------
+    SchemaError
+        Missing ``facility_id``/``category``/``status`` column, unknown category or status (listing the unknown
+        and the allowed values), empty or duplicate ids, missing geometry.
+    CRSError
+        No CRS.
+    """
+    _require_columns(facilities, ["facility_id", "category", "status"], what)
+    require_crs(facilities, what)
+    ids = facilities["facility_id"].astype("string")
+    if ids.isna().any():
+        msg = f"{what}: empty facility_id in row(s) {list(np.flatnonzero(ids.isna().to_numpy())[:10])}"
+        raise SchemaError(msg)
+    dup = ids[ids.duplicated()]
+    if len(dup):
+        msg = f"{what}: duplicate facility_id(s) {sorted(set(dup))[:10]}"
+        raise SchemaError(msg)
+    for col, allowed in (("category", CATEGORIES), ("status", STATUSES)):
+        vals = facilities[col].astype("string")
+        bad = ~vals.isin(allowed) | vals.isna()
+        if bad.any():
+            unknown = sorted({str(v) for v in vals[bad]})
+            msg = (
+                f"{what}: unknown {col}(s) {unknown} for facility_id(s) {list(ids[bad][:10])}; "
+                f"allowed: {list(allowed)}"
+            )
+            raise SchemaError(msg)
+    geom = facilities.geometry
+    empty = geom.isna() | geom.is_empty
+    if empty.any():
+        msg = f"{what}: empty or missing geometry for facility_id(s) {list(ids[empty][:10])}"
+        raise SchemaError(msg)
+    tid = shapely.get_type_id(geom.to_numpy())
+    wrong = ~np.isin(tid, (0, 3, 4, 6))  # Point, Polygon, MultiPoint, MultiPolygon
+    if wrong.any():
+        kinds = sorted(set(geom[wrong].geom_type.astype(str)))
+        msg = f"{what}: geometry type(s) {kinds} for facility_id(s) {list(ids[wrong][:10])}; expected points or polygons"
+        raise SchemaError(msg)
+
+
+def facility_distances(network: Network, facilities: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Exact geodesic distance (m) from every facility to the features that trigger each rule.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index = the facilities' index, one column per rule id: the geodesic distance to the nearest triggering
+        river or lake, ``inf`` beyond the largest distance of the rules sharing those triggers.
+    """
+    dist, _ = _distances(network, facilities)
+    cols = {r.id: dist[:, g] for g, grp in enumerate(network.groups) for r in grp.rules}
+    return pd.DataFrame({r.id: cols[r.id] for r in network.rules}, index=facilities.index)
+
+
+def _distances(
+    network: Network, facilities: gpd.GeoDataFrame, need: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Distances (n_facilities, n_groups) and nearest feature indices; ``need[i, g]`` False skips a pair."""
+    from pyproj import Transformer
+
+    ll = _to_lonlat(facilities, "facilities").to_numpy()
+    n = len(ll)
+    ng = len(network.groups)
+    dist = np.full((n, ng), np.inf)
+    feat = np.full((n, ng), -1, dtype=np.int64)
+    if n == 0:
+        return dist, feat
+    if need is None:
+        need = np.ones((n, ng), dtype=bool)
+    fb = shapely.total_bounds(ll)
+    nb = network.bounds
+    bounds = (min(fb[0], nb[0]), min(fb[1], nb[1]), max(fb[2], nb[2]), max(fb[3], nb[3]))
+    scale = scale_bounds(network.crs, bounds)
+    types = shapely.get_type_id(ll)
+    pointish = np.isin(types, (0, 4))  # Point, MultiPoint
+    # points (and the parts of multipoints): vectorised
+    all_points = bool((types == 0).all())
+    if all_points:
+        parts, owner = ll, np.arange(n)
+    else:
+        parts, owner = shapely.get_parts(ll[pointish], return_index=True)
+        owner = np.flatnonzero(pointish)[owner]
+    lon, lat = shapely.get_x(parts), shapely.get_y(parts)
+    x, y = Transformer.from_crs(4326, network.crs, always_xy=True).transform(lon, lat)
+    polys = np.flatnonzero(~pointish)
+    polys_m = facilities.geometry.iloc[polys].to_crs(network.crs).to_numpy() if len(polys) else polys
+    for g, group in enumerate(network.groups):
+        sel = np.flatnonzero(need[owner, g])
+        res = nearest_points(group.index, lon[sel], lat[sel], x[sel], y[sel], group.max_distance_m, scale)
+        own = owner[sel]
+        if all_points:  # one part per facility: direct assignment
+            dist[own, g], feat[own, g] = res.distance, res.feature
+        else:  # the nearest part of each facility
+            best = np.lexsort((res.distance, own))
+            first = np.ones(len(best), dtype=bool)
+            first[1:] = own[best][1:] != own[best][:-1]
+            best = best[first]
+            dist[own[best], g], feat[own[best], g] = res.distance[best], res.feature[best]
+        for k, i in enumerate(polys):
+            if need[i, g]:
+                dist[i, g], feat[i, g] = nearest_polygon(
+                    group.index, ll[i], polys_m[k], group.max_distance_m, scale
+                )
+    return dist, feat
+
+
+def _empty_result(crs: Any, with_county: bool) -> gpd.GeoDataFrame:
+    cols = COLUMNS + (["county_id", "county_name"] if with_county else [])
+    df = pd.DataFrame({c: pd.Series(dtype="string") for c in cols})
+    for c in ("distance_m", "limit_m"):
+        df[c] = df[c].astype("float64")
+    return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries([], crs=crs), crs=crs)
+
+
+def audit_facilities(
+    facilities: gpd.GeoDataFrame,
+    rivers: gpd.GeoDataFrame | None = None,
+    lakes: gpd.GeoDataFrame | None = None,
+    *,
+    rules: Any = None,
+    admin: gpd.GeoDataFrame | None = None,
+    crs: Any = None,
+    network: Network | None = None,
+) -> gpd.GeoDataFrame:
+    """Audit facilities against the riparian rules: one row per (facility, rule) broken.
+
+    Parameters
+    ----------
+    facilities
+        Points or polygons with ``facility_id``, ``category`` (polluting_facility | industrial_park | other),
+        ``status`` (proposed | existing), optional ``name``; any CRS.
+    rivers, lakes
+        The network (see :func:`prepare_network`); not needed when ``network`` is given.
+    rules
+        Rule file path, list of rules, or None for the shipped rules (R1 1 km, R2 5 km, R3 3 km).
+    admin
+        Admin polygons (``admin_id``, ``name``, ``level``); when given, every row gets the county
+        (``county_id``, ``county_name``) that contains the facility.
+    crs
+        Metric CRS of the candidate search (default: the ``metric_crs`` option).
+    network
+        A :func:`prepare_network` result to reuse across calls.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns :data:`COLUMNS` (+ county) and the facility geometry; rows in the facilities' order, then
+        rule order.
+        ``distance_m`` is the geodesic distance (WGS84) from the facility (nearest part of a polygon) to the
+        nearest river line or lake shore that triggers the rule (0 inside a lake); ``action`` is ``prohibited``
+        for proposed and ``phase_out_candidate`` for existing facilities.
+
+    Raises
+    ------
+    SchemaError
+        Missing columns, unknown categories or statuses, duplicate ids, bad rule file.
+    CRSError
+        A layer without CRS.
+    """
+    check_facilities(facilities)
+    if network is None:
+        if rivers is None:
+            msg = "audit_facilities needs rivers (or a prepared network)"
+            raise SchemaError(msg)
+        network = prepare_network(rivers, lakes, rules=rules, crs=crs)
+    if admin is not None:
+        _require_columns(admin, ["admin_id", "name"], "admin")
+        require_crs(admin, "admin")
+    cat = facilities["category"].astype(str).to_numpy()
+    status = facilities["status"].astype(str).to_numpy()
+    # measure only the facilities that a rule of the group can concern (category and status)
+    need = np.zeros((len(facilities), len(network.groups)), dtype=bool)
+    for g, group in enumerate(network.groups):
+        for rule in group.rules:
+            need[:, g] |= ((status == "proposed") & np.isin(cat, rule.prohibits)) | (
+                (status == "existing") & np.isin(cat, rule.phase_out)
+            )
+    dist, feat = _distances(network, facilities, need)
+    rows_l, rule_l, grp_l, act_l = [], [], [], []
+    for g, group in enumerate(network.groups):
+        for rule in group.rules:
+            inside = dist[:, g] <= rule.distance_m
+            prohibited = inside & (status == "proposed") & np.isin(cat, rule.prohibits)
+            phase = inside & (status == "existing") & np.isin(cat, rule.phase_out)
+            rows = np.flatnonzero(prohibited | phase)
+            rows_l.append(rows)
+            rule_l.append(np.full(len(rows), network.rules.index(rule), dtype=np.int64))
+            grp_l.append(np.full(len(rows), g, dtype=np.int64))
+            act_l.append(np.where(prohibited[rows], 0, 1))
+    with_county = admin is not None
+    rows = np.concatenate(rows_l) if rows_l else np.zeros(0, dtype=np.int64)
+    if len(rows) == 0:
+        return _empty_result(facilities.crs, with_county)
+    rule_i, grp, act = np.concatenate(rule_l), np.concatenate(grp_l), np.concatenate(act_l)
+    order = np.lexsort((rule_i, rows))  # input order of the facilities, then rule order
+    rows, rule_i, grp, act = rows[order], rule_i[order], grp[order], act[order]
+    fi = feat[rows, grp]
+    rules_df = pd.DataFrame(
+        {
+            "rule_id": [r.id for r in network.rules],
+            "zone": [r.zone for r in network.rules],
+            "limit_m": [r.distance_m for r in network.rules],
+        }
+    )
+
+    def take(values: Any, idx: np.ndarray) -> pd.Series:
+        return pd.Series(pd.array(values, dtype="string").take(idx), dtype="string")
+
+    name = facilities["name"] if "name" in facilities.columns else pd.Series(pd.NA, index=facilities.index)
+    df = pd.DataFrame(
+        {
+            "facility_id": take(facilities["facility_id"], rows),
+            "facility_name": take(name, rows),
+            "rule_id": take(rules_df["rule_id"], rule_i),
+            "zone": take(rules_df["zone"], rule_i),
+            "category": take(facilities["category"], rows),
+            "status": take(facilities["status"], rows),
+            "action": take(pd.Series(["prohibited", "phase_out_candidate"]), act),
+            "distance_m": dist[rows, grp],
+            "limit_m": rules_df["limit_m"].to_numpy()[rule_i],
+            "feature_kind": take(network.features["feature_kind"], fi),
+            "feature_id": take(network.features["feature_id"], fi),
+            "feature_name": take(network.features["feature_name"], fi),
+        }
+    )
+    if with_county:
+        county = county_of(facilities, admin, crs=network.crs)  # type: ignore[arg-type]
+        df["county_id"] = take(county["county_id"], rows)
+        df["county_name"] = take(county["county_name"], rows)
+    geom = facilities.geometry.to_numpy()[rows]
+    return gpd.GeoDataFrame(df, geometry=geom, crs=facilities.crs)
+
+
+def county_of(facilities: gpd.GeoDataFrame, admin: gpd.GeoDataFrame, *, crs: Any = None) -> pd.DataFrame:
+    """County (``county_id``, ``county_name``) containing each facility (its representative point), or NA.
+
+    Counties are the admin rows with ``level == 'county'`` (all rows when there is no ``level`` column); a
+    point on a shared boundary goes to the smallest ``admin_id``.
+    """
+    adm = admin
+    if "level" in adm.columns:
+        adm = adm[adm["level"].astype("string") == "county"]
+    out = pd.DataFrame(
+        {
+            "county_id": pd.array([pd.NA] * len(facilities), dtype="string"),
+            "county_name": pd.array([pd.NA] * len(facilities), dtype="string"),
+        }
+    )
+    if len(adm) == 0 or len(facilities) == 0:
+        return out
+    mcrs = metric_crs(crs)
+    pts = facilities.geometry.to_crs(mcrs).representative_point().to_numpy()
+    polys = adm.geometry.to_crs(mcrs).to_numpy()
+    tree = shapely.STRtree(polys)
+    pi, ai = tree.query(pts, predicate="intersects")
+    ids = adm["admin_id"].astype("string").to_numpy()
+    names = adm["name"].astype("string").to_numpy()
+    order = np.lexsort((ids[ai].astype(str), pi))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = pi[order][1:] != pi[order][:-1]
+    pi, ai = pi[order][first], ai[order][first]
+    out.loc[pi, "county_id"] = ids[ai]
+    out.loc[pi, "county_name"] = names[ai]
+    return out
+
+
+def summarize(violations: pd.DataFrame, facilities: pd.DataFrame | None = None) -> dict[str, Any]:
+    """Count an audit result: total, by rule, category, status, action and county (when present)."""
+
+    def counts(col: str) -> dict[str, int]:
+        if col not in violations.columns:
+            return {}
+        s = violations[col].astype("string").fillna("(none)")
+        return {str(k): int(v) for k, v in s.value_counts().sort_index().items()}
+
+    out: dict[str, Any] = {
+        "violations": len(violations),
+        "facilities_in_violation": int(violations["facility_id"].nunique()) if len(violations) else 0,
+    }
+    if facilities is not None:
+        out["facilities_audited"] = len(facilities)
+    out.update(
+        {
+            "by_rule": counts("rule_id"),
+            "by_category": counts("category"),
+            "by_status": counts("status"),
+            "by_action": counts("action"),
+        }
+    )
+    if "county_id" in violations.columns:
+        key = (
+            violations["county_id"].astype("string").fillna("(none)")
+            + " "
+            + violations["county_name"].astype("string").fillna("")
+        )
+        out["by_county"] = {str(k).strip(): int(v) for k, v in key.value_counts().sort_index().items()}
+    return out
