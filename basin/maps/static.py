@@ -563,7 +563,7 @@ def static_map(
         raise DataError(msg)
     layers_in = {"zones": zones, "management": management, "units": units}
     if theme_name in POLYGON_THEMES and layers_in[theme_name] is None:
-        msg = f"theme {theme_name!r} needs the {theme_name}= layer"
+        msg = f"theme {theme_name!r} needs the {theme_name}= layer (on the command line: --results DIR)"
         raise DataError(msg)
     if paper not in PAPER_MM:
         msg = f"unknown paper size {paper!r}; expected one of {sorted(PAPER_MM)}"
