@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from pathlib import Path
 from typing import Any
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser")
@@ -18,10 +17,6 @@ def chromium_binary() -> str | None:
         if path:
             return path
     return None
-
-
-def browser_available() -> bool:
-    return chromium_binary() is not None and Path(DRIVER).exists()
 
 
 def start_chromium(profile_dir: str | os.PathLike[str] | None = None) -> Any:

@@ -14,17 +14,24 @@ import pytest
 
 from basin.maps import web_map, write_web_map
 
-from ._browser import browser_available, start_chromium
+from ._browser import DRIVER, chromium_binary, start_chromium
 from .conftest import XSS
 
 pytestmark = pytest.mark.browser
 
-if not browser_available() and os.environ.get("CI") != "true":
-    pytest.skip("Debian's chromium and chromium-driver are not installed", allow_module_level=True)
+if chromium_binary() is None and os.environ.get("CI") != "true":
+    pytest.skip(
+        "Debian's chromium is not installed (apt-get install chromium chromium-driver)",
+        allow_module_level=True,
+    )
 
 
 @pytest.fixture(scope="module")
 def driver(tmp_path_factory):
+    from pathlib import Path
+
+    assert chromium_binary(), "chromium is missing: apt-get install chromium chromium-driver"
+    assert Path(DRIVER).exists(), f"{DRIVER} is missing: apt-get install chromium-driver"
     d = start_chromium(tmp_path_factory.mktemp("chromium-profile"))
     yield d
     d.quit()
