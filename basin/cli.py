@@ -27,6 +27,9 @@ LAZY_COMMANDS: dict[str, str] = {
     "map": "basin.maps.cli:map_group",
     "zones": "basin.zoning.cli:zones",
     "audit": "basin.zoning.cli:audit",
+    "units": "basin.units.cli:units",
+    "zoning": "basin.units.cli:zoning",
+    "crossborder": "basin.crossborder.cli:crossborder",
 }
 
 

@@ -19,6 +19,8 @@ STEPS: list[tuple[str, str]] = [
     ("layers", "basin.demo:layers_step"),
     ("riparian", "basin.zoning.demo:demo_step"),
     ("wq", "basin.waterquality.demo:demo_step"),
+    ("units", "basin.units.demo:demo_step"),
+    ("crossborder", "basin.crossborder.demo:demo_step"),
     ("maps", "basin.maps.demo:demo_step"),  # keep last: maps and index.html show every earlier step
 ]
 
