@@ -152,9 +152,13 @@ def summary_lines(outdir: str | Path) -> list[str]:
         lines.append(text + ".")
     ledger = _read_csv(out / "crossborder" / "ledger.csv")
     if ledger is not None and "amount" in ledger.columns:
+        total = pd.to_numeric(ledger["amount"], errors="coerce")
+        unit = ""
+        if "unit" in ledger.columns and ledger["unit"].notna().any():
+            unit = " " + str(ledger["unit"].dropna().iloc[0])
         lines.append(
-            f"Compensation ledger: {len(ledger)} entries, "
-            f"{pd.to_numeric(ledger['amount'], errors='coerce').sum():,.0f} in total."
+            f"Compensation ledger: {len(ledger)} entries, {int((total > 0).sum())} with a transfer, "
+            f"{total.sum():,.0f}{unit} transferred in total."
         )
     return lines
 

@@ -52,7 +52,7 @@ def test_summary_lines(tmp_path):
         "75% of station-periods meet their target." in lines
     )
     assert "Cross-border sections: 2 audited; 1 missed their target in at least one period." in lines
-    assert "Compensation ledger: 1 entries, 1,000,000 in total." in lines
+    assert "Compensation ledger: 1 entries, 1 with a transfer, 1,000,000 transferred in total." in lines
 
 
 def test_index_links_every_result_and_escapes(tmp_path):
