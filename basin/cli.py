@@ -24,6 +24,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "layers": "basin.cli:layers",
     "demo": "basin.cli:demo",
     "wq": "basin.waterquality.cli:wq",
+    "map": "basin.maps.cli:map_group",
     "zones": "basin.zoning.cli:zones",
     "audit": "basin.zoning.cli:audit",
     "units": "basin.units.cli:units",

@@ -21,6 +21,7 @@ STEPS: list[tuple[str, str]] = [
     ("wq", "basin.waterquality.demo:demo_step"),
     ("units", "basin.units.demo:demo_step"),
     ("crossborder", "basin.crossborder.demo:demo_step"),
+    ("maps", "basin.maps.demo:demo_step"),  # keep last: maps and index.html show every earlier step
 ]
 
 

@@ -1,0 +1,892 @@
+"""The interactive map (folium / Leaflet), written as one HTML file that works offline.
+
+Decisions:
+
+* **Offline.** folium links Leaflet, jQuery, Bootstrap and Font Awesome from CDNs. The map uses none but
+  Leaflet: its popups, tooltips, legends and time control are built here, so the page needs only
+  ``leaflet.js`` and ``leaflet.css``, vendored in ``basin/maps/static/`` (npm ``leaflet@1.9.3``, BSD-2-Clause,
+  licence beside them) and inlined by :func:`offline_html`, the CSS images as data URIs. Any other external
+  script or stylesheet in the page is an error, so a new folium cannot bring a CDN back silently. The base
+  layer is the administrative outlines (no tile server); an online OpenStreetMap layer is in the layer
+  control, switched off, unless ``online_tiles=False``.
+* **Escaping.** folium's own ``Tooltip`` and ``Popup`` paste their text into JavaScript template literals
+  unescaped, so a name like ``${...}`` or ``</script>`` would run or break the page. Here every value from the
+  data is HTML-escaped in Python (:func:`html.escape`), and the GeoJSON that carries it is serialised with
+  ``<``, ``>``, ``&`` and ``'`` as JSON escapes, so it can neither close the script nor inject markup: a
+  station named ``<script>alert(1)</script>`` shows as that text.
+* **Size.** Geometry is simplified in the metric CRS (``simplify_m``, 150 m by default: finer than a pixel at
+  the zoom that shows the whole region) and coordinates rounded to 1e-5 degree (about 1 m).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import re
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from basin._errors import BasinError, DataError, SchemaError
+from basin.crs import metric_crs, require_crs
+from basin.maps._style import Theme, river_category, theme
+
+_MONTH = re.compile(r"^\d{4}-\d{2}$")
+
+
+def _require_folium() -> Any:
+    try:
+        import folium
+    except ImportError as exc:  # pragma: no cover - folium is a core dependency
+        msg = "the interactive map needs folium: pip install folium"
+        raise ImportError(msg) from exc
+    return folium
+
+
+def esc(value: Any) -> str:
+    """HTML-escape a value from the data (None / NaN become an empty string)."""
+    if value is None or (not isinstance(value, str) and np.ndim(value) == 0 and pd.isna(value)):
+        return ""
+    return html.escape(str(value), quote=True)
+
+
+def to_js(obj: Any) -> str:
+    """Serialise ``obj`` as JSON safe inside a ``<script>`` element (``<``, ``>``, ``&``, ``'`` escaped)."""
+    text = json.dumps(obj, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    for ch, rep in (
+        ("<", "\\u003c"),
+        (">", "\\u003e"),
+        ("&", "\\u0026"),
+        ("'", "\\u0027"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+    ):
+        text = text.replace(ch, rep)
+    return text
+
+
+# ------------------------------------------------------------------------------------------------ geometry
+def _to_web(gdf: gpd.GeoDataFrame, what: str, simplify_m: float) -> gpd.GeoDataFrame:
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        msg = f"{what} must be a GeoDataFrame, got {type(gdf).__name__}"
+        raise SchemaError(msg)
+    require_crs(gdf, what)
+    out = gdf
+    if simplify_m > 0 and not gdf.geom_type.isin(["Point", "MultiPoint"]).all():
+        m = gdf.to_crs(metric_crs())
+        geom = m.geometry.simplify(simplify_m, preserve_topology=True)
+        out = m.set_geometry(geom).to_crs("EPSG:4326")
+    elif gdf.crs != "EPSG:4326":
+        out = gdf.to_crs("EPSG:4326")
+    geom = shapely.set_precision(out.geometry.values, 1e-5, mode="pointwise")
+    return out.set_geometry(gpd.GeoSeries(geom, index=out.index, crs="EPSG:4326"))
+
+
+def _collection(gdf: gpd.GeoDataFrame, props: list[dict[str, Any]]) -> dict[str, Any]:
+    feats = []
+    for geom, p in zip(gdf.geometry, props, strict=True):
+        if geom is None or geom.is_empty:
+            continue
+        feats.append({"type": "Feature", "geometry": shapely.geometry.mapping(geom), "properties": p})
+    return {"type": "FeatureCollection", "features": feats}
+
+
+def _first(row: Any, *cols: str) -> Any:
+    """First value of ``cols`` in ``row`` that is present and not missing (None otherwise)."""
+    for c in cols:
+        v = row.get(c)
+        if v is not None and not (np.ndim(v) == 0 and pd.isna(v)) and str(v) != "":
+            return v
+    return None
+
+
+def _table(rows: list[tuple[str, Any]]) -> str:
+    cells = "".join(
+        f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows if v is not None and esc(v) != ""
+    )
+    return f'<table class="basin-t">{cells}</table>'
+
+
+def _fmt(v: Any) -> Any:
+    if isinstance(v, float | np.floating):
+        return "" if np.isnan(v) else f"{v:.4g}"
+    return v
+
+
+# ------------------------------------------------------------------------------------------ class history
+def history_svg(
+    periods: list[str], classes: list[Any], target: Any = None, *, width: int = 340, height: int = 120
+) -> str:
+    """Return an inline SVG chart of a station's class per period (class I on top), the target dashed.
+
+    Bars are coloured by class (DOMAIN.md 2.2 colours); a missing period is left blank. Only numbers and
+    escaped period labels go into the SVG.
+    """
+    wq = theme("wq_class")
+    n = max(len(periods), 1)
+    left, right, top, bottom = 30, 6, 8, 18
+    pw, ph = width - left - right, height - top - bottom
+    bw = pw / n
+    row = ph / 6
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        'role="img" class="basin-h">'
+    ]
+    for k in range(1, 7):
+        y = top + (k - 1) * row
+        parts.append(
+            f'<text x="{left - 4}" y="{y + row * 0.75:.1f}" font-size="9" text-anchor="end">'
+            f"{esc(wq.categories[k - 1].label_zh.rstrip('类'))}</text>"
+        )
+        parts.append(
+            f'<line x1="{left}" x2="{left + pw}" y1="{y + row:.1f}" y2="{y + row:.1f}" stroke="#eee"/>'
+        )
+    for i, (p, c) in enumerate(zip(periods, classes, strict=True)):
+        if c is None or pd.isna(c):
+            continue
+        k = int(c)
+        if not 1 <= k <= 6:
+            continue
+        y = top + (k - 1) * row
+        parts.append(
+            f'<rect x="{left + i * bw:.2f}" y="{y:.1f}" width="{max(bw - 0.5, 0.8):.2f}" '
+            f'height="{top + ph - y:.1f}" fill="{wq.categories[k - 1].colour}">'
+            f"<title>{esc(p)}: {esc(wq.categories[k - 1].label_zh)}</title></rect>"
+        )
+    if target is not None and not pd.isna(target) and 1 <= int(target) <= 5:
+        y = top + int(target) * row
+        parts.append(
+            f'<line x1="{left}" x2="{left + pw}" y1="{y:.1f}" y2="{y:.1f}" stroke="#b2182b" '
+            'stroke-dasharray="4 3" stroke-width="1.5"/>'
+        )
+    if periods:
+        parts.append(f'<text x="{left}" y="{height - 4}" font-size="9">{esc(periods[0])}</text>')
+        parts.append(
+            f'<text x="{left + pw}" y="{height - 4}" font-size="9" text-anchor="end">'
+            f"{esc(periods[-1])}</text>"
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+# ---------------------------------------------------------------------------------------- folium elements
+def _elements() -> dict[str, Any]:
+    """Build the folium element classes (folium imported lazily)."""
+    folium = _require_folium()
+    from branca.element import MacroElement
+    from folium.template import Template
+
+    class GeoJsonLayer(MacroElement):
+        """A GeoJSON layer whose features carry their style (``_s``), tooltip (``_t``) and popup (``_p``)."""
+
+        _template = Template(
+            """
+            {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = L.geoJSON({{ this.data_js }}, {
+                pointToLayer: function (f, ll) { return L.circleMarker(ll, f.properties._s); },
+                style: function (f) { return f.properties._s; },
+                onEachFeature: function (f, l) { basinBind(f, l, {{ this.kind|tojson }}); }
+            }).addTo({{ this._parent.get_name() }});
+            {% endmacro %}
+            """
+        )
+
+        def __init__(self, data: dict[str, Any], kind: str) -> None:
+            super().__init__()
+            self._name = "BasinGeoJson"
+            self.data_js = to_js(data)
+            self.kind = kind
+
+    class Runtime(MacroElement):
+        """Shared JavaScript: feature binding, legends that follow the layer control, the time control."""
+
+        _template = Template(
+            """
+            {% macro header(this, kwargs) %}
+            <style>
+            .basin-t { border-collapse: collapse; font-size: 12px; }
+            .basin-t th { text-align: left; padding: 1px 6px 1px 0; color: #444; font-weight: 600;
+                          vertical-align: top; }
+            .basin-t td { padding: 1px 0; }
+            .basin-box { background: rgba(255,255,255,0.92); padding: 6px 8px; border-radius: 4px;
+                         box-shadow: 0 1px 4px rgba(0,0,0,0.3); font: 12px/1.35 sans-serif;
+                         max-width: 300px; }
+            .basin-legend { max-height: 55vh; overflow-y: auto; }
+            .basin-box h4 { margin: 2px 0 4px; font-size: 12px; }
+            .basin-sw { display: inline-block; width: 14px; height: 10px; margin-right: 5px;
+                        vertical-align: middle;
+                        border: 1px solid #777; }
+            .basin-title { font: 600 15px/1.3 sans-serif; }
+            .basin-pop h3 { margin: 0 0 4px; font-size: 14px; }
+            </style>
+            <script>
+            var basinStations = {};
+            function basinBind(f, l, kind) {
+                var p = f.properties || {};
+                if (p._t) { l.bindTooltip(p._t, {sticky: kind !== 'stations'}); }
+                if (p._p) { l.bindPopup(p._p, {maxWidth: 420}); }
+                if (kind === 'stations' && p._id) { basinStations[p._id] = l; }
+            }
+            </script>
+            {% endmacro %}
+            {% macro script(this, kwargs) %}
+            (function () {
+                var map = {{ this._parent.get_name() }};
+                var legends = {{ this.legends_js }};
+                var groups = { {% for name, gid in this.groups %}{{ gid|tojson }}: {{ name }},{% endfor %} };
+                var box = L.control({position: 'bottomright'});
+                box.onAdd = function () {
+                    var div = L.DomUtil.create('div', 'basin-box basin-legend');
+                    div.innerHTML = Object.keys(legends).map(function (k) {
+                        return '<div data-layer="' + k + '">' + legends[k] + '</div>';
+                    }).join('');
+                    L.DomEvent.disableClickPropagation(div);
+                    return div;
+                };
+                box.addTo(map);
+                function sync() {
+                    Object.keys(groups).forEach(function (k) {
+                        var el = box.getContainer().querySelector('[data-layer="' + k + '"]');
+                        if (el) { el.style.display = map.hasLayer(groups[k]) ? '' : 'none'; }
+                    });
+                }
+                var front = {{ this.front_js }};
+                map.on('overlayadd', function () {
+                    // polygons switched on later must not cover rivers, sections and stations
+                    front.forEach(function (k) {
+                        if (groups[k] && map.hasLayer(groups[k])) { groups[k].bringToFront(); }
+                    });
+                });
+                map.on('overlayadd overlayremove', sync);
+                L.control.scale({imperial: false, maxWidth: 150}).addTo(map);
+                sync();
+                {% if this.title %}
+                var t = L.control({position: 'topleft'});
+                t.onAdd = function () {
+                    var d = L.DomUtil.create('div', 'basin-box basin-title');
+                    d.innerHTML = {{ this.title_js }};
+                    return d;
+                };
+                t.addTo(map);
+                {% endif %}
+                {% if this.timeline %}
+                var tl = {{ this.timeline_js }};
+                var ctl = L.control({position: 'bottomleft'});
+                ctl.onAdd = function () {
+                    var d = L.DomUtil.create('div', 'basin-box basin-time');
+                    var last = tl.periods.length - 1;
+                    d.innerHTML = '<b>' + tl.label + '</b><br><input type="range" min="0" max="' + last +
+                        '" value="' + last + '" style="width:240px"> <span class="basin-month"></span> ' +
+                        '<button type="button" class="basin-play">&#9654;</button>';
+                    L.DomEvent.disableClickPropagation(d);
+                    L.DomEvent.disableScrollPropagation(d);
+                    return d;
+                };
+                ctl.addTo(map);
+                var el = ctl.getContainer();
+                var slider = el.querySelector('input');
+                var label = el.querySelector('.basin-month');
+                window.basinSetPeriod = function (i) {
+                    i = Math.max(0, Math.min(tl.periods.length - 1, i));
+                    slider.value = i;
+                    label.textContent = tl.periods[i];
+                    Object.keys(basinStations).forEach(function (sid) {
+                        var c = tl.classes[sid] ? tl.classes[sid][i] : null;
+                        var tgt = tl.targets[sid];
+                        var miss = c !== null && tgt !== null && c > tgt;
+                        basinStations[sid].setStyle({
+                            fillColor: c === null ? tl.nodata : tl.colours[c],
+                            color: miss ? '#b2182b' : '#333333', weight: miss ? 3 : 1
+                        });
+                    });
+                    return tl.periods[i];
+                };
+                slider.addEventListener('input', function () { basinSetPeriod(parseInt(slider.value, 10)); });
+                var timer = null;
+                el.querySelector('.basin-play').addEventListener('click', function () {
+                    if (timer) { clearInterval(timer); timer = null; return; }
+                    if (parseInt(slider.value, 10) >= tl.periods.length - 1) { basinSetPeriod(0); }
+                    timer = setInterval(function () {
+                        var i = parseInt(slider.value, 10) + 1;
+                        if (i >= tl.periods.length) { clearInterval(timer); timer = null; return; }
+                        basinSetPeriod(i);
+                    }, 400);
+                });
+                basinSetPeriod(tl.periods.length - 1);
+                {% endif %}
+            })();
+            {% endmacro %}
+            """
+        )
+
+        def __init__(
+            self,
+            legends: dict[str, str],
+            groups: list[tuple[str, str]],
+            title: str | None,
+            timeline: dict[str, Any] | None,
+        ) -> None:
+            super().__init__()
+            self._name = "BasinRuntime"
+            self.legends_js = to_js(legends)
+            self.front_js = to_js(["admin_province", "lakes", "rivers", "sections", "stations"])
+            self.groups = groups
+            self.title = title
+            self.title_js = to_js(title)
+            self.timeline = timeline
+            self.timeline_js = to_js(timeline)
+
+    return {"folium": folium, "GeoJsonLayer": GeoJsonLayer, "Runtime": Runtime}
+
+
+def _legend_html(th: Theme, title: str | None = None, keys: Any = None, line: bool = False) -> str:
+    rows = []
+    for c in th.categories:
+        if keys is not None and str(c.key) not in keys:
+            continue
+        sw = (
+            f'<span class="basin-sw" style="background:{c.colour};'
+            f'height:{max(2, int(c.width * 2))}px;border:0"></span>'
+            if line
+            else f'<span class="basin-sw" style="background:{c.colour}"></span>'
+        )
+        rows.append(f"<div>{sw}{esc(c.label)}</div>")
+    return f"<h4>{esc(title or th.title)}</h4>" + "".join(rows)
+
+
+# ----------------------------------------------------------------------------------------- feature props
+def _style_poly(colour: str, opacity: float = 0.55) -> dict[str, Any]:
+    return {"color": "#555555", "weight": 0.5, "fillColor": colour, "fillOpacity": opacity}
+
+
+def _category_props(
+    gdf: gpd.GeoDataFrame, th: Theme, what: str, fields: list[tuple[str, str]]
+) -> list[dict[str, Any]]:
+    if th.column not in gdf.columns:
+        msg = f"{what} has no column {th.column!r} (columns: {list(gdf.columns)})"
+        raise SchemaError(msg)
+    props, unknown = [], set()
+    for _, row in gdf.iterrows():
+        cat = th.lookup(row[th.column])
+        if cat is None:
+            unknown.add(str(row[th.column]))
+            continue
+        label = (
+            f"{row['label_zh']} {row['label_en']}"
+            if "label_zh" in gdf.columns and "label_en" in gdf.columns
+            else cat.label
+        )
+        rows = [(th.title, label)] + [(lab, _fmt(row[col])) for col, lab in fields if col in gdf.columns]
+        props.append(
+            {
+                "_s": _style_poly(cat.colour),
+                "_t": esc(label),
+                "_p": f'<div class="basin-pop">{_table(rows)}</div>',
+            }
+        )
+    if unknown:
+        keys = [c.key for c in th.categories]
+        msg = f"{what}: column {th.column!r} has values {sorted(unknown)} with no map style; expected one of "
+        msg += str(keys)
+        raise SchemaError(msg)
+    return props
+
+
+def _unit_props(units: gpd.GeoDataFrame) -> list[dict[str, Any]]:
+    th = theme("units")
+    if th.column not in units.columns:
+        msg = f"units has no column {th.column!r} (columns: {list(units.columns)})"
+        raise SchemaError(msg)
+    skip = {"geometry", "unit_id", "name", "class_code", "class_zh", "class_en"}
+    indicators = [c for c in units.columns if c not in skip and pd.api.types.is_numeric_dtype(units[c])]
+    props, unknown = [], set()
+    for _, row in units.iterrows():
+        cat = th.lookup(row[th.column])
+        if cat is None:
+            unknown.add(str(row[th.column]))
+            continue
+        head = f"<h3>{esc(_first(row, 'name', 'unit_id'))}</h3>"
+        rows = [
+            ("unit_id", row.get("unit_id")),
+            (th.title, f"{row.get('class_zh', cat.label_zh)} {row.get('class_en', cat.label_en)}"),
+        ]
+        rows += [(c, _fmt(row[c])) for c in indicators]
+        props.append(
+            {
+                "_s": _style_poly(cat.colour),
+                "_t": esc(f"{_first(row, 'name', 'unit_id')}: {row.get('class_zh', cat.label_zh)}"),
+                "_p": f'<div class="basin-pop">{head}{_table(rows)}</div>',
+            }
+        )
+    if unknown:
+        keys = [c.key for c in th.categories]
+        msg = f"units: column 'class_code' has values {sorted(unknown)} with no map style; expected one of "
+        msg += str(keys)
+        raise SchemaError(msg)
+    return props
+
+
+def _station_history(assessment: pd.DataFrame | None) -> dict[str, pd.DataFrame]:
+    if assessment is None:
+        return {}
+    need = [c for c in ("station_id", "period", "class") if c not in assessment.columns]
+    if need:
+        msg = f"assessment has no column(s) {need} (columns: {list(assessment.columns)})"
+        raise SchemaError(msg)
+    a = assessment.assign(
+        station_id=assessment["station_id"].astype(str), period=assessment["period"].astype(str)
+    )
+    return {sid: g.sort_values("period") for sid, g in a.groupby("station_id")}
+
+
+def _station_props(stations: gpd.GeoDataFrame, history: dict[str, pd.DataFrame]) -> list[dict[str, Any]]:
+    wq = theme("wq_class")
+    comp = theme("compliance")
+    props = []
+    for _, row in stations.iterrows():
+        sid = str(row["station_id"])
+        h = history.get(sid)
+        target = row.get("target_class")
+        target = None if target is None or pd.isna(target) else int(target)
+        last_cls = None
+        rows: list[tuple[str, Any]] = [
+            ("station_id", sid),
+            ("river", _first(row, "river_name", "river_id")),
+            ("waterbody", row.get("waterbody")),
+        ]
+        if target is not None:
+            rows.append(("目标 target", wq.categories[target - 1].label_zh))
+        chart = ""
+        if h is not None and len(h):
+            last = h.iloc[-1]
+            last_cls = None if pd.isna(last["class"]) else int(last["class"])
+            rows.append(
+                (f"{last['period']} 类别 class", wq.categories[last_cls - 1].label_zh if last_cls else "")
+            )
+            if "compliant" in h.columns:
+                c = comp.lookup(last["compliant"])
+                rows.append((f"{last['period']} 达标 compliance", c.label if c else ""))
+                known = h["compliant"].dropna()
+                if len(known):
+                    share = float(pd.Series(known.to_numpy(), dtype="boolean").astype(float).mean())
+                    rows.append(("达标率 attainment", f"{share:.0%} of {len(known)} periods"))
+            chart = "<div>类别历史 class history</div>" + history_svg(
+                h["period"].tolist(), h["class"].tolist(), target
+            )
+        fill = (
+            wq.categories[last_cls - 1].colour
+            if last_cls
+            else (wq.categories[target - 1].colour if target else "#9e9e9e")
+        )
+        name = _first(row, "name") or sid
+        props.append(
+            {
+                "_id": sid,
+                "_s": {"radius": 7, "color": "#333333", "weight": 1, "fillColor": fill, "fillOpacity": 0.95},
+                "_t": esc(name),
+                "_p": f'<div class="basin-pop"><h3>{esc(name)}</h3>{_table(rows)}{chart}</div>',
+            }
+        )
+    return props
+
+
+def _section_props(sections: gpd.GeoDataFrame, audit: pd.DataFrame | None) -> list[dict[str, Any]]:
+    th = theme("sections")
+    by_id: dict[str, pd.DataFrame] = {}
+    if audit is not None:
+        if "section_id" not in audit.columns:
+            msg = f"audit has no column 'section_id' (columns: {list(audit.columns)})"
+            raise SchemaError(msg)
+        a = audit.assign(section_id=audit["section_id"].astype(str))
+        if "period" in a.columns:
+            a = a.assign(period=a["period"].astype(str)).sort_values("period")
+        by_id = {k: g for k, g in a.groupby("section_id")}
+    props = []
+    for _, row in sections.iterrows():
+        sid = str(row.get("section_id"))
+        rows = [
+            ("section_id", sid),
+            ("river", row.get("river_name")),
+            (
+                "from → to",
+                f"{_first(row, 'from_admin_name', 'from_admin') or ''} → "
+                f"{_first(row, 'to_admin_name', 'to_admin') or ''}",
+            ),
+            ("kind", row.get("kind")),
+        ]
+        compliant = row.get("compliant") if "compliant" in sections.columns else None
+        extra = ""
+        g = by_id.get(sid)
+        if g is not None and len(g):
+            last = g.iloc[-1]
+            compliant = last.get("compliant")
+            for col, lab in (
+                ("period", "period"),
+                ("class_label", "class"),
+                ("target_class", "target"),
+                ("compliant", "compliant"),
+                ("responsibility", "responsibility"),
+                ("responsible_unit", "responsible unit"),
+                ("attainment_rate", "attainment rate"),
+                ("main_pollutants", "main pollutants"),
+            ):
+                if col in g.columns:
+                    rows.append((f"{lab}", _fmt(last[col])))
+            if "class" in g.columns and "period" in g.columns:
+                tgt = (
+                    g["target_class"].dropna().iloc[-1]
+                    if "target_class" in g.columns and g["target_class"].notna().any()
+                    else None
+                )
+                extra = "<div>类别历史 class history</div>" + history_svg(
+                    g["period"].tolist(), g["class"].tolist(), tgt
+                )
+        cat = th.lookup(compliant) or th.categories[-1]
+        props.append(
+            {
+                "_s": {
+                    "radius": 9,
+                    "color": "#000000",
+                    "weight": 2,
+                    "fillColor": cat.colour,
+                    "fillOpacity": 0.95,
+                },
+                "_t": esc(f"{_first(row, 'river_name') or sid}: {cat.label_zh}"),
+                "_p": f'<div class="basin-pop"><h3>{esc(_first(row, "river_name") or sid)}</h3>'
+                f"{_table(rows)}{extra}</div>",
+            }
+        )
+    return props
+
+
+def _timeline(stations: gpd.GeoDataFrame, monthly: pd.DataFrame | None) -> dict[str, Any] | None:
+    if monthly is None:
+        return None
+    need = [c for c in ("station_id", "period", "class") if c not in monthly.columns]
+    if need:
+        msg = f"monthly classes have no column(s) {need} (columns: {list(monthly.columns)})"
+        raise SchemaError(msg)
+    m = monthly.assign(station_id=monthly["station_id"].astype(str), period=monthly["period"].astype(str))
+    m = m[m["period"].str.match(_MONTH)]
+    if m.empty:
+        return None
+    periods = sorted(m["period"].unique())
+    ids = set(stations["station_id"].astype(str))
+    wide = m[m["station_id"].isin(ids)].pivot_table(
+        index="station_id", columns="period", values="class", aggfunc="max"
+    )
+    wide = wide.reindex(columns=periods)
+    classes = {sid: [None if pd.isna(v) else int(v) for v in r] for sid, r in wide.iterrows()}
+    targets = {
+        str(s): (None if pd.isna(t) else int(t))
+        for s, t in zip(
+            stations["station_id"],
+            stations.get("target_class", pd.Series(pd.NA, index=stations.index)),
+            strict=True,
+        )
+    }
+    wq = theme("wq_class")
+    return {
+        "label": "监测月份 Month (station class; red ring: misses target)",
+        "periods": periods,
+        "classes": classes,
+        "targets": targets,
+        "colours": {str(c.key): c.colour for c in wq.categories},
+        "nodata": "#9e9e9e",
+    }
+
+
+# ------------------------------------------------------------------------------------------------ web_map
+def web_map(
+    *,
+    rivers: gpd.GeoDataFrame | None = None,
+    admin: gpd.GeoDataFrame | None = None,
+    lakes: gpd.GeoDataFrame | None = None,
+    zones: gpd.GeoDataFrame | None = None,
+    management: gpd.GeoDataFrame | None = None,
+    units: gpd.GeoDataFrame | None = None,
+    stations: gpd.GeoDataFrame | None = None,
+    assessment: pd.DataFrame | None = None,
+    monthly: pd.DataFrame | None = None,
+    sections: gpd.GeoDataFrame | None = None,
+    audit: pd.DataFrame | None = None,
+    title: str | None = "川渝流域监测与分区 Sichuan-Chongqing basin monitoring and zoning",
+    online_tiles: bool = True,
+    simplify_m: float = 150.0,
+) -> Any:
+    """Build the interactive map and return the ``folium.Map``; write it with :func:`write_web_map`.
+
+    One layer per theme in the layer control (administrative outlines as the base; zones, management zones
+    and units off at first; rivers, lakes, stations and sections on), a legend for each visible theme,
+    tooltips and popups, and a time control that steps the stations' monthly classes.
+
+    Parameters
+    ----------
+    rivers, admin, lakes, zones, management, units, stations, sections
+        Layers as for :func:`basin.maps.static_map`.
+    assessment
+        Station assessment rows (``station_id, period, class[, compliant]``) shown in the station popups as
+        a class-history chart with the target and the attainment.
+    monthly
+        Monthly station classes (``station_id, period`` as ``YYYY-MM``, ``class``) for the time control;
+        the control is left out when None.
+    audit
+        Cross-border audit rows (``section_id, period, class, compliant, responsibility …``) shown in the
+        section popups; the latest period colours the section.
+    title
+        Shown in a box at the top left (escaped); None for none.
+    online_tiles
+        Add an OpenStreetMap layer to the layer control, switched off (it needs the internet).
+    simplify_m
+        Simplification tolerance in metres for lines and polygons (0 keeps every vertex).
+
+    Returns
+    -------
+    folium.Map
+    """
+    el = _elements()
+    folium = el["folium"]
+    given = {
+        k: v
+        for k, v in dict(
+            rivers=rivers,
+            admin=admin,
+            lakes=lakes,
+            zones=zones,
+            management=management,
+            units=units,
+            stations=stations,
+            sections=sections,
+        ).items()
+        if v is not None
+    }
+    if not any(len(v) for v in given.values()):
+        msg = "nothing to draw: pass at least one non-empty layer"
+        raise DataError(msg)
+    web = {k: _to_web(v, k, simplify_m) for k, v in given.items() if len(v)}
+    m = folium.Map(tiles=None, control_scale=False, zoom_snap=0.25)
+    m.default_js = [("leaflet", "basin:leaflet.js")]
+    m.default_css = [("leaflet_css", "basin:leaflet.css")]
+    legends: dict[str, str] = {}
+    groups: list[tuple[str, str]] = []
+
+    def add(key: str, name: str, data: dict[str, Any], kind: str, *, show: bool, legend: str | None) -> None:
+        fg = folium.FeatureGroup(name=name, show=show)
+        fg.add_child(el["GeoJsonLayer"](data, kind))
+        m.add_child(fg)
+        groups.append((fg.get_name(), key))
+        if legend:
+            legends[key] = legend
+
+    if "admin" in web:
+        a = web["admin"]
+        if "level" not in a.columns:
+            msg = f"admin has no column 'level' (columns: {list(a.columns)})"
+            raise SchemaError(msg)
+        th = theme("admin")
+        for cat in th.categories:
+            part = a[a["level"].astype(str) == cat.key]
+            if part.empty:
+                continue
+            props = [
+                {
+                    "_s": {
+                        "color": cat.colour,
+                        "weight": cat.width * 1.3,
+                        "fill": True,
+                        "fillColor": "#ffffff",
+                        "fillOpacity": 0.0 if cat.key == "county" else 0.6,
+                    },
+                    "_t": esc(f"{r.get('name')} ({r.get('admin_id')})"),
+                }
+                for _, r in part.iterrows()
+            ]
+            add(
+                f"admin_{cat.key}",
+                f"{cat.label_zh} {cat.label_en}",
+                _collection(part, props),
+                "admin",
+                show=True,
+                legend=_legend_html(th, keys={cat.key}, line=True) if cat.key == "province" else None,
+            )
+    for key in ("zones", "management"):
+        if key in web:
+            th = theme(key)
+            fields = [("rules", "rules")] if key == "zones" else []
+            props = _category_props(web[key], th, key, fields)
+            add(key, th.title, _collection(web[key], props), key, show=False, legend=_legend_html(th))
+    if "units" in web:
+        th = theme("units")
+        add(
+            "units",
+            th.title,
+            _collection(web["units"], _unit_props(web["units"])),
+            "units",
+            show=False,
+            legend=_legend_html(th),
+        )
+    if "lakes" in web:
+        th = theme("lakes")
+        lk = web["lakes"]
+        props = []
+        for _, r in lk.iterrows():
+            cat = th.lookup(r.get("kind")) or th.categories[0]
+            props.append(
+                {
+                    "_s": {"color": "#4292c6", "weight": 1, "fillColor": cat.colour, "fillOpacity": 0.9},
+                    "_t": esc(f"{_first(r, 'name', 'lake_id')} ({cat.label})"),
+                    "_p": _table(
+                        [
+                            ("lake_id", r.get("lake_id")),
+                            ("name", r.get("name")),
+                            ("kind", cat.label),
+                            ("connected 通江", r.get("connected")),
+                        ]
+                    ),
+                }
+            )
+        add("lakes", th.title, _collection(lk, props), "lakes", show=True, legend=_legend_html(th))
+    if "rivers" in web:
+        rv = web["rivers"]
+        if "level" not in rv.columns:
+            msg = f"rivers has no column 'level' (columns: {list(rv.columns)})"
+            raise SchemaError(msg)
+        props = []
+        for _, r in rv.iterrows():
+            cat = river_category(r["level"])
+            props.append(
+                {
+                    "_s": {"color": cat.colour, "weight": cat.width * 1.4, "opacity": 0.9},
+                    "_t": esc(f"{_first(r, 'name', 'river_id')} · {cat.label}"),
+                }
+            )
+        present = {str(river_category(v).key) for v in rv["level"]}
+        add(
+            "rivers",
+            theme("rivers").title,
+            _collection(rv, props),
+            "rivers",
+            show=True,
+            legend=_legend_html(theme("rivers"), keys=present, line=True),
+        )
+    if "sections" in web:
+        sec = web["sections"]
+        sec_pts = sec.set_geometry(sec.geometry.representative_point())
+        add(
+            "sections",
+            theme("sections").title,
+            _collection(sec_pts, _section_props(sec, audit)),
+            "sections",
+            show=True,
+            legend=_legend_html(theme("sections")),
+        )
+    timeline = None
+    if "stations" in web:
+        st = web["stations"]
+        if "station_id" not in st.columns:
+            msg = f"stations has no column 'station_id' (columns: {list(st.columns)})"
+            raise SchemaError(msg)
+        history = _station_history(assessment if assessment is not None else monthly)
+        timeline = _timeline(st, monthly)
+        legend = _legend_html(theme("wq_class"), "监测断面水质类别 Station class") + (
+            '<div><span class="basin-sw" style="background:#fff;border:3px solid #b2182b"></span>'
+            "未达标 misses target</div>"
+            if timeline
+            else ""
+        )
+        add(
+            "stations",
+            "监测断面 Monitoring stations",
+            _collection(st, _station_props(st, history)),
+            "stations",
+            show=True,
+            legend=legend,
+        )
+    if online_tiles:
+        folium.TileLayer(
+            "OpenStreetMap", name="OpenStreetMap (online 在线底图)", overlay=True, show=False
+        ).add_to(m)
+    folium.LayerControl(collapsed=False).add_to(m)
+    m.add_child(el["Runtime"](legends, groups, esc(title) if title else None, timeline))
+    b = np.array([g.total_bounds for g in web.values()])
+    ref = web.get("admin")
+    xmin, ymin, xmax, ymax = ref.total_bounds if ref is not None else (*b[:, :2].min(0), *b[:, 2:].max(0))
+    m.fit_bounds([[float(ymin), float(xmin)], [float(ymax), float(xmax)]])
+    return m
+
+
+# ------------------------------------------------------------------------------------------- offline HTML
+def _static(name: str) -> bytes:
+    return resources.files("basin.maps").joinpath("static", name).read_bytes()
+
+
+def _leaflet_css() -> str:
+    css = _static("leaflet.css").decode("utf-8")
+
+    def data_uri(match: re.Match[str]) -> str:
+        img = _static(match.group(1))
+        return "url(data:image/png;base64," + base64.b64encode(img).decode("ascii") + ")"
+
+    return re.sub(r"url\((images/[\w.-]+\.png)\)", data_uri, css)
+
+
+_ASSETS = {"leaflet.js": "script", "leaflet.css": "style"}
+_SCRIPT_SRC = re.compile(r'<script\s+src="([^"]+)"\s*>\s*</script>')
+_LINK = re.compile(r'<link\s+rel="stylesheet"\s+href="([^"]+)"\s*/?>')
+
+
+def offline_html(m: Any) -> str:
+    """Render the map to one HTML page with Leaflet's JavaScript and CSS inlined (no external file at all).
+
+    Raises
+    ------
+    BasinError
+        When the page references a script or stylesheet that is not vendored in ``basin/maps/static``.
+    """
+    page = m.get_root().render()
+
+    def script(match: re.Match[str]) -> str:
+        url = match.group(1)
+        name = url.rsplit("/", 1)[-1].removeprefix("basin:")
+        if _ASSETS.get(name) != "script":
+            msg = f"the map references {url}, which is not vendored in basin/maps/static "
+            msg += " (the offline map inlines every script and stylesheet)"
+            raise BasinError(msg)
+        js = _static(name).decode("utf-8").replace("</script", "<\\/script")
+        return f"<script>\n{js}\n</script>"
+
+    def link(match: re.Match[str]) -> str:
+        url = match.group(1)
+        name = url.rsplit("/", 1)[-1].removeprefix("basin:")
+        if _ASSETS.get(name) != "style":
+            msg = f"the map references {url}, which is not vendored in basin/maps/static "
+            msg += " (the offline map inlines every script and stylesheet)"
+            raise BasinError(msg)
+        return f"<style>\n{_leaflet_css()}\n</style>"
+
+    page = _SCRIPT_SRC.sub(script, page)
+    page = _LINK.sub(link, page)
+    leftover = re.findall(r'<(?:script|link|img|iframe)[^>]+(?:src|href)="(?!data:)([^"]+)"', page)
+    if leftover:
+        msg = f"the offline map still references external files: {leftover}"
+        raise BasinError(msg)
+    if "<meta charset" not in page.lower():
+        page = page.replace("<head>", '<head>\n<meta charset="utf-8">', 1)
+    return page
+
+
+def write_web_map(m: Any, filepath: str | Path) -> Path:
+    """Write the map as one self-contained HTML file (see :func:`offline_html`) and return its path."""
+    from basin.io import write_text
+
+    path = Path(filepath)
+    if path.suffix.lower() not in (".html", ".htm"):
+        msg = f"cannot write the interactive map to {path}: expected an .html file"
+        raise DataError(msg)
+    return write_text(offline_html(m), path)
