@@ -325,10 +325,10 @@ class PostGISMethod:
 def child(args: argparse.Namespace) -> None:
     """Run one method on one network for every facility file; print one JSON line with the times and peak RSS."""
     import geopandas as gpd
+    import scipy.spatial  # noqa: F401
 
     import basin.zoning  # noqa: F401 - imports (scipy.spatial, pyproj) are not part of the timings
     import basin.zoning.geodesic  # noqa: F401
-    import scipy.spatial  # noqa: F401
 
     rivers = gpd.read_parquet(args.rivers)
     lakes = gpd.read_parquet(args.lakes) if args.lakes else None
