@@ -26,6 +26,9 @@ LAZY_COMMANDS: dict[str, str] = {
     "wq": "basin.waterquality.cli:wq",
     "zones": "basin.zoning.cli:zones",
     "audit": "basin.zoning.cli:audit",
+    "units": "basin.units.cli:units",
+    "zoning": "basin.units.cli:zoning",
+    "crossborder": "basin.crossborder.cli:crossborder",
 }
 
 
@@ -90,7 +93,13 @@ def main(verbose: int, quiet: bool) -> None:
     """
     STATE.verbose = verbose
     level = logging.WARNING if quiet else (logging.DEBUG if verbose > 1 else logging.INFO)
-    logging.basicConfig(level=level, format="%(message)s", stream=sys.stderr, force=True)
+    # only basin's own logger speaks at INFO; libraries (pyogrio: "Created N records") stay at WARNING
+    log = logging.getLogger("basin")
+    log.setLevel(level)
+    if not log.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        log.addHandler(handler)
     if not verbose:
         warnings.showwarning = _showwarning
     if quiet:

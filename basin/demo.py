@@ -17,7 +17,10 @@ from basin.io import check_layer, write_json
 # Order matters: later steps may read what earlier ones wrote into the same output folder.
 STEPS: list[tuple[str, str]] = [
     ("layers", "basin.demo:layers_step"),
-    ("zoning", "basin.zoning.demo:demo_step"),
+    ("riparian", "basin.zoning.demo:demo_step"),
+    ("wq", "basin.waterquality.demo:demo_step"),
+    ("units", "basin.units.demo:demo_step"),
+    ("crossborder", "basin.crossborder.demo:demo_step"),
 ]
 
 

@@ -41,4 +41,6 @@ class WaterQualityAccessor:
         min_coverage: float = 0.5,
     ) -> pd.DataFrame:
         """Mann-Kendall / Seasonal Kendall / Sen's slope per station and parameter. See :func:`basin.waterquality.trend`."""
-        return trend(self._ds, parameters=parameters, alpha=alpha, min_years=min_years, min_coverage=min_coverage)
+        return trend(
+            self._ds, parameters=parameters, alpha=alpha, min_years=min_years, min_coverage=min_coverage
+        )

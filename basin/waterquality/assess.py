@@ -69,7 +69,9 @@ def _period_labels(times: np.ndarray, period: str) -> list[str]:
     return [f"{t.year}-{t.month:02d}" for t in idx]
 
 
-def exceedance_multiple(value: Any, parameter: str, *, waterbody: str = "river", standard: str | Standard | None = None) -> np.ndarray:
+def exceedance_multiple(
+    value: Any, parameter: str, *, waterbody: str = "river", standard: str | Standard | None = None
+) -> np.ndarray:
     """Return the exceedance multiple ``(C - C_III) / C_III`` against the Class III limit (NaN when not exceeding).
 
     No multiple for water temperature, pH and DO (the method computes none for them): NaN.
@@ -87,6 +89,45 @@ def exceedance_multiple(value: Any, parameter: str, *, waterbody: str = "river",
 
 def _fmt_multiple(m: float) -> str:
     return f"{m:.2f}".rstrip("0").rstrip(".")
+
+
+def _main_pollutants_rows(
+    values: np.ndarray, classes: np.ndarray, lake: np.ndarray, items: list[str], std: Standard
+) -> np.ndarray:
+    """Vectorised main pollutants: ``values``/``classes`` (rows, items), ``lake`` (rows,) -> strings (rows,)."""
+    ev = std.evaluation
+    ref = int(ev.get("reference_class", 3))
+    limit_n = int(ev.get("main_pollutants_max", 3))
+    priority = np.array([p in set(ev.get("priority", [])) for p in items])
+    no_mult = np.array([p in set(ev.get("no_multiple", [])) for p in items])
+    lim_r = np.array([std.class_limit(p, ref, "river") for p in items])
+    lim_l = np.array([std.class_limit(p, ref, "lake") for p in items])
+    out = np.full(len(values), "", dtype=object)
+    if not items or not len(values):
+        return out
+    cand = classes > ref
+    rows = np.flatnonzero(cand.any(axis=1))
+    if not len(rows):
+        return out
+    v, c, cd = values[rows], classes[rows].astype(float), cand[rows]
+    lim = np.where(lake[rows][:, None], lim_l[None, :], lim_r[None, :])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mult = np.where(cd & ~no_mult[None, :], (v - lim) / lim, np.nan)
+    # order: candidates first; cyanide / heavy metals first; worst class; larger multiple; no multiple last
+    k_pri = np.where(cd, priority[None, :], False).astype(float)
+    k_cls = np.where(cd, c, 0.0)
+    k_mult = np.where(np.isnan(mult), -np.inf, mult)
+    order = np.lexsort((-k_mult, -k_cls, -k_pri, ~cd), axis=-1)[:, :limit_n]
+    names = parameter_table()["name_zh"].reindex(items).to_numpy(object)
+    for r, row in enumerate(rows):
+        parts = []
+        for j in order[r]:
+            if not cd[r, j]:
+                break
+            m = mult[r, j]
+            parts.append(f"{names[j]}({_fmt_multiple(m)})" if np.isfinite(m) else str(names[j]))
+        out[row] = "、".join(parts)
+    return out
 
 
 def main_pollutants(
@@ -108,27 +149,11 @@ def main_pollutants(
         Period mean of each evaluated item (canonical codes; other keys are ignored).
     """
     std = load_standard(standard)
-    ev = std.evaluation
-    ref = int(ev.get("reference_class", 3))
-    limit_n = int(ev.get("main_pollutants_max", 3))
-    priority = set(ev.get("priority", []))
-    names = parameter_table()["name_zh"]
-    cands = []
-    for p in std.items:
-        if p not in means or means[p] is None or not np.isfinite(means[p]):
-            continue
-        c = int(classify([means[p]], p, waterbody=waterbody, standard=std)[0])
-        if c <= ref:
-            continue
-        m = float(exceedance_multiple([means[p]], p, waterbody=waterbody, standard=std)[0])
-        cands.append((p in priority, c, m if np.isfinite(m) else -np.inf, p, m))
-    if not cands:
-        return ""
-    cands.sort(key=lambda t: (t[0], t[1], t[2]), reverse=True)
-    parts = []
-    for _, _, _, p, m in cands[:limit_n]:
-        parts.append(f"{names[p]}({_fmt_multiple(m)})" if np.isfinite(m) else str(names[p]))
-    return "、".join(parts)
+    items = [p for p in std.items if p in means and means[p] is not None and np.isfinite(means[p])]
+    vals = np.array([[float(means[p]) for p in items]])
+    cls = np.array([[classify([means[p]], p, waterbody=waterbody, standard=std)[0] for p in items]])
+    lake = np.array([waterbody in ("lake", "reservoir")])
+    return str(_main_pollutants_rows(vals.reshape(1, -1), cls.reshape(1, -1), lake, items, std)[0])
 
 
 def _station_attr(ds: xr.Dataset, name: str, default: Any) -> np.ndarray:
@@ -137,7 +162,9 @@ def _station_attr(ds: xr.Dataset, name: str, default: Any) -> np.ndarray:
     return np.full(ds.sizes["station"], default, dtype=object)
 
 
-def assess(ds: xr.Dataset, *, period: Period = "year", standard: str | Standard | None = None) -> pd.DataFrame:
+def assess(
+    ds: xr.Dataset, *, period: Period = "year", standard: str | Standard | None = None
+) -> pd.DataFrame:
     """Evaluate every station and period with the 2011 national method.
 
     Period means of every parameter (:func:`period_means`) are classified item by item; the section class is the
@@ -164,8 +191,7 @@ def assess(ds: xr.Dataset, *, period: Period = "year", standard: str | Standard 
     """
     std = load_standard(standard)
     means = period_means(ds, period)
-    if hasattr(means, "chunks") and means.chunks:
-        means = means.compute()
+    means = means.compute()  # small (station x period); a no-op copy for numpy data
     classes = classify_dataset(means, standard=std)
     items = [p for p in std.items if p in classes]
     n_st, n_t = means.sizes["station"], means.sizes["time"]
@@ -188,46 +214,30 @@ def assess(ds: xr.Dataset, *, period: Period = "year", standard: str | Standard 
         lake = np.isin(waterbody, ["lake", "reservoir"])[:, None]
         t = tli(chla=mvals["Chla"], tp=mvals["TP"], tn=mvals["TN"], sd=mvals["SD"], codmn=mvals["CODMn"])
         tli_vals = np.where(lake, t, np.nan)
-    ref = int(std.evaluation.get("reference_class", 3))
-    rows = []
-    for i in range(n_st):
-        for j in range(n_t):
-            if n_items[i, j] == 0:
-                continue
-            c = int(section[i, j])
-            mp = ""
-            if c > ref:
-                mp = main_pollutants({p: mvals[p][i, j] for p in items}, waterbody=waterbody[i], standard=std)
-            tc = int(target[i])
-            rows.append(
-                (
-                    stations[i],
-                    labels[j],
-                    pd.Timestamp(means["time"].values[j]),
-                    c,
-                    mp,
-                    tc if tc > 0 else pd.NA,
-                    (c <= tc) if tc > 0 else pd.NA,
-                    int(n_items[i, j]),
-                    names[i],
-                    waterbody[i],
-                    tli_vals[i, j],
-                )
-            )
-    cols = [
-        "station_id",
-        "period",
-        "period_start",
-        "class",
-        "main_pollutants",
-        "target_class",
-        "compliant",
-        "n_items",
-        "name",
-        "waterbody",
-        "tli",
-    ]
-    df = pd.DataFrame(rows, columns=cols)
+    lake = np.isin(waterbody, ["lake", "reservoir"])
+    vals = np.stack([mvals[p] for p in items], axis=-1) if items else np.zeros((n_st, n_t, 0))
+    si, tj = np.nonzero(n_items > 0)
+    mp = _main_pollutants_rows(vals[si, tj], cls_arr[si, tj], lake[si], items, std)
+    c = section[si, tj]
+    tc = target[si]
+    has_t = tc > 0
+    df = pd.DataFrame(
+        {
+            "station_id": stations[si],
+            "period": np.asarray(labels, dtype=object)[tj] if len(labels) else np.array([], dtype=object),
+            "period_start": pd.DatetimeIndex(means["time"].values)[tj],
+            "class": c,
+            "main_pollutants": mp,
+            "target_class": pd.array(np.where(has_t, tc, 0), dtype="Int8"),
+            "compliant": pd.array(c <= tc, dtype="boolean"),
+            "n_items": n_items[si, tj].astype(int),
+            "name": names[si],
+            "waterbody": waterbody[si],
+            "tli": tli_vals[si, tj],
+        }
+    )
+    df.loc[~has_t, "target_class"] = pd.NA
+    df.loc[~has_t, "compliant"] = pd.NA
     df["class"] = df["class"].astype("int8")
     df.insert(4, "class_label", class_labels(df["class"].to_numpy()) if len(df) else [])
     df.insert(5, "status", class_status(df["class"].to_numpy()) if len(df) else [])
@@ -271,7 +281,9 @@ def compliance(ds: xr.Dataset, *, standard: str | Standard | None = None) -> pd.
         return pd.DataFrame(columns=cols)
     m = monthly.assign(year=monthly["period_start"].dt.year, month=monthly["period_start"].dt.month)
     m["out"] = (m["compliant"] == False).fillna(False).astype(bool)  # noqa: E712 - nullable boolean
-    keys = m[["station_id", "year"]].drop_duplicates().sort_values(["station_id", "year"]).reset_index(drop=True)
+    keys = (
+        m[["station_id", "year"]].drop_duplicates().sort_values(["station_id", "year"]).reset_index(drop=True)
+    )
     k_idx = pd.MultiIndex.from_frame(keys).get_indexer(pd.MultiIndex.from_frame(m[["station_id", "year"]]))
     grid = np.zeros((len(keys), 12), dtype=np.int32)
     grid[k_idx, m["month"].to_numpy() - 1] = m["out"].to_numpy()
@@ -386,7 +398,9 @@ def evaluate_river(
         if code is not None:
             avg[code] = float(np.nanmean(mdf[col].to_numpy(float))) if mdf[col].notna().any() else np.nan
     per_item = [
-        int(classify([avg[p]], p, waterbody=waterbody, standard=std)[0]) for p in std.items if p in avg and np.isfinite(avg[p])
+        int(classify([avg[p]], p, waterbody=waterbody, standard=std)[0])
+        for p in std.items
+        if p in avg and np.isfinite(avg[p])
     ]
     rc = max(per_item, default=0)
     if rc == 0:
@@ -414,6 +428,10 @@ def evaluate_rivers(
 ) -> pd.DataFrame:
     """Apply :func:`evaluate_river` to every group of stations (coordinate ``by``) and period.
 
+    With the proportion method (>= 5 sections) and a status worse than 良好, ``main_pollutants`` lists up to three
+    items by *section exceedance rate* (share of the sections whose period mean is worse than Class III), e.g.
+    ``总磷(40%)`` (DOMAIN.md 2.4; the rate formula is confidence U). With the mean method they are the section rule's.
+
     Returns
     -------
     pandas.DataFrame
@@ -425,28 +443,94 @@ def evaluate_rivers(
         msg = f"the Dataset has no station coordinate {by!r} (pass stations= to read_wq)"
         raise SchemaError(msg)
     sec = sections if sections is not None else assess(ds, period=period, standard=std)
-    group = pd.Series(np.asarray(ds[by].values).astype(str), index=np.asarray(ds["station"].values).astype(str))
+    group = pd.Series(
+        np.asarray(ds[by].values).astype(str), index=np.asarray(ds["station"].values).astype(str)
+    )
     sec = sec.assign(_g=sec["station_id"].map(group))
     sec = sec[sec["_g"].notna() & (sec["_g"] != "")]
-    means = period_means(ds, period)
-    if hasattr(means, "chunks") and means.chunks:
-        means = means.compute()
+    cols = [by, "period", "n_sections", "method", "share_good", "share_worse_than_v", "status", "river_class",
+            "class_label", "main_pollutants"]  # fmt: skip
+    if sec.empty:
+        return pd.DataFrame(columns=cols)
+    rules = std.evaluation.get("river", {})
+    min_n = int(rules.get("min_sections", 5))
+    sec = sec.assign(
+        _good=sec["class"].isin(rules.get("good_classes", [1, 2, 3])),
+        _bad=sec["class"].isin(rules.get("bad_classes", [6])),
+        _lake=sec["waterbody"].isin(["lake", "reservoir"]),
+    )
+    g = sec.groupby(["_g", "period"], sort=True)
+    out = pd.DataFrame(
+        {
+            "n_sections": g.size(),
+            "share_good": g["_good"].mean(),
+            "share_worse_than_v": g["_bad"].mean(),
+            "_lake": g["_lake"].all(),
+        }
+    )
+    prop = (out["n_sections"] >= min_n).to_numpy()
+    out["method"] = np.where(prop, "proportion", "mean")
+    status = np.full(len(out), "", dtype=object)
+    done = ~prop
+    for rule in rules.get("rules", []):
+        hit = (
+            ~done
+            & (out["share_good"].to_numpy() >= rule.get("good_min", -1))
+            & (out["share_worse_than_v"].to_numpy() >= rule.get("bad_min", -1))
+        )
+        status[hit] = rule["status"]
+        done |= hit
+    # mean method: every item averaged over the group's sections, then evaluated as one section
+    means = period_means(ds, period).compute()  # small (station x period)
     labels = _period_labels(means["time"].values, period)
-    mdf = means.to_dataframe().reset_index()
-    mdf["period"] = mdf["time"].map(dict(zip(means["time"].values, labels, strict=True)))
-    rows = []
-    for (g, per), part in sec.groupby(["_g", "period"], sort=True):
-        sel = mdf[(mdf["period"] == per) & mdf["station"].astype(str).isin(part["station_id"])]
-        wb = "lake" if part["waterbody"].isin(["lake", "reservoir"]).all() else "river"
-        res = evaluate_river(part["class"].to_numpy(), means=sel[[p for p in std.items if p in sel]], waterbody=wb, standard=std)
-        rows.append({by: g, "period": per, **res.to_dict()})
-    return pd.DataFrame(rows)
+    items = [p for p in std.items if p in means]
+    mdf = pd.DataFrame(
+        {p: means[p].transpose("station", "time").values.ravel() for p in items},
+    )
+    mdf["station_id"] = np.repeat(np.asarray(means["station"].values).astype(str), means.sizes["time"])
+    mdf["period"] = np.tile(np.asarray(labels, dtype=object), means.sizes["station"])
+    mdf = mdf.merge(sec[["station_id", "period", "_g", "_lake"]], on=["station_id", "period"], how="inner")
+    gm = mdf.groupby(["_g", "period"], sort=True)[items].mean().reindex(out.index)
+    lake = out["_lake"].to_numpy(bool)
+    wb = np.where(lake, "lake", "river")
+    vals = gm.to_numpy(float)
+    cls = np.stack(
+        [classify(vals[:, j], p, waterbody=wb, standard=std) for j, p in enumerate(items)], axis=-1
+    )
+    river_class = cls.max(axis=-1, initial=0) if items else np.zeros(len(out), dtype=np.int8)
+    mean_m = ~prop & (river_class > 0)
+    status[mean_m] = class_status(river_class[mean_m])
+    mp = _main_pollutants_rows(vals, cls, lake, items, std)
+    out["status"] = status
+    out["river_class"] = pd.array(np.where(mean_m, river_class, 0), dtype="Int8")
+    out.loc[~mean_m, "river_class"] = pd.NA
+    out["class_label"] = np.where(mean_m, class_labels(np.where(mean_m, river_class, 0)), "")
+    # proportion method: items ranked by section exceedance rate (share of the sections worse than Class III)
+    ref = int(std.evaluation.get("reference_class", 3))
+    limit_n = int(std.evaluation.get("main_pollutants_max", 3))
+    sec_wb = np.where(mdf["_lake"].to_numpy(bool), "lake", "river")
+    exceed = pd.DataFrame(
+        {p: classify(mdf[p].to_numpy(float), p, waterbody=sec_wb, standard=std) > ref for p in items}
+    )
+    exceed[["_g", "period"]] = mdf[["_g", "period"]]
+    rates = exceed.groupby(["_g", "period"], sort=True)[items].mean().reindex(out.index).to_numpy(float)
+    names = parameter_table()["name_zh"].reindex(items).to_numpy(object)
+    good_status = {r["status"] for r in rules.get("rules", []) if "good_min" in r}
+    mp_prop = np.full(len(out), "", dtype=object)
+    for r in np.flatnonzero(prop & ~np.isin(status, list(good_status))):
+        order = np.argsort(-rates[r], kind="stable")[:limit_n]
+        mp_prop[r] = "、".join(f"{names[j]}({rates[r, j]:.0%})" for j in order if rates[r, j] > 0)
+    out["main_pollutants"] = np.where(mean_m, mp, mp_prop)
+    out = out.reset_index().rename(columns={"_g": by})
+    return out[cols]
 
 
 # ------------------------------------------------------------------------------------------------ TLI
 @functools.lru_cache(maxsize=1)
 def _trophic() -> dict[str, Any]:
-    text = resources.files("basin.waterquality").joinpath("standards", "trophic.yml").read_text(encoding="utf-8")
+    text = (
+        resources.files("basin.waterquality").joinpath("standards", "trophic.yml").read_text(encoding="utf-8")
+    )
     cfg = yaml.safe_load(text)
     r = cfg["correlation"]
     if set(r) != set(cfg["components"]):
@@ -477,7 +561,13 @@ def tli(*, chla: Any, tp: Any, tn: Any, sd: Any, codmn: Any, components: bool = 
     48.02
     """
     cfg = _trophic()
-    vals = dict(zip(("Chla", "TP", "TN", "SD", "CODMn"), np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (chla, tp, tn, sd, codmn))), strict=True))
+    vals = dict(
+        zip(
+            ("Chla", "TP", "TN", "SD", "CODMn"),
+            np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (chla, tp, tn, sd, codmn))),
+            strict=True,
+        )
+    )
     total = np.zeros(vals["Chla"].shape)
     comps = {}
     for k, x in vals.items():

@@ -23,26 +23,57 @@ from basin.waterquality.standards import (
     parameter_table,
 )
 
-__all__ = ["CLASS_FLAG_MEANINGS", "class_labels", "class_status", "classify", "classify_dataset", "resolve_parameter"]
+__all__ = [
+    "CLASS_FLAG_MEANINGS",
+    "class_labels",
+    "class_status",
+    "classify",
+    "classify_dataset",
+    "resolve_parameter",
+]
 
 CLASS_FLAG_MEANINGS = "no_class class_I class_II class_III class_IV class_V worse_than_V"
 
 try:  # numba comes with pyflwdir; the numpy path below is used without it (and for small arrays)
     from numba import njit
 
+    # Branch-free kernels (the compiler vectorises them): class = 1 + number of nested class ranges that exclude
+    # the value; 0 for NaN. One specialised kernel per bound type, and a generic one for exclusive bounds.
     @njit(cache=True, nogil=True)
-    def _kernel(values, lo, up, lo_inc, up_inc, out):  # type: ignore[no-untyped-def]  # pragma: no cover - jit
+    def _kernel_upper(values, up, out):  # type: ignore[no-untyped-def]  # pragma: no cover - jit
         for i in range(values.size):
             v = values[i]
-            if v != v:
-                out[i] = 0
-                continue
-            c = 6
+            c = 1
             for k in range(5):
-                if (v > lo[k] or (lo_inc[k] and v == lo[k])) and (v < up[k] or (up_inc[k] and v == up[k])):
-                    c = k + 1
-                    break
-            out[i] = c
+                c += v > up[k]
+            out[i] = c if v == v else 0
+
+    @njit(cache=True, nogil=True)
+    def _kernel_lower(values, lo, out):  # type: ignore[no-untyped-def]  # pragma: no cover - jit
+        for i in range(values.size):
+            v = values[i]
+            c = 1
+            for k in range(5):
+                c += v < lo[k]
+            out[i] = c if v == v else 0
+
+    @njit(cache=True, nogil=True)
+    def _kernel_range(values, lo, up, out):  # type: ignore[no-untyped-def]  # pragma: no cover - jit
+        for i in range(values.size):
+            v = values[i]
+            c = 1
+            for k in range(5):
+                c += (v < lo[k]) | (v > up[k])
+            out[i] = c if v == v else 0
+
+    @njit(cache=True, nogil=True)
+    def _kernel(values, lo, up, lo_ex, up_ex, out):  # type: ignore[no-untyped-def]  # pragma: no cover - jit
+        for i in range(values.size):
+            v = values[i]
+            c = 1
+            for k in range(5):
+                c += (v < lo[k]) | ((v == lo[k]) & lo_ex[k]) | (v > up[k]) | ((v == up[k]) & up_ex[k])
+            out[i] = c if v == v else 0
 
     HAVE_NUMBA = True
 except ImportError:  # pragma: no cover - numba is a dependency of pyflwdir
@@ -94,7 +125,16 @@ def _classify_one(values: np.ndarray, lim: Limits | None) -> np.ndarray:
     if HAVE_NUMBA and values.size >= _NUMBA_MIN_SIZE:
         flat = np.ascontiguousarray(values, dtype=np.float64).reshape(-1)
         out = np.empty(flat.size, dtype=np.int8)
-        _kernel(flat, lim.lower, lim.upper, lim.lower_inclusive, lim.upper_inclusive, out)
+        inclusive = bool(lim.lower_inclusive.all() and lim.upper_inclusive.all())
+        has_lo, has_up = bool(np.isfinite(lim.lower).any()), bool(np.isfinite(lim.upper).any())
+        if inclusive and has_up and not has_lo:
+            _kernel_upper(flat, lim.upper, out)
+        elif inclusive and has_lo and not has_up:
+            _kernel_lower(flat, lim.lower, out)
+        elif inclusive:
+            _kernel_range(flat, lim.lower, lim.upper, out)
+        else:
+            _kernel(flat, lim.lower, lim.upper, ~lim.lower_inclusive, ~lim.upper_inclusive, out)
         return out.reshape(values.shape)
     return _classify_numpy(np.asarray(values, dtype=np.float64), lim)
 

@@ -10,7 +10,9 @@ from basin.cli import out_dir_opt
 
 _in = click.argument("input_path", metavar="INPUT", type=click.Path(exists=True, path_type=Path))
 _stations = click.option(
-    "--stations", type=click.Path(exists=True, path_type=Path), help="Stations layer (waterbody, target_class)."
+    "--stations",
+    type=click.Path(exists=True, path_type=Path),
+    help="Stations layer (waterbody, target_class).",
 )
 _standard = click.option("--standard", default=None, help="Water-quality standard (default GB3838-2002).")
 
@@ -22,13 +24,30 @@ def wq() -> None:
 
 @wq.command("classify")
 @_in
-@click.option("-o", "--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Output CSV.")
+@click.option(
+    "-o", "--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Output CSV."
+)
 @_stations
-@click.option("--waterbody", type=click.Choice(["river", "lake", "reservoir"]), default="river", show_default=True,
-              help="Waterbody when neither a waterbody column nor --stations gives it.")
+@click.option(
+    "--waterbody",
+    type=click.Choice(["river", "lake", "reservoir"]),
+    default="river",
+    show_default=True,
+    help="Waterbody when neither a waterbody column nor --stations gives it.",
+)
 @_standard
-def classify_cmd(input_path: Path, out: Path, stations: Path | None, waterbody: str, standard: str | None) -> None:
-    """Classify every row of a long table (station_id,time,parameter,value[,unit]) into OUT.csv."""
+def classify_cmd(
+    input_path: Path, out: Path, stations: Path | None, waterbody: str, standard: str | None
+) -> None:
+    """Classify every row of a long table (station_id,time,parameter,value[,unit]).
+
+    OUT.csv holds the input rows plus `class` (1-6; empty when the parameter has no class for the row's
+    waterbody) and `class_label` (Ⅰ … 劣Ⅴ). Rejected values stop the command (exit 2) with their line numbers.
+
+    \b
+    Example:
+      basin wq classify geodata/wq_monthly.csv --stations geodata/stations.gpkg -o classes.csv
+    """  # noqa: D301 - \b is click's no-rewrap marker
     from basin.io import ensure_not_input, write_csv
     from basin.waterquality.reader import classify_table
 
@@ -44,8 +63,19 @@ def classify_cmd(input_path: Path, out: Path, stations: Path | None, waterbody: 
 @click.option("--period", type=click.Choice(["month", "quarter", "year"]), default="year", show_default=True)
 @_standard
 @out_dir_opt
-def assess_cmd(input_path: Path, stations: Path | None, period: str, standard: str | None, outdir: Path) -> None:
-    """Assess sections (class, status, main pollutants, target), compliance and trends into OUT/."""
+def assess_cmd(
+    input_path: Path, stations: Path | None, period: str, standard: str | None, outdir: Path
+) -> None:
+    """Assess a series with the 2011 national method into OUT/.
+
+    Writes sections.csv (class, status, main pollutants, target compliance per station and period),
+    compliance.csv (monthly attainment per station and year), trends.csv (Mann-Kendall, Seasonal Kendall,
+    Sen's slope), rivers.csv (river grades, when the stations have river_id) and summary.json.
+
+    \b
+    Example:
+      basin wq assess geodata/wq_monthly.csv --stations geodata/stations.gpkg -o out/wq
+    """  # noqa: D301 - \b is click's no-rewrap marker
     from basin.waterquality.demo import assess_to_dir
 
     written = assess_to_dir(input_path, outdir, stations=stations, period=period, standard=standard)  # type: ignore[arg-type]

@@ -44,8 +44,12 @@ def assess_to_dir(
         "stations": int(ds.sizes["station"]),
         "period": period,
         "rows": len(sections),
-        "class_counts": {str(k): int(v) for k, v in sections["class_label"].value_counts().sort_index().items()},
-        "compliant_share": float(sections["compliant"].mean()) if sections["compliant"].notna().any() else None,
+        "class_counts": {
+            str(k): int(v) for k, v in sections["class_label"].value_counts().sort_index().items()
+        },
+        "compliant_share": float(sections["compliant"].mean())
+        if sections["compliant"].notna().any()
+        else None,
     }
     written["summary"] = write_json(summary, outdir / "summary.json")
     return written

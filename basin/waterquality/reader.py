@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal, overload
 
@@ -100,7 +101,9 @@ def _read_table(path: Path) -> pd.DataFrame:
         if suffix in {".xlsx", ".xlsm", ".xls"}:
             df = pd.read_excel(path, dtype=str, keep_default_na=False)
         else:
-            df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig", skipinitialspace=True)
+            df = pd.read_csv(
+                path, dtype=str, keep_default_na=False, encoding="utf-8-sig", skipinitialspace=True
+            )
     except UnicodeDecodeError as exc:
         msg = f"{path}: not UTF-8 text ({exc}); save the file as UTF-8"
         raise DataError(msg) from exc
@@ -156,14 +159,23 @@ def _parse_values(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray,
     flags = flags.to_numpy(object)
     dl = np.full(n, np.nan)
     nonnum = np.flatnonzero(np.isnan(value))
-    for i in nonnum:
-        text = raw.iat[i]
+    raw_np = raw.to_numpy(object)
+    # the common below-detection-limit spelling "0.05L", vectorised; the rest row by row below
+    sub = pd.Series(raw_np[nonnum], dtype=object).astype(str)
+    lsuf = sub.str.extract(_RE_LSUFFIX.pattern, expand=False).to_numpy(object)
+    hit = pd.notna(lsuf)
+    dl[nonnum[hit]] = lsuf[hit].astype(float)
+    below[nonnum[hit]] = True
+    for i in nonnum[~hit]:
+        text = raw_np[i]
         if m := (_RE_LSUFFIX.match(text) or _RE_LT.match(text)):
             dl[i] = float(m.group(1))
             below[i] = True
         elif _RE_ND.match(text):
             if np.isnan(dl_col[i]):
-                reasons[i] = f"value {text!r} (not detected) without a detection limit; add a detection_limit column"
+                reasons[i] = (
+                    f"value {text!r} (not detected) without a detection limit; add a detection_limit column"
+                )
             else:
                 dl[i] = dl_col[i]
                 below[i] = True
@@ -180,7 +192,9 @@ def _parse_values(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray,
                 dl[i] = value[i]
                 below[i] = True
         elif reasons[i] is None:
-            reasons[i] = f"flag {df['flag'].iat[i]!r}: not a valid measurement (accepted flags: N, L, <, ND)"
+            reasons[i] = (
+                f"flag {df['flag'].to_numpy(object)[i]!r}: not a valid measurement (accepted flags: N, L, <, ND)"
+            )
     value = np.where(below, dl / 2.0, value)
     return value, below, dl, reasons
 
@@ -191,17 +205,17 @@ def _validate_long(df: pd.DataFrame, station_ids: set[str] | None) -> pd.DataFra
     n = len(df)
     reasons: list[str | None] = [None] * n
 
-    def add(mask: np.ndarray, text: str | list[str]) -> None:
+    def add(mask: np.ndarray, text: str | Callable[[int], str]) -> None:
         for i in np.flatnonzero(mask):
             if reasons[i] is None:
-                reasons[i] = text if isinstance(text, str) else text[i]
+                reasons[i] = text if isinstance(text, str) else text(i)
 
     sid = df["station_id"].astype(str).str.strip()
     df["station_id"] = sid
     add((sid == "").to_numpy(), "missing station_id")
     if station_ids is not None:
         unknown_st = (~sid.isin(station_ids) & (sid != "")).to_numpy()
-        add(unknown_st, [f"unknown station {s!r} (not in the stations layer)" for s in sid])
+        add(unknown_st, lambda i: f"unknown station {sid.iat[i]!r} (not in the stations layer)")
     t = df["time"].astype(str).str.strip()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # "could not infer format": handled below
@@ -209,43 +223,47 @@ def _validate_long(df: pd.DataFrame, station_ids: set[str] | None) -> pd.DataFra
         bad_t = times.isna() & (t != "")
         if bad_t.any():
             times[bad_t] = pd.to_datetime(t[bad_t], errors="coerce", format="mixed")
-    add(times.isna().to_numpy(), [f"bad time {x!r}" for x in t])
+    add(times.isna().to_numpy(), lambda i: f"bad time {t.iat[i]!r}")
     df["time"] = times
-    names = df["parameter"].astype(str)
-    uniq = {p: canonical_parameter(p) for p in names.unique()}
-    code = names.map(uniq)
+    # parameter names and units are few: resolve each distinct one once, then take by position
+    names = df["parameter"].astype(str).to_numpy(object)
+    p_idx, p_uniq = pd.factorize(names)
+    u_code = np.array([canonical_parameter(p) for p in p_uniq] + [None], dtype=object)
+    code_np = u_code[p_idx]
+    code = pd.Series(code_np, dtype=object)
     params = parameter_table()
-    add(code.isna().to_numpy(), [f"unknown parameter {p!r}" for p in names])
-    units = df["unit"].astype(str).str.strip() if "unit" in df.columns else pd.Series([""] * n)
-    pairs = {(c, u) for c, u in zip(code, units, strict=True) if isinstance(c, str)}
-    factors = {(c, u): unit_factor(u, c) for c, u in pairs}
-    fac = np.array([factors.get((c, u)) if isinstance(c, str) else np.nan for c, u in zip(code, units, strict=True)], dtype=float)
-    bad_u = np.isnan(fac) & code.notna().to_numpy()
+    known = code.notna().to_numpy()
+    add(~known, lambda i: f"unknown parameter {names[i]!r}")
+    units = (df["unit"].astype(str).str.strip() if "unit" in df.columns else pd.Series([""] * n)).to_numpy(
+        object
+    )
+    pair_idx, pair_uniq = pd.factorize(pd.Series(code.fillna("").to_numpy(object) + "\t" + units))
+    pair_fac = []
+    for key in pair_uniq:
+        c, u = str(key).split("\t", 1)
+        f = unit_factor(u, c) if c else None
+        pair_fac.append(np.nan if f is None else f)
+    fac = np.asarray(pair_fac + [np.nan], dtype=float)[pair_idx]
+    bad_u = np.isnan(fac) & known
     add(
         bad_u,
-        [
-            f"unknown unit {u!r} for {c} (accepted: {', '.join(known_units(c))})" if isinstance(c, str) else ""
-            for c, u in zip(code, units, strict=True)
-        ],
+        lambda i: (
+            f"unknown unit {units[i]!r} for {code_np[i]} (accepted: {', '.join(known_units(code_np[i]))})"
+        ),
     )
     value, below, _dl, vreasons = _parse_values(df)
-    add(np.array([r is not None for r in vreasons]), [r or "" for r in vreasons])
+    add(np.array([r is not None for r in vreasons]), lambda i: str(vreasons[i]))
     value_c = value * fac
-    lo = code.map(params["min"]).to_numpy(float)
-    hi = code.map(params["max"]).to_numpy(float)
-    raw = df["value"].astype(str).str.strip()
+    u_params = params.reindex([c if c is not None else "" for c in u_code])
+    lo = u_params["min"].to_numpy(float)[p_idx]
+    hi = u_params["max"].to_numpy(float)[p_idx]
+    is_conc = u_params["quantity"].isin(["mass_concentration", "count_concentration"]).to_numpy()[p_idx]
+    raw = df["value"].astype(str).str.strip().to_numpy(object)
     ok = ~np.isnan(value_c)
-    is_conc = code.map(params["quantity"]).isin(["mass_concentration", "count_concentration"]).to_numpy()
     neg = ok & is_conc & (value_c < 0)
-    add(neg, [f"negative concentration {v}" for v in raw])
+    add(neg, lambda i: f"negative concentration {raw[i]}")
     out = ok & ~neg & ((value_c < lo) | (value_c > hi))
-    add(
-        out,
-        [
-            f"{c} value {v} outside the plausible range {lo_:g}-{hi_:g}" if isinstance(c, str) else ""
-            for c, v, lo_, hi_ in zip(code, raw, lo, hi, strict=True)
-        ],
-    )
+    add(out, lambda i: f"{code_np[i]} value {raw[i]} outside the plausible range {lo[i]:g}-{hi[i]:g}")
     good = np.array([r is None for r in reasons])
     key = pd.DataFrame({"s": sid, "t": times, "c": code})[good]
     dup = key.duplicated(keep=False)
@@ -295,7 +313,9 @@ def stations_coords(stations: Any, station_ids: list[str]) -> dict[str, tuple[st
             tc = gdf[col] if col in gdf.columns else pd.Series(pd.NA, index=gdf.index)
             coords[col] = ("station", pd.to_numeric(tc).fillna(0).to_numpy("int8"))
         else:
-            vals = gdf[col].astype("string").fillna("") if col in gdf.columns else pd.Series("", index=gdf.index)
+            vals = (
+                gdf[col].astype("string").fillna("") if col in gdf.columns else pd.Series("", index=gdf.index)
+            )
             coords[col] = ("station", vals.to_numpy(str).astype(object))
     if hasattr(gdf, "geometry") and gdf.crs is not None:
         ll = gdf.geometry.to_crs(4326)
@@ -318,13 +338,14 @@ def _load_stations(stations: Any) -> Any:
 
 
 def _build_dataset(good: pd.DataFrame, st: Any, path: Path) -> xr.Dataset:
-    station_ids = sorted(good["station_id"].unique())
-    times = np.sort(good["time"].unique())
-    s_idx = pd.Index(station_ids).get_indexer(good["station_id"])
-    t_idx = pd.Index(times).get_indexer(good["time"])
+    s_idx, st_uniq = pd.factorize(good["station_id"].to_numpy(object), sort=True)
+    station_ids = list(st_uniq)
+    t_idx, t_uniq = pd.factorize(good["time"], sort=True)
+    times = np.asarray(t_uniq)
     params = parameter_table()
     data_vars: dict[str, Any] = {}
-    order = [p for p in params.index if p in set(good["code"])]
+    present = set(good["code"].unique())
+    order = [p for p in params.index if p in present]
     codes = good["code"].to_numpy(object)
     vals = good["value_c"].to_numpy(float)
     below = good["below"].to_numpy(bool)
@@ -337,7 +358,11 @@ def _build_dataset(good: pd.DataFrame, st: Any, path: Path) -> xr.Dataset:
         data_vars[p] = (
             ("station", "time"),
             arr,
-            {"units": params.at[p, "unit"], "long_name": params.at[p, "name_zh"], "standard_name_en": params.at[p, "name_en"]},
+            {
+                "units": params.at[p, "unit"],
+                "long_name": params.at[p, "name_zh"],
+                "standard_name_en": params.at[p, "name_en"],
+            },
         )
         data_vars[f"{p}_flag"] = (
             ("station", "time"),
@@ -511,6 +536,7 @@ def _read_gridded(
     rename: dict[str, str] = {}
     out = {}
     rejected_rows = []
+    checked = []
     for name in ds.data_vars:
         sname = str(name)
         if sname.endswith("_flag"):
@@ -523,7 +549,9 @@ def _read_gridded(
         unit = da.attrs.get("units", "")
         fac = unit_factor(unit, code)
         if fac is None:
-            problems.append(f"variable {sname!r}: unknown unit {unit!r} (accepted: {', '.join(known_units(code))})")
+            problems.append(
+                f"variable {sname!r}: unknown unit {unit!r} (accepted: {', '.join(known_units(code))})"
+            )
             continue
         if not np.issubdtype(da.dtype, np.number):
             problems.append(f"variable {sname!r}: dtype {da.dtype} is not numeric")
@@ -533,21 +561,43 @@ def _read_gridded(
         bad = (v < lo) if np.isfinite(lo) else xr.zeros_like(v, dtype=bool)
         if np.isfinite(hi):
             bad = bad | (v > hi)
-        n_bad = int(bad.sum())
+        checked.append((sname, code, da, v, bad, unit, lo, hi))
+    # one pass over the data for all the checks (lazy arrays: one dask graph)
+    import dask
+
+    n_bads = [int(n) for n in dask.compute(*[c[4].sum() for c in checked])]
+    for (sname, code, da, v, bad, unit, lo, hi), n_bad in zip(checked, n_bads, strict=True):
         if n_bad:
             where = bad.stack(z=("station", "time"))
             pos = where.z[where.values][:MAX_LISTED].values
             vals = v.stack(z=("station", "time")).sel(z=pos).values
-            for (s, t), val in zip(pos, vals, strict=True):
+            first = len(rejected_rows)
+            for (s_, t_), val in zip(pos, vals, strict=True):
                 is_conc = params.at[code, "quantity"] in ("mass_concentration", "count_concentration")
-                what = "negative concentration" if is_conc and val < 0 else f"outside the plausible range {lo:g}-{hi:g}"
+                what = (
+                    "negative concentration"
+                    if is_conc and val < 0
+                    else f"outside the plausible range {lo:g}-{hi:g}"
+                )
                 rejected_rows.append(
-                    {"line": pd.NA, "station_id": str(s), "time": str(t), "parameter": sname, "value": str(val), "unit": unit, "reason": what}
+                    {
+                        "line": pd.NA,
+                        "station_id": str(s_),
+                        "time": str(t_),
+                        "parameter": sname,
+                        "value": str(val),
+                        "unit": unit,
+                        "reason": what,
+                    }
                 )
             if on_invalid == "raise":
-                problems.append(f"variable {sname!r}: {n_bad} value(s) rejected, e.g. " + ", ".join(
-                    f"station {r['station_id']} time {r['time']}: {r['reason']} {r['value']}" for r in rejected_rows[-min(n_bad, 3):]
-                ))
+                problems.append(
+                    f"variable {sname!r}: {n_bad} value(s) rejected, e.g. "
+                    + ", ".join(
+                        f"station {r['station_id']} time {r['time']}: {r['reason']} {r['value']}"
+                        for r in rejected_rows[first : first + 3]
+                    )
+                )
             v = v.where(~bad)
         v.attrs = {**da.attrs, "units": params.at[code, "unit"], "long_name": params.at[code, "name_zh"]}
         out[code] = v
@@ -571,7 +621,9 @@ def _read_gridded(
         res = res.sel(station=keep)
         res = res.assign_coords(stations_coords(st, keep))
     if on_invalid == "report":
-        rej = pd.DataFrame(rejected_rows, columns=["line", "station_id", "time", "parameter", "value", "unit", "reason"])
+        rej = pd.DataFrame(
+            rejected_rows, columns=["line", "station_id", "time", "parameter", "value", "unit", "reason"]
+        )
         for p in problems:
             if not p.startswith("variable") or "rejected" not in p:
                 rej.loc[len(rej)] = [pd.NA, "", "", "", "", "", p]

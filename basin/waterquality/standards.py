@@ -339,7 +339,9 @@ def _validate_limits(df: pd.DataFrame, where: str) -> tuple[pd.DataFrame, dict[t
             problems.append(f"{tag}: classes {list(g['class'])}, expected exactly 1..5")
             continue
         if (g["unit"] != params.at[param, "unit"]).any():
-            problems.append(f"{tag}: unit {sorted(set(g['unit']))} but the canonical unit is {params.at[param, 'unit']!r}")
+            problems.append(
+                f"{tag}: unit {sorted(set(g['unit']))} but the canonical unit is {params.at[param, 'unit']!r}"
+            )
         dirs = set(g["direction"])
         if len(dirs) != 1:
             problems.append(f"{tag}: mixed directions {sorted(dirs)}")
@@ -348,7 +350,9 @@ def _validate_limits(df: pd.DataFrame, where: str) -> tuple[pd.DataFrame, dict[t
         lo, up = g["lower"].to_numpy(), g["upper"].to_numpy()
         need_lo, need_up = d in ("lower", "range"), d in ("upper", "range")
         if need_lo and np.isnan(lo).any() or need_up and np.isnan(up).any():
-            problems.append(f"{tag}: direction {d!r} needs {'lower' if need_lo else ''} {'upper' if need_up else ''} bounds")
+            problems.append(
+                f"{tag}: direction {d!r} needs {'lower' if need_lo else ''} {'upper' if need_up else ''} bounds"
+            )
             continue
         if not need_lo and not np.isnan(lo).all() or not need_up and not np.isnan(up).all():
             problems.append(f"{tag}: direction {d!r} must leave the other bound empty")
@@ -425,7 +429,9 @@ def _load(name: str, registry: str | None) -> Standard:
     )
 
 
-def load_standard(name: str | Standard | None = None, *, registry: str | os.PathLike[str] | None = None) -> Standard:
+def load_standard(
+    name: str | Standard | None = None, *, registry: str | os.PathLike[str] | None = None
+) -> Standard:
     """Load and validate a standard by name (default: the ``standard`` option, ``GB3838-2002``).
 
     Parameters

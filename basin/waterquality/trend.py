@@ -51,7 +51,7 @@ def _s_var(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             a, b = x[..., :-k], x[..., k:]
             d = b - a
             s += np.nansum(np.sign(d), axis=-1)
-            eq = (d == 0)
+            eq = d == 0
             ties[..., :-k] += eq
             ties[..., k:] += eq
     t = np.where(valid, ties, 1).astype(float)
@@ -70,7 +70,9 @@ def _z(s: np.ndarray, var: np.ndarray) -> np.ndarray:
 def _decide(z: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     p = 2 * (1 - norm.cdf(np.abs(z)))
     h = np.abs(z) > norm.ppf(1 - alpha / 2)
-    trend = np.where(h & (z < 0), "decreasing", np.where(h & (z > 0), "increasing", "no trend")).astype(object)
+    trend = np.where(h & (z < 0), "decreasing", np.where(h & (z > 0), "increasing", "no trend")).astype(
+        object
+    )
     return p, h, trend
 
 
@@ -197,8 +199,7 @@ def trend(
     if not params:
         return pd.DataFrame(columns=TREND_COLUMNS)
     monthly = ds[params].resample(time="MS").mean()
-    if hasattr(monthly, "chunks") and monthly.chunks:
-        monthly = monthly.compute()
+    monthly = monthly.compute()  # small (station x period); a no-op copy for numpy data
     times = pd.DatetimeIndex(monthly["time"].values)
     y0, y1 = times.year.min(), times.year.max()
     full = pd.date_range(f"{y0}-01-01", f"{y1}-12-01", freq="MS")
@@ -227,7 +228,14 @@ def trend(
             note = np.where(
                 n_years < min_years,
                 [f"not tested: {k} year(s) with data (< {min_years})" for k in n_years],
-                np.where(ok, "", [f"not tested: data in {c:.0%} of the {'years' if test == 'mann_kendall' else 'months'} (< {min_coverage:.0%})" for c in coverage]),
+                np.where(
+                    ok,
+                    "",
+                    [
+                        f"not tested: data in {c:.0%} of the {'years' if test == 'mann_kendall' else 'months'} (< {min_coverage:.0%})"
+                        for c in coverage
+                    ],
+                ),
             )
             frame = pd.DataFrame(
                 {
@@ -250,4 +258,6 @@ def trend(
             )
             frames.append(frame)
     out = pd.concat(frames, ignore_index=True)
-    return out.sort_values(["station_id", "parameter", "test"], kind="stable").reset_index(drop=True)[TREND_COLUMNS]
+    return out.sort_values(["station_id", "parameter", "test"], kind="stable").reset_index(drop=True)[
+        TREND_COLUMNS
+    ]

@@ -10,13 +10,21 @@ import xarray as xr
 import basin.waterquality  # noqa: F401 - registers ds.wq
 
 
-def make_ds(values: dict[str, list[list[float]]], *, times=None, waterbody=None, target=None, stations=None) -> xr.Dataset:
+def make_ds(
+    values: dict[str, list[list[float]]], *, times=None, waterbody=None, target=None, stations=None
+) -> xr.Dataset:
     """Build a (station, time) Dataset from {param: [[station0 values], [station1 values]]}."""
     first = np.asarray(next(iter(values.values())), dtype=float)
     n_st, n_t = first.shape
-    times = pd.date_range("2020-01-01", periods=n_t, freq="MS") + pd.Timedelta(days=14) if times is None else times
+    times = (
+        pd.date_range("2020-01-01", periods=n_t, freq="MS") + pd.Timedelta(days=14)
+        if times is None
+        else times
+    )
     stations = stations or [f"S{i + 1}" for i in range(n_st)]
-    data = {k: (("station", "time"), np.asarray(v, dtype=float), {"units": "mg/L"}) for k, v in values.items()}
+    data = {
+        k: (("station", "time"), np.asarray(v, dtype=float), {"units": "mg/L"}) for k, v in values.items()
+    }
     coords = {"station": stations, "time": times}
     if waterbody is not None:
         coords["waterbody"] = ("station", np.asarray(waterbody, dtype=object))

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
 import pytest
 import xarray as xr
 
 from basin._errors import SchemaError
 from basin.waterquality import class_labels, class_status, classify, classify_dataset, load_standard
-import importlib
 
 classify_mod = importlib.import_module("basin.waterquality.classify")
 
@@ -69,7 +70,9 @@ def _cases():
 CASES = list(_cases())
 
 
-@pytest.mark.parametrize(("param", "waterbody", "limits", "rule"), CASES, ids=[f"{c[0]}-{c[1]}" for c in CASES])
+@pytest.mark.parametrize(
+    ("param", "waterbody", "limits", "rule"), CASES, ids=[f"{c[0]}-{c[1]}" for c in CASES]
+)
 def test_every_limit_both_sides(param, waterbody, limits, rule):
     values = []
     for lim in limits:

@@ -46,7 +46,10 @@ def world(tmp_path):
 
 def test_classify_cli(world):
     out = world / "out.csv"
-    res = CliRunner().invoke(main, ["wq", "classify", str(world / "wq.csv"), "--stations", str(world / "stations.gpkg"), "-o", str(out)])
+    res = CliRunner().invoke(
+        main,
+        ["wq", "classify", str(world / "wq.csv"), "--stations", str(world / "stations.gpkg"), "-o", str(out)],
+    )
     assert res.exit_code == 0, res.output
     assert "8 rows classified" in res.output
     df = pd.read_csv(out, dtype=str, keep_default_na=False)
@@ -60,7 +63,9 @@ def test_classify_cli(world):
 
 def test_classify_cli_waterbody_option(world):
     out = world / "out.csv"
-    res = CliRunner().invoke(main, ["wq", "classify", str(world / "wq.csv"), "--waterbody", "lake", "-o", str(out)])
+    res = CliRunner().invoke(
+        main, ["wq", "classify", str(world / "wq.csv"), "--waterbody", "lake", "-o", str(out)]
+    )
     assert res.exit_code == 0, res.output
     # lake limits for every row: TP 0.1 -> IV, DO 6.5 -> II, 0.025 -> II (lake II is 0.025), TN 3 -> 劣V
     assert pd.read_csv(out)["class"].tolist()[:4] == [4, 2, 2, 6]
@@ -68,10 +73,13 @@ def test_classify_cli_waterbody_option(world):
 
 def test_classify_cli_rejects(world):
     bad = world / "bad.csv"
-    bad.write_text("station_id,time,parameter,value\nS1,2020-01-15,TP,-1\nS1,2020-01-15,pH,99\n", encoding="utf-8")
+    bad.write_text(
+        "station_id,time,parameter,value\nS1,2020-01-15,TP,-1\nS1,2020-01-15,pH,99\n", encoding="utf-8"
+    )
     res = CliRunner().invoke(main, ["wq", "classify", str(bad), "-o", str(world / "o.csv")])
     assert res.exit_code == 2
-    assert "line 2: negative concentration -1" in res.output and "line 3: pH value 99" in res.output
+    assert "line 2: negative concentration -1" in res.output
+    assert "line 3: pH value 99" in res.output
     assert not (world / "o.csv").exists()
 
 
@@ -86,16 +94,42 @@ def test_assess_cli(world, period):
     outdir = world / "out"
     res = CliRunner().invoke(
         main,
-        ["wq", "assess", str(world / "wq.csv"), "--stations", str(world / "stations.gpkg"), "--period", period, "-o", str(outdir)],
+        [
+            "wq",
+            "assess",
+            str(world / "wq.csv"),
+            "--stations",
+            str(world / "stations.gpkg"),
+            "--period",
+            period,
+            "-o",
+            str(outdir),
+        ],
     )
     assert res.exit_code == 0, res.output
     sections = pd.read_csv(outdir / "sections.csv", dtype={"period": str})
-    for col in ("station_id", "period", "class", "class_label", "status", "main_pollutants", "target_class", "compliant"):
+    for col in (
+        "station_id",
+        "period",
+        "class",
+        "class_label",
+        "status",
+        "main_pollutants",
+        "target_class",
+        "compliant",
+    ):
         assert col in sections.columns
     s2 = sections[sections.station_id == "S2"].iloc[0]
-    assert (s2["class"], s2["class_label"], s2["status"], s2["target_class"], s2["compliant"]) == (4, "Ⅳ", "轻度污染", 2, False)
+    assert (s2["class"], s2["class_label"], s2["status"], s2["target_class"], s2["compliant"]) == (
+        4,
+        "Ⅳ",
+        "轻度污染",
+        2,
+        False,
+    )
     assert s2["main_pollutants"] == "汞(1)、总磷(1)"
-    assert (outdir / "trends.csv").exists() and (outdir / "compliance.csv").exists()
+    assert (outdir / "trends.csv").exists()
+    assert (outdir / "compliance.csv").exists()
     assert (outdir / "rivers.csv").exists()
     summary = json.loads((outdir / "summary.json").read_text(encoding="utf-8"))
     assert summary["stations"] == 2
@@ -112,3 +146,20 @@ def test_demo_step(world, monkeypatch):
     out = demo_step(world / "demo")
     assert set(out) >= {"sections", "compliance", "trends", "summary"}
     assert all(p.parent == world / "demo" / "wq" for p in out.values())
+
+
+def test_demo_data_reads_and_assesses():
+    """The shipped demo series reads without a rejected value and is assessed for every station."""
+    from basin import datasets
+    from basin.waterquality import assess, read_wq
+
+    try:
+        path, stations = datasets.get_path("wq"), datasets.get_path("stations")
+    except Exception:  # pragma: no cover - the demo data lands separately
+        pytest.skip("demo dataset not present")
+    ds = read_wq(path, stations=stations)
+    sections = assess(ds, period="year")
+    assert set(sections["station_id"]) == set(ds["station"].values)
+    assert sections["class"].between(1, 6).all()
+    lakes = sections[sections["waterbody"].isin(["lake", "reservoir"])]
+    assert lakes["tli"].notna().any()

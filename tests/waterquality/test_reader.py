@@ -109,15 +109,29 @@ def test_wide_csv_with_units_in_header(tmp_path):
 
 def test_excel_same_as_csv(tmp_path):
     df = pd.DataFrame(
-        {"station_id": ["S1", "S1"], "time": ["2020-01-15", "2020-02-15"], "parameter": ["TP", "TP"], "value": ["0.1", "0.05L"]}
+        {
+            "station_id": ["S1", "S1"],
+            "time": ["2020-01-15", "2020-02-15"],
+            "parameter": ["TP", "TP"],
+            "value": ["0.1", "0.05L"],
+        }
     )
     df.to_excel(tmp_path / "wq.xlsx", index=False)
     df.to_csv(tmp_path / "wq.csv", index=False)
-    xr.testing.assert_identical(read_wq(tmp_path / "wq.xlsx").drop_attrs(), read_wq(tmp_path / "wq.csv").drop_attrs())
+    xr.testing.assert_identical(
+        read_wq(tmp_path / "wq.xlsx").drop_attrs(), read_wq(tmp_path / "wq.csv").drop_attrs()
+    )
 
 
 def test_excel_line_numbers(tmp_path):
-    df = pd.DataFrame({"station_id": ["S1", "S1"], "time": ["2020-01-15", "2020-02-15"], "parameter": ["TP", "TP"], "value": ["0.1", "-1"]})
+    df = pd.DataFrame(
+        {
+            "station_id": ["S1", "S1"],
+            "time": ["2020-01-15", "2020-02-15"],
+            "parameter": ["TP", "TP"],
+            "value": ["0.1", "-1"],
+        }
+    )
     df.to_excel(tmp_path / "wq.xlsx", index=False)
     with pytest.raises(SchemaError, match=r"line 3: negative concentration -1"):
         read_wq(tmp_path / "wq.xlsx")
@@ -125,7 +139,9 @@ def test_excel_line_numbers(tmp_path):
 
 @pytest.mark.parametrize("suffix", [".nc", ".zarr"])
 def test_netcdf_and_zarr_round_trip(tmp_path, suffix):
-    p = write(tmp_path, HEADER + "S1,2020-01-15,TP,0.1,mg/L\nS1,2020-02-15,TP,0.05L,mg/L\nS2,2020-01-15,DO,6,mg/L\n")
+    p = write(
+        tmp_path, HEADER + "S1,2020-01-15,TP,0.1,mg/L\nS1,2020-02-15,TP,0.05L,mg/L\nS2,2020-01-15,DO,6,mg/L\n"
+    )
     ds = read_wq(p)
     out = tmp_path / f"wq{suffix}"
     if suffix == ".nc":
@@ -159,7 +175,10 @@ def test_netcdf_rejections(tmp_path):
         coords={"station": ["S1"], "time": pd.date_range("2020-01-01", periods=2, freq="MS")},
     )
     ds.to_netcdf(tmp_path / "bad.nc")
-    with pytest.raises(SchemaError, match=r"variable 'TP': 1 value\(s\) rejected, e.g. station S1 time 2020-02-01.*negative concentration -0.2") as ei:
+    with pytest.raises(
+        SchemaError,
+        match=r"variable 'TP': 1 value\(s\) rejected, e.g. station S1 time 2020-02-01.*negative concentration -0.2",
+    ) as ei:
         read_wq(tmp_path / "bad.nc")
     assert "unknown parameter variable 'foo'" in str(ei.value)
     assert "variable 'DO': unknown unit 'furlong'" in str(ei.value)
@@ -202,7 +221,10 @@ def test_station_attributes_from_columns(tmp_path):
 
 
 def test_conflicting_station_attributes(tmp_path):
-    p = write(tmp_path, "station_id,time,parameter,value,waterbody\nS1,2020-01-15,TP,0.1,lake\nS1,2020-02-15,TP,0.1,river\n")
+    p = write(
+        tmp_path,
+        "station_id,time,parameter,value,waterbody\nS1,2020-01-15,TP,0.1,lake\nS1,2020-02-15,TP,0.1,river\n",
+    )
     with pytest.raises(SchemaError, match=r"column 'waterbody' has several values for station\(s\) \['S1'\]"):
         read_wq(p)
 
@@ -242,7 +264,9 @@ def test_bad_flag_rejected(tmp_path):
 
 def test_duplicates_rejected_with_both_lines(tmp_path):
     p = write(tmp_path, HEADER + "S1,2020-01-15,TP,0.1,mg/L\nS1,2020-01-15,总磷,0.2,mg/L\n")
-    with pytest.raises(SchemaError, match=r"line 2: duplicate sample: same station, time and parameter on lines 2, 3; line 3"):
+    with pytest.raises(
+        SchemaError, match=r"line 2: duplicate sample: same station, time and parameter on lines 2, 3; line 3"
+    ):
         read_wq(p)
 
 
@@ -270,7 +294,9 @@ def test_wide_unknown_column(tmp_path):
 
 
 def test_missing_columns_and_files(tmp_path):
-    with pytest.raises(SchemaError, match=r"missing column\(s\) \['time'\]; found \['station_id', 'parameter', 'value'\]"):
+    with pytest.raises(
+        SchemaError, match=r"missing column\(s\) \['time'\]; found \['station_id', 'parameter', 'value'\]"
+    ):
         read_wq(write(tmp_path, "station_id,parameter,value\nS1,TP,1\n"))
     with pytest.raises(SchemaError, match=r"long table without column\(s\) \['value'\]"):
         read_wq(write(tmp_path, "station_id,time,parameter\nS1,2020-01-01,TP\n"))

@@ -17,7 +17,8 @@ STD_DIR = Path(__file__).resolve().parents[2] / "basin" / "waterquality" / "stan
 def test_every_shipped_standard_loads(name):
     std = load_standard(name)
     assert std.name == name
-    assert std.sources and std.confidence
+    assert std.sources
+    assert std.confidence
     for param in std.parameters:
         assert param in parameter_table().index
     assert len(std.items) == 21
@@ -39,7 +40,10 @@ def test_gb3838_content():
 
 
 def test_unknown_standard_lists_known():
-    with pytest.raises(UnknownStandardError, match=r"unknown water-quality standard 'GB3838-1988'; known standards: GB3838-2002"):
+    with pytest.raises(
+        UnknownStandardError,
+        match=r"unknown water-quality standard 'GB3838-1988'; known standards: GB3838-2002",
+    ):
         load_standard("GB3838-1988")
 
 
@@ -54,7 +58,8 @@ def _write_std(tmp_path: Path, rows: list[str], name: str = "X") -> Path:
     (tmp_path / "x.csv").write_text(",".join(LIMIT_COLUMNS) + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
     reg = tmp_path / "reg.yml"
     reg.write_text(
-        f"{name}:\n  title: t\n  version: v\n  limits: x.csv\n  confidence: U\n  sources: [here]\n", encoding="utf-8"
+        f"{name}:\n  title: t\n  version: v\n  limits: x.csv\n  confidence: U\n  sources: [here]\n",
+        encoding="utf-8",
     )
     return reg
 
@@ -95,7 +100,10 @@ def test_broken_standard_rejected_on_load(tmp_path, rows, match):
 def test_missing_limit_columns(tmp_path):
     (tmp_path / "x.csv").write_text("parameter,unit,class\nCODMn,mg/L,1\n", encoding="utf-8")
     reg = tmp_path / "reg.yml"
-    reg.write_text("M:\n  title: t\n  version: v\n  limits: x.csv\n  confidence: U\n  sources: [here]\n", encoding="utf-8")
+    reg.write_text(
+        "M:\n  title: t\n  version: v\n  limits: x.csv\n  confidence: U\n  sources: [here]\n",
+        encoding="utf-8",
+    )
     with pytest.raises(SchemaError, match=r"missing column\(s\) \['lower'"):
         load_standard("M", registry=reg)
 
@@ -127,10 +135,29 @@ def test_aliases(name, code):
 
 def test_every_hj212_code_of_domain_maps():
     hj = {
-        "w01001": "pH", "w01009": "DO", "w01019": "CODMn", "w01018": "COD", "w01017": "BOD5", "w21003": "NH3_N",
-        "w21011": "TP", "w21001": "TN", "w20138": "Cu", "w20139": "Zn", "w21017": "F", "w20140": "Se",
-        "w20141": "As", "w20142": "Hg", "w20143": "Cd", "w20117": "Cr6", "w20144": "Pb", "w21016": "CN",
-        "w23002": "phenol", "w22001": "petroleum", "w19002": "LAS", "w21019": "sulfide", "w02003": "fecal_coliform",
+        "w01001": "pH",
+        "w01009": "DO",
+        "w01019": "CODMn",
+        "w01018": "COD",
+        "w01017": "BOD5",
+        "w21003": "NH3_N",
+        "w21011": "TP",
+        "w21001": "TN",
+        "w20138": "Cu",
+        "w20139": "Zn",
+        "w21017": "F",
+        "w20140": "Se",
+        "w20141": "As",
+        "w20142": "Hg",
+        "w20143": "Cd",
+        "w20117": "Cr6",
+        "w20144": "Pb",
+        "w21016": "CN",
+        "w23002": "phenol",
+        "w22001": "petroleum",
+        "w19002": "LAS",
+        "w21019": "sulfide",
+        "w02003": "fecal_coliform",
     }
     assert {k: canonical_parameter(k) for k in hj} == hj
 
@@ -160,7 +187,9 @@ def test_unit_factor(unit, param, factor):
     assert unit_factor(unit, param) == pytest.approx(factor, rel=1e-12)
 
 
-@pytest.mark.parametrize(("unit", "param"), [("m", "TP"), ("kg", "TP"), ("mg/L", "fecal_coliform"), ("mg/L", "SD")])
+@pytest.mark.parametrize(
+    ("unit", "param"), [("m", "TP"), ("kg", "TP"), ("mg/L", "fecal_coliform"), ("mg/L", "SD")]
+)
 def test_unit_factor_unknown(unit, param):
     assert unit_factor(unit, param) is None
 
@@ -169,3 +198,24 @@ def test_class_table_labels():
     t = class_table()
     assert list(t.loc[1:6, "label"]) == ["Ⅰ", "Ⅱ", "Ⅲ", "Ⅳ", "Ⅴ", "劣Ⅴ"]
     assert list(t.loc[1:6, "status"]) == ["优", "优", "良好", "轻度污染", "中度污染", "重度污染"]
+
+
+def test_exclusive_bounds_generic_kernel(tmp_path):
+    """A standard with exclusive bounds (< limit) uses the generic kernel; numba and numpy agree."""
+    import importlib
+
+    import numpy as np
+
+    from basin.waterquality import classify
+
+    mod = importlib.import_module("basin.waterquality.classify")
+    rows = [f"CODMn,mg/L,{k},,{v},,false,upper,all" for k, v in enumerate((1, 2, 3, 4, 5), start=1)]
+    rows += [f"DO,mg/L,{k},{v},,false,,lower,all" for k, v in enumerate((7, 6, 5, 4, 3), start=1)]
+    reg = _write_std(tmp_path, rows, name="EXCL")
+    std = load_standard("EXCL", registry=reg)
+    assert classify([1, 0.999, 5, 4.999], "CODMn", standard=std).tolist() == [2, 1, 6, 5]
+    assert classify([7, 7.001, 3, 3.001], "DO", standard=std).tolist() == [2, 1, 6, 5]
+    x = np.random.default_rng(3).choice([0.5, 1, 2, 3, 4, 5, 6, 7, 8, np.nan], 50_000)
+    for p in ("CODMn", "DO"):
+        big = classify(x, p, standard=std)
+        assert np.array_equal(big, mod._classify_numpy(x, std.get_limits(p)))
