@@ -188,6 +188,15 @@ def check_facilities(facilities: gpd.GeoDataFrame, what: str = "facilities") -> 
     if empty.any():
         msg = f"{what}: empty or missing geometry for facility_id(s) {list(ids[empty][:10])}"
         raise SchemaError(msg)
+    if CRS.from_user_input(facilities.crs).is_geographic:
+        b = shapely.bounds(geom.to_numpy())
+        bad = (np.abs(b[:, [1, 3]]) > 90).any(axis=1) | (np.abs(b[:, [0, 2]]) > 180).any(axis=1)
+        if bad.any():
+            msg = (
+                f"{what}: coordinates out of range (|lat| > 90 or |lon| > 180) for facility_id(s) "
+                f"{list(ids[bad][:10])}; are longitude and latitude swapped?"
+            )
+            raise SchemaError(msg)
     tid = shapely.get_type_id(geom.to_numpy())
     wrong = ~np.isin(tid, (0, 3, 4, 6))  # Point, Polygon, MultiPoint, MultiPolygon
     if wrong.any():

@@ -12,7 +12,11 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from basin._errors import DataError
 from basin.zoning.audit import Network, _empty_result, audit_facilities, check_facilities, prepare_network
+
+#: Seconds to wait for a scheduler given by address.
+SCHEDULER_TIMEOUT = 10
 
 
 def _audit_partition(
@@ -67,7 +71,11 @@ def audit_facilities_dask(
     own: list[Any] = []
     if client is None:
         if scheduler:
-            client = Client(scheduler)
+            try:
+                client = Client(scheduler, timeout=SCHEDULER_TIMEOUT)
+            except (OSError, TimeoutError, ValueError) as exc:
+                msg = f"cannot connect to the Dask scheduler {scheduler!r}: {exc}"
+                raise DataError(msg) from exc
         else:
             cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0")
             own.append(cluster)

@@ -2,11 +2,12 @@
 
 Methods (each in its own subprocess, so that its peak memory is its own):
 
-* ``basin``   - :func:`basin.zoning.audit_facilities` (STRtree candidates + geodesic refinement, exact);
+* ``basin``   - :func:`basin.zoning.audit_facilities` (k-d tree candidates + geodesic refinement, exact);
 * ``naive``   - GeoPandas in one projection (China Albers): buffer the triggering rivers by each rule's distance,
   dissolve, ``sjoin`` the facilities;
 * ``postgis`` - PostgreSQL + PostGIS: ``ST_DWithin`` on projected geometry (China Albers) with a GiST index;
-* ``postgis_geog`` - the same on the ``geography`` type (spheroid distances), only up to ``--geog-max`` points.
+* ``postgis_geog`` - the same on the ``geography`` type (spheroid distances), only up to ``--geog-max`` points;
+  the naive way only up to ``--naive-max``; a method over ``--timeout`` is reported as such.
 
 Networks: the demo rivers (``basin.datasets``) and a synthetic dense network of ``--reaches`` random reaches
 (default 100,000) over 97-110.5E 26-34.5N. Facilities: uniform random points with random category/status.
@@ -18,8 +19,8 @@ stopped after.
 
 Usage::
 
-    python scripts/bench/bench_audit.py                 # 1e4 and 1e5 facilities, a few minutes
-    python scripts/bench/bench_audit.py --full          # adds 1e6 facilities
+    python scripts/bench/bench_audit.py                 # 1e4 + 1e5 facilities (naive, geography: 1e4), ~10 min
+    python scripts/bench/bench_audit.py --full          # adds 1e6; naive up to 1e6 (hours on the dense network)
     python scripts/bench/bench_audit.py --sizes 10000 --methods basin naive --networks demo
 """
 
@@ -325,6 +326,10 @@ class PostGISMethod:
 def child(args: argparse.Namespace) -> None:
     """Run one method on one network for every facility file; print one JSON line with the times and peak RSS."""
     import geopandas as gpd
+    import scipy.spatial  # noqa: F401
+
+    import basin.zoning  # noqa: F401 - imports (scipy.spatial, pyproj) are not part of the timings
+    import basin.zoning.geodesic  # noqa: F401
 
     rivers = gpd.read_parquet(args.rivers)
     lakes = gpd.read_parquet(args.lakes) if args.lakes else None
@@ -386,8 +391,9 @@ def main() -> None:
         default=["basin", "naive", "postgis", "postgis_geog"],
         choices=["basin", "naive", "postgis", "postgis_geog"],
     )
-    ap.add_argument("--geog-max", type=int, default=100_000, help="largest size run on PostGIS geography")
-    ap.add_argument("--timeout", type=float, default=7200, help="per method and network (s)")
+    ap.add_argument("--geog-max", type=int, help="largest size run on PostGIS geography (default 1e4; --full 1e5)")
+    ap.add_argument("--naive-max", type=int, help="largest size run the naive way (default 1e4; --full 1e6)")
+    ap.add_argument("--timeout", type=float, help="per method and network, s (default 300; --full 7200)")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--facilities", nargs="+", help=argparse.SUPPRESS)
     ap.add_argument("--rivers", help=argparse.SUPPRESS)
@@ -399,6 +405,9 @@ def main() -> None:
         child(args)
         return
     sizes = sorted(args.sizes or ([10_000, 100_000, 1_000_000] if args.full else [10_000, 100_000]))
+    geog_max = args.geog_max or (100_000 if args.full else 10_000)
+    naive_max = args.naive_max or (1_000_000 if args.full else 10_000)
+    timeout = args.timeout or (7200.0 if args.full else 300.0)
     tmp = Path(tempfile.mkdtemp(prefix="basin_bench_"))
     pg = None
     results = []
@@ -431,10 +440,11 @@ def main() -> None:
                 lakes.to_parquet(lak)
             row = {"network": net, "reaches": len(rivers), "methods": {}}
             for m in args.methods:
-                use = [
-                    f for f, n in zip(facs, sizes, strict=True) if m != "postgis_geog" or n <= args.geog_max
-                ]
-                info = _spawn(m, riv, lak, use, pg.port if pg else None, args.timeout)
+                limit = {"postgis_geog": geog_max, "naive": naive_max}.get(m, max(sizes))
+                use = [f for f, n in zip(facs, sizes, strict=True) if n <= limit]
+                if not use:
+                    continue
+                info = _spawn(m, riv, lak, use, pg.port if pg else None, timeout)
                 row["methods"][m] = info
                 if "error" in info:
                     print(f"  {net:5s} {m:13s} {info['error']}", flush=True)
@@ -472,7 +482,12 @@ def _report(results: list[dict]) -> None:
         base = row["methods"].get("basin", {})
         for m, info in row["methods"].items():
             if "error" in info:
-                print(f"{row['network']:7s} {row['reaches']:8d} {m:13s} {info['error']}")
+                bound = ""
+                if info["error"].startswith("timeout") and base.get("sizes"):
+                    t = float(info["error"].split(">")[1].split()[0])
+                    k = min(base["sizes"], key=int)  # the method gets all its sizes in one process
+                    bound = f"  (>= {t / (base['prep_s'] + base['sizes'][k]['query_s']):.0f}x basin at n={k})"
+                print(f"{row['network']:7s} {row['reaches']:8d} {m:13s} {info['error']}{bound}")
                 continue
             for k, v in info["sizes"].items():
                 total = info["prep_s"] + v["query_s"]

@@ -207,3 +207,15 @@ def test_multipoint_parts_take_the_minimum_with_skipped_facilities(rivers):
     v = audit_facilities(f, rivers)
     assert list(v.facility_id) == ["M1"]
     assert v.distance_m.item() == pytest.approx(900, abs=0.1)
+
+
+def test_swapped_lon_lat_is_a_clear_error(rivers):
+    f = gpd.GeoDataFrame(
+        {"facility_id": ["S1", "S2"], "category": ["polluting_facility"] * 2, "status": ["proposed"] * 2},
+        geometry=[Point(104.0, 30.0), Point(30.0, 104.0)],
+        crs=4326,
+    )
+    with pytest.raises(
+        SchemaError, match=r"coordinates out of range .* \['S2'\]; are longitude and latitude swapped"
+    ):
+        audit_facilities(f, rivers)

@@ -208,3 +208,28 @@ def test_audit_on_a_scheduler(runner, world_files, tmp_path):
     a = pd.read_csv(tmp_path / "d" / "violations.csv", dtype=str)
     b = pd.read_csv(tmp_path / "s" / "violations.csv", dtype=str)
     pd.testing.assert_frame_equal(a, b)
+
+
+def test_unreachable_scheduler_is_bad_input(runner, world_files, tmp_path, monkeypatch):
+    import socket
+
+    import basin.zoning.parallel as par
+
+    monkeypatch.setattr(par, "SCHEDULER_TIMEOUT", 1)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # nothing listens here once the socket is closed
+    res = runner.invoke(
+        main,
+        [
+            "audit",
+            str(world_files["facilities"]),
+            *_net(world_files),
+            "--scheduler",
+            f"tcp://127.0.0.1:{port}",
+            "-o",
+            str(tmp_path / "o"),
+        ],
+    )
+    assert res.exit_code == 2, res.output
+    assert "cannot connect to the Dask scheduler" in res.output
