@@ -87,6 +87,14 @@ def _parse(raw: Any, source: str) -> dict[str, Theme]:
             msg = f"{where}: missing {missing}"
             raise SchemaError(msg)
         cats = []
+        if spec.get("colours_from") == "waterquality":
+            from basin.waterquality.standards import class_table
+
+            table = class_table()
+            spec = {**spec, "categories": [{"colour": table.at[int(c["key"]), "colour"], **c} for c in spec["categories"]]}
+        elif "colours_from" in spec:
+            msg = f"{where}: colours_from {spec['colours_from']!r} is unknown; expected 'waterquality'"
+            raise SchemaError(msg)
         for i, c in enumerate(spec["categories"]):
             need = [k for k in ("key", "colour", "label_zh", "label_en") if k not in c]
             if need:

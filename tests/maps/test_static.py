@@ -69,8 +69,17 @@ def test_bad_style_files_are_rejected():
         _parse({"rivers": good}, "f")
     with pytest.raises(SchemaError, match="duplicate category keys"):
         _parse({"rivers": {**good, "categories": good["categories"] * 2}}, "f")
+    with pytest.raises(SchemaError, match="colours_from 'rainbow' is unknown; expected 'waterquality'"):
+        _parse({"rivers": {**good, "colours_from": "rainbow"}}, "f")
     with pytest.raises(SchemaError, match="unknown map theme 'nope'"):
         theme("nope")
+
+
+def test_wq_class_colours_are_the_standards_colours():
+    from basin.waterquality.standards import class_table
+
+    table = class_table()
+    assert [c.colour for c in theme("wq_class").categories] == [table.at[k, "colour"] for k in range(1, 7)]
 
 
 # -------------------------------------------------------------------------------------------------- fonts
