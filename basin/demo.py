@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from basin import datasets
+from basin._progress import track
 from basin.io import check_layer, write_json
 
 # Order matters: later steps may read what earlier ones wrote into the same output folder.
@@ -54,7 +55,7 @@ def run_demo(outdir: str | Path, *, echo: Callable[[str], None] = print) -> dict
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     results: dict[str, dict[str, Path]] = {}
-    for name, ref in STEPS:
+    for name, ref in track(STEPS, "basin demo"):
         t0 = time.perf_counter()
         outputs = _resolve(ref)(outdir)
         results[name] = outputs
