@@ -103,7 +103,7 @@ def test_audit_classifies_every_point_right_where_one_projection_does_not():
     v = audit_facilities(fac, rivers, rules=parse_rules({"rules": rules}))
     broken = set(zip(v.facility_id, v.rule_id, strict=True))
     wrong = 0
-    for k, i in enumerate(keep):
+    for i in keep:
         for d in (1000, 3000, 5000):
             truth = true[i] <= d
             wrong += truth != ((f"F{i}", f"D{d}") in broken)
