@@ -62,9 +62,14 @@ def classify_cmd(
 @_stations
 @click.option("--period", type=click.Choice(["month", "quarter", "year"]), default="year", show_default=True)
 @_standard
+@click.option(
+    "--rejected",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Set rejected values aside in this CSV (line, reason) and assess the rest; default: stop (exit 2).",
+)
 @out_dir_opt
 def assess_cmd(
-    input_path: Path, stations: Path | None, period: str, standard: str | None, outdir: Path
+    input_path: Path, stations: Path | None, period: str, standard: str | None, rejected: Path | None, outdir: Path
 ) -> None:
     """Assess a series with the 2011 national method into OUT/.
 
@@ -78,6 +83,14 @@ def assess_cmd(
     """  # noqa: D301 - \b is click's no-rewrap marker
     from basin.waterquality.demo import assess_to_dir
 
-    written = assess_to_dir(input_path, outdir, stations=stations, period=period, standard=standard)  # type: ignore[arg-type]
+    written = assess_to_dir(
+        input_path, outdir, stations=stations, period=period, standard=standard, rejected=rejected  # type: ignore[arg-type]
+    )
     for label, path in written.items():
         click.echo(f"{label}: {path}")
+    if rejected is not None:
+        import pandas as pd
+
+        n = len(pd.read_csv(written["rejected"]))
+        if n:
+            click.secho(f"warning: {n} rejected value(s) set aside in {rejected}, not used", fg="yellow", err=True)

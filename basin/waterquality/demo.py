@@ -19,17 +19,24 @@ def assess_to_dir(
     stations: Any = None,
     period: Period = "year",
     standard: str | None = None,
+    rejected: str | os.PathLike[str] | None = None,
 ) -> dict[str, Path]:
     """Read a series and write ``sections.csv``, ``compliance.csv``, ``trends.csv`` (and ``rivers.csv``).
 
     ``rivers.csv`` (river-level evaluation, :func:`evaluate_rivers`) is written when the stations give a
-    ``river_id``. Returns the written files by label.
+    ``river_id``. Rejected values stop with a :class:`SchemaError` listing their lines, unless ``rejected`` names
+    a CSV to set them aside in (line, reason ...); they are never used. Returns the written files by label.
     """
     outdir = Path(outdir)
     inputs = [path, stations if isinstance(stations, (str, os.PathLike)) else None]
     for name in ("sections.csv", "compliance.csv", "trends.csv", "rivers.csv", "summary.json"):
         ensure_not_input(outdir / name, inputs)
-    ds = read_wq(path, stations=stations, standard=standard)
+    if rejected is None:
+        ds = read_wq(path, stations=stations, standard=standard)
+    else:  # rejected values are set aside in their own table (with line numbers and reasons), never used
+        ensure_not_input(rejected, inputs)
+        ds, rejected_rows = read_wq(path, stations=stations, standard=standard, on_invalid="report")
+        rejected_path = write_csv(rejected_rows, rejected)
     sections = assess(ds, period=period, standard=standard)
     written = {
         "sections": write_csv(sections.drop(columns=["period_start"]), outdir / "sections.csv"),
@@ -51,6 +58,10 @@ def assess_to_dir(
         if sections["compliant"].notna().any()
         else None,
     }
+    if rejected is not None:
+        summary["rejected_values"] = len(rejected_rows)
+        summary["rejected_file"] = str(rejected_path)
+        written["rejected"] = rejected_path
     written["summary"] = write_json(summary, outdir / "summary.json")
     return written
 

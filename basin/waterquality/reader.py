@@ -298,7 +298,7 @@ def _raise_rejected(rejected: pd.DataFrame, path: Path) -> None:
     more = f"; ... and {len(rejected) - MAX_LISTED} more" if len(rejected) > MAX_LISTED else ""
     msg = (
         f"{path}: {len(rejected)} rejected value(s): {shown}{more} "
-        "(fix them, or pass on_invalid='report' to get them as a table)"
+        "(fix them, or set them aside as a table: `basin wq assess --rejected FILE`, read_wq(on_invalid='report'))"
     )
     raise SchemaError(msg)
 

@@ -163,3 +163,32 @@ def test_demo_data_reads_and_assesses():
     assert sections["class"].between(1, 6).all()
     lakes = sections[sections["waterbody"].isin(["lake", "reservoir"])]
     assert lakes["tli"].notna().any()
+
+
+def test_assess_sets_rejected_values_aside(tmp_path):
+    from click.testing import CliRunner
+
+    from basin.cli import main
+
+    src = tmp_path / "wq.csv"
+    rows = ["station_id,time,parameter,value,unit"]
+    for m in range(1, 13):
+        rows.append(f"S1,2020-{m:02d}-01,NH3_N,0.3,mg/L")
+    rows.append("S1,2021-01-01,NH3_N,-0.5,mg/L")  # line 14: negative concentration
+    src.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    runner = CliRunner()
+    res = runner.invoke(main, ["wq", "assess", str(src), "-o", str(tmp_path / "o")])
+    assert res.exit_code == 2
+    assert "line 14: negative concentration -0.5" in res.output
+    assert "basin wq assess --rejected FILE" in res.output
+    rej = tmp_path / "rejected.csv"
+    res = runner.invoke(main, ["wq", "assess", str(src), "--rejected", str(rej), "-o", str(tmp_path / "o")])
+    assert res.exit_code == 0, res.output
+    assert "1 rejected value(s) set aside" in res.output
+    table = pd.read_csv(rej)
+    assert table["line"].tolist() == [14]
+    assert "negative concentration" in table["reason"].iloc[0]
+    sections = pd.read_csv(tmp_path / "o" / "sections.csv")
+    assert sections["period"].astype(str).tolist() == ["2020"]  # the rejected 2021 value was not used
+    res = runner.invoke(main, ["wq", "assess", str(src), "--rejected", str(src), "-o", str(tmp_path / "o2")])
+    assert res.exit_code == 2 and "it is an input file" in res.output
