@@ -346,11 +346,7 @@ def _nearest_kd(
         cand = dp[rows] <= (dmin[rows] * ratio + SLACK_M)[:, None]
         r2, c2 = np.nonzero(cand)
         pr, ee = rows[r2], e[rows[r2], c2]
-        d_loc, t = _local_distance(index, lon[pr], lat[pr], ee)
-        best = _group_min(pr, d_loc)
-        bp, be, bt = pr[best], ee[best], t[best]
-        dist[bp] = _exact(index, lon[bp], lat[bp], be, bt)
-        feat[bp] = index.feature[be]
+        _settle(index, lon, lat, pr, ee, dist, feat)
     return np.flatnonzero(~certified)
 
 
@@ -406,10 +402,22 @@ def _refine_pairs(
     dmin = np.full(len(rows), np.inf)
     dmin[pi[best]] = dp[best]
     keep = dp <= np.minimum(dmin[pi] * ratio + SLACK_M, reach)
-    pi, ej = rows[pi[keep]], ej[keep]
-    d_loc, t = _local_distance(index, lon[pi], lat[pi], ej)
-    best = _group_min(pi, d_loc)
-    bp, be, bt = pi[best], ej[best], t[best]
+    _settle(index, lon, lat, rows[pi[keep]], ej[keep], dist, feat)
+
+
+def _settle(
+    index: EdgeIndex,
+    lon: np.ndarray,
+    lat: np.ndarray,
+    pts: np.ndarray,
+    edges: np.ndarray,
+    dist: np.ndarray,
+    feat: np.ndarray,
+) -> None:
+    """From candidate pairs (point, edge), keep each point's locally nearest edge and store its geodesic distance."""
+    d_loc, t = _local_distance(index, lon[pts], lat[pts], edges)
+    best = _group_min(pts, d_loc)
+    bp, be, bt = pts[best], edges[best], t[best]
     dist[bp] = _exact(index, lon[bp], lat[bp], be, bt)
     feat[bp] = index.feature[be]
 
