@@ -55,12 +55,18 @@ def write_json(obj: Any, target: str | os.PathLike[str]) -> Path:
     return write_text(json.dumps(obj, ensure_ascii=False, indent=2, default=str) + "\n", target)
 
 
-def write_csv(df: pd.DataFrame, target: str | os.PathLike[str], *, index: bool = False) -> Path:
-    """Write a CSV in UTF-8 atomically (geometry columns are dropped)."""
+def write_csv(
+    df: pd.DataFrame, target: str | os.PathLike[str], *, index: bool = False, encoding: str = "utf-8-sig"
+) -> Path:
+    """Write a CSV atomically (geometry columns are dropped).
+
+    The default ``utf-8-sig`` (UTF-8 with a byte-order mark) is what Excel on Windows needs to open Chinese
+    text correctly; pass ``encoding="utf-8"`` for plain UTF-8. pandas and basin read both.
+    """
     if isinstance(df, gpd.GeoDataFrame):
         df = pd.DataFrame(df.drop(columns=df.geometry.name))
     with atomic_path(target) as tmp:
-        df.to_csv(tmp, index=index, encoding="utf-8")
+        df.to_csv(tmp, index=index, encoding=encoding)
     return Path(target)
 
 
