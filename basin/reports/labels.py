@@ -230,8 +230,19 @@ def label(name: str, value: Any, lang: str = "zh", *, short: bool = False) -> st
 def table_title(name: str, lang: str = "zh") -> str:
     """Title of the result table ``name`` (a sheet name, a caption); an unknown table keeps its name."""
     _check_lang(lang)
-    hit = load_labels().tables.get(str(name))
-    return str(name) if hit is None else (hit.zh if lang == "zh" else hit.en)
+    tables = load_labels().tables
+    name = str(name)
+    hit, rest = tables.get(name), ""
+    if hit is None:
+        prefixes = sorted(
+            (k for k in tables if k.endswith("_") and name.startswith(k)), key=len, reverse=True
+        )
+        if prefixes:
+            hit, rest = tables[prefixes[0]], name[len(prefixes[0]) :]
+    if hit is None:
+        return name
+    title = hit.zh if lang == "zh" else hit.en
+    return f"{title} {rest}" if rest else title
 
 
 def source_kind(kind: str, lang: str = "zh") -> str:
