@@ -1,4 +1,4 @@
-"""Self-contained HTML pages of the reports: escaped values, the CJK font subset embedded, nothing external."""
+"""HTML pages of the reports: values escaped, the CJK font subset embedded, nothing external."""
 
 from __future__ import annotations
 

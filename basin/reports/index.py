@@ -62,7 +62,8 @@ def index_html(res: Any, base: str | os.PathLike[str], *, lang: str = "zh") -> s
             size = file_size(p)
             note = f" ({size})" if size else f" {phrase('missing_file', lang)}"
             parts.append(
-                f'<li>{esc(lab)}: <a href="{esc(rel)}">{esc(rel)}</a> <span class="muted">{esc(note)}</span></li>'
+                f'<li>{esc(lab)}: <a href="{esc(rel)}">{esc(rel)}</a> '
+                f'<span class="muted">{esc(note)}</span></li>'
             )
         parts.append("</ul>")
     tables = res.tables() if hasattr(res, "tables") else {}

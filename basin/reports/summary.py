@@ -149,7 +149,7 @@ def summary_lines(res: Any, *, lang: str = "zh") -> list[str]:
 
 
 def sources_table(res: Any, *, lang: str = "zh") -> pd.DataFrame:
-    """Return the run's inputs as a table: input, origin (user / demo / built-in), file, layer, features, SHA-256.
+    """Return the run's inputs as a table: input, origin (user / demo / built-in), file, layer, SHA-256.
 
     A demo input is marked as such (with the demo data's provenance in :func:`sources_note`).
     """
@@ -184,7 +184,7 @@ def uses_demo(res: Any) -> bool:
 
 
 def sources_note(res: Any, *, lang: str = "zh") -> str:
-    """Return the one-line data-source note of the maps: the user's file names, or demo data with provenance."""
+    """Return the data-source note of the maps: the user's file names, or demo data with its provenance."""
     parts = []
     for key, src in (getattr(res, "sources", None) or {}).items():
         kind = getattr(src, "kind", key) or key

@@ -27,9 +27,11 @@ def test_index_chinese_summary_sources_skipped(run):
     assert "选址审查：2 处违规（禁止新建 1，依法淘汰 1）。" in page
     assert "岸线分区：A区 12 km²" in page
     assert "劣Ⅴ类 1" in page  # 2024: S1 Ⅱ类, S2 劣Ⅴ类
-    assert "ab" * 32 in page and "企业清单.xlsx" in page  # sources with SHA-256
+    assert "ab" * 32 in page
+    assert "企业清单.xlsx" in page
     assert "示例数据" in page  # the demo admin layer is marked as demo
-    assert "evaluation units" in page and "add `rasters: population:`" in page
+    assert "evaluation units" in page
+    assert "add `rasters: population:`" in page
     assert "3 features outside the region" in page
 
 
@@ -59,7 +61,8 @@ def test_index_embeds_a_font_covering_its_text_and_nothing_external(run):
     assert missing == set()
     assert {ord(ch) for ch in "成果汇总禁止新建依法淘汰劣Ⅴ类"} <= glyphs
     assert len(glyphs) < 1500  # a subset, not the 65,535-glyph face
-    assert "@font-face" in page and "data:font/woff2;base64," in page
+    assert "@font-face" in page
+    assert "data:font/woff2;base64," in page
 
 
 def test_pages_with_external_references_are_refused():

@@ -62,7 +62,8 @@ def test_localize_headers_values_and_drops():
     assert zh["距离(m)"].tolist() == [1.5, 2.5]  # numbers stay numbers
     assert zh.attrs["fields"] == ["class", "compliant", "label_zh", "distance_m", "mystery"]
     en = localize(df, "en")
-    assert "Label" in en.columns and "分区名称" not in en.columns
+    assert "Label" in en.columns
+    assert "分区名称" not in en.columns
     assert en["Class"].tolist() == ["Class III", "Worse than V"]
 
 

@@ -35,11 +35,13 @@ def test_workbook_sheets_headers_formats(run, tmp_path):
     assert row["县级行政区代码"].value == "510100"  # a code stays text
     ws = wb["断面水质评价"]
     heads = [c.value for c in ws[1]]
-    assert "水质类别" in heads and heads.count("水质类别") == 1  # class_label dropped beside class
+    assert "水质类别" in heads
+    assert heads.count("水质类别") == 1
     cls = [ws.cell(r, heads.index("水质类别") + 1).value for r in range(2, 6)]
     assert cls == ["Ⅲ", "Ⅳ", "Ⅱ", "劣Ⅴ"]
     share = ws.cell(2, heads.index("优良（Ⅰ～Ⅲ类）比例") + 1)
-    assert share.value == 0.5 and share.number_format == "0.0%"
+    assert share.value == 0.5
+    assert share.number_format == "0.0%"
     assert ws.cell(2, heads.index("达标情况") + 1).value == "达标"
     assert ws.column_dimensions["A"].width >= display_width("监测断面编号")
     ws = wb["跨界断面考核"]
@@ -62,7 +64,9 @@ def test_sheet_names_are_valid_and_unique():
     long = "补" * 40
     first = sheet_name(long, taken)
     second = sheet_name(long, taken)
-    assert len(first) == 31 and len(second) <= 31 and first != second
+    assert len(first) == 31
+    assert len(second) <= 31
+    assert first != second
 
 
 def test_workbook_errors(tmp_path):
