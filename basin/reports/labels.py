@@ -314,3 +314,35 @@ def localize(df: pd.DataFrame, lang: str = "zh", *, short: bool = False) -> pd.D
     res = pd.DataFrame(out, index=plain.index)
     res.attrs["fields"] = list(keep)
     return res
+
+
+def format_cell(name: str, value: Any, lang: str = "zh", *, short: bool = False) -> str:
+    """Return one cell of column ``name`` as text for a printed table: labels, percentages, decimals.
+
+    Values with a value set are labelled (:func:`label`); numbers use the column's format and decimals from
+    ``labels.yml`` (shares ``12.5%``, distances ``1,234``), other numbers 4 significant digits; missing
+    values are empty.
+    """
+    if _missing(value):
+        return ""
+    spec = field_spec(name)
+    if spec is not None and spec.values is not None or isinstance(value, bool | np.bool_):
+        return label(name, value, lang, short=short)
+    if isinstance(value, int | float | np.integer | np.floating):
+        v = float(value)
+        if math.isinf(v):
+            return "∞" if v > 0 else "-∞"
+        fmt = spec.format if spec is not None else None
+        d = spec.decimals if spec is not None else None
+        if fmt == "percent":
+            return f"{v * 100:.{1 if d is None else d}f}%"
+        if fmt == "integer":
+            return f"{v:.0f}"
+        if fmt == "text":
+            return str(int(v)) if v.is_integer() else str(value)
+        if d is not None:
+            return f"{v:,.{d}f}"
+        if isinstance(value, int | np.integer):
+            return str(int(value))
+        return f"{v:.4g}" if abs(v) < 1e5 else f"{v:,.0f}"
+    return str(value)

@@ -244,7 +244,9 @@ def run(tmp_path) -> FakeRun:
     out = tmp_path / "out"
     (out / "maps").mkdir(parents=True)
     png = out / "maps" / "overview.png"
-    png.write_bytes(b"\x89PNG\r\n\x1a\n")
+    from PIL import Image
+
+    Image.new("RGB", (40, 30), "#2171b5").save(png)
     (out / "audit").mkdir()
     csv = out / "audit" / "violations.csv"
     csv.write_text("a\n1\n", encoding="utf-8")
