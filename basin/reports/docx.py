@@ -242,7 +242,7 @@ def _printed(doc: Any, name: str, df: pd.DataFrame, cols: list[str], lang: str) 
 
 
 def _latest(df: pd.DataFrame, column: str) -> pd.DataFrame:
-    """Rows of the latest value of ``column`` (the report prints the latest period; all are in the workbook)."""
+    """Return the rows of the latest ``column`` value (the report prints the latest period)."""
     if column not in df.columns or not len(df):
         return df
     key = df[column].astype(str)
