@@ -14,7 +14,8 @@ from basin.maps.render import chart_choice, render_maps
 @pytest.fixture
 def no_demo(monkeypatch):
     def refuse(*a, **k):
-        raise AssertionError("a demo file was read")
+        msg = "a demo file was read"
+        raise AssertionError(msg)
 
     for name in ("get_path", "data_dir"):
         if hasattr(datasets, name):
