@@ -120,7 +120,7 @@ def render_maps(
     fmts = {str(f).lower() for f in formats}
     out = Path(folder)
     layers = getattr(result, "layers", None) or {}
-    base = {k: layers.get(k) for k in ("rivers", "admin", "lakes", "stations")}
+    base: dict[str, Any] = {k: layers.get(k) for k in ("rivers", "admin", "lakes", "stations")}
     if base["rivers"] is None and base["admin"] is None:
         return {}
     assessment = _get(result, "waterquality", "sections")

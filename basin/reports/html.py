@@ -46,7 +46,8 @@ def fmt_cell(value: Any) -> str:
     if isinstance(value, bool | np.bool_):
         return str(value)
     if isinstance(value, float | np.floating):
-        return "" if np.isnan(value) else f"{value:,.4g}" if abs(value) < 1e6 else f"{value:,.0f}"
+        v = float(value)
+        return "" if np.isnan(v) else f"{v:,.4g}" if abs(v) < 1e6 else f"{v:,.0f}"
     return "" if value is None or value is pd.NA else str(value)
 
 
