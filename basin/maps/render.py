@@ -76,6 +76,7 @@ def render_maps(
     *,
     lang: str = "zh",
     formats: Iterable[str] = FORMATS,
+    audit_period: str = "latest_year",
     dpi: int = 200,
 ) -> dict[str, Path]:
     """Draw the maps of a run into ``folder`` and return the files written, by label.
@@ -97,6 +98,10 @@ def render_maps(
         Language of the file labels and the footer's source note (the maps' legends are bilingual).
     formats
         Any of ``png``, ``pdf``, ``html``; others are ignored.
+    audit_period
+        Which audit result colours the cross-border sections (:func:`basin.maps.static.section_compliance`):
+        by default ``"latest_year"``, a section that missed its target in any month of its latest year is
+        red; ``"latest"`` (the latest period), ``"worst"`` or a period.
     dpi
         Resolution of the PNGs.
 
@@ -140,7 +145,10 @@ def render_maps(
     if statics:
         common = {**base, "assessment": assessment, "sources": note, "dpi": dpi}
         maps: list[tuple[str, dict[str, Any]]] = [
-            ("overview", {"sections": sections, "audit": audit, "theme": "overview"})
+            (
+                "overview",
+                {"sections": sections, "audit": audit, "audit_period": audit_period, "theme": "overview"},
+            )
         ]
         if zones is not None and len(zones):
             vio = violations if violations is not None and len(violations) else None
@@ -171,6 +179,7 @@ def render_maps(
             units=units,
             sections=sections,
             audit=audit,
+            audit_period=audit_period,
             facilities=facilities,
             violations=violations if violations is not None and len(violations) else None,
             title=_title(result),

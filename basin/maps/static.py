@@ -141,8 +141,9 @@ def section_compliance(
         The audit table (:func:`basin.crossborder.audit_sections`): ``section_id``, ``period``, ``compliant``.
     period
         ``"latest"`` (default): each section's latest assessed period (a period without data does not hide
-        the last result); ``"worst"``: False when the section missed its target in any period; or a period as
-        written in the audit (``"2024"``, ``"2024-06"``).
+        the last result); ``"latest_year"``: False when the section missed its target in any period of its
+        latest assessed year (monthly audits: the year's months); ``"worst"``: False when the section missed
+        its target in any period; or a period as written in the audit (``"2024"``, ``"2024-06"``).
 
     Returns
     -------
@@ -164,7 +165,7 @@ def section_compliance(
     _require_column(sections, "section_id", "sections")
     a = audit.assign(section_id=audit["section_id"].astype(str), period=audit["period"].astype(str))
     a = a.assign(_c=[_as_bool(v) for v in a["compliant"]])
-    if period not in ("latest", "worst"):
+    if period not in ("latest", "latest_year", "worst"):
         a = a[a["period"] == str(period)]
         if a.empty:
             periods = sorted(audit["period"].astype(str).unique())[-12:]
@@ -174,6 +175,12 @@ def section_compliance(
     if period == "worst":
         by = known.groupby("section_id")["_c"].agg(lambda s: bool(all(s)))
         shown: str | None = "worst"
+    elif period == "latest_year":
+        year = known["period"].str[:4]
+        last_year = year.groupby(known["section_id"]).transform("max")
+        in_year = known[year == last_year]
+        by = in_year.groupby("section_id")["_c"].agg(lambda s: bool(all(s)))
+        shown = str(in_year["period"].str[:4].max()) if len(in_year) else None
     else:
         last = known.sort_values("period").groupby("section_id").tail(1)
         by = last.set_index("section_id")["_c"]
@@ -639,7 +646,8 @@ def static_map(
         :func:`section_compliance`); without it a ``compliant`` column of ``sections`` is used, else the
         sections are "not assessed".
     audit_period
-        ``"latest"`` (each section's latest assessed period), ``"worst"`` or a period of the audit.
+        ``"latest"`` (each section's latest assessed period), ``"latest_year"``, ``"worst"`` or a period of
+        the audit (see :func:`section_compliance`).
     violations
         Siting-audit violations (``facility_id, action`` and the facilities' points): each facility marked
         once by its strongest action (禁止新建 prohibited over 依法淘汰 phase-out candidate).

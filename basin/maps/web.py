@@ -792,7 +792,8 @@ def web_map(
         Cross-border audit rows (``section_id, period, class, compliant, responsibility …``) shown in the
         section popups; they colour the sections (:func:`basin.maps.static.section_compliance`).
     audit_period
-        ``"latest"`` (each section's latest assessed period, default), ``"worst"`` or a period of the audit.
+        ``"latest"`` (each section's latest assessed period, default), ``"latest_year"``, ``"worst"`` or a
+        period of the audit (see :func:`basin.maps.static.section_compliance`).
     facilities
         All facilities of the siting audit (``facility_id, name, category, status``): a layer of small grey
         markers, off at first.

@@ -191,3 +191,17 @@ def test_web_map_names_its_sources_and_embeds_a_font_for_its_text(world, violati
     assert used <= glyphs
     assert {ord(c) for c in "禁止新建依法淘汰劣Ⅴ类企业清单"} <= glyphs
     assert not re.search(r"""url\(\s*['"]?(?:https?:)?//""", page)
+
+
+def test_section_compliance_latest_year(bare_sections):
+    audit = pd.DataFrame(
+        {
+            "section_id": ["X1", "X1", "X1", "X2", "X2"],
+            "period": ["2023-12", "2024-01", "2024-02", "2024-01", "2024-02"],
+            "compliant": [False, False, True, True, True],
+        }
+    )
+    comp, shown = section_compliance(bare_sections, audit, period="latest_year")
+    assert comp.tolist() == [False, True]  # X1 missed in 2024-01; 2023 does not count
+    assert shown == "2024"
+    assert section_compliance(bare_sections, audit)[0].tolist() == [True, True]  # latest month only
