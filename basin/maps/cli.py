@@ -105,10 +105,17 @@ def static_cmd(
 @map_group.command("web")
 @_layer_options
 @click.option(
+    "--wq",
+    "wq",
+    type=_vec,
+    help="Water-quality file of the stations (read with their --stations) for the time control; "
+    "default: the demo series only when every layer is the demo's.",
+)
+@click.option(
     "--monthly/--no-monthly",
     default=True,
     show_default=True,
-    help="Compute the stations' monthly classes for the time control (demo water-quality series).",
+    help="Compute the stations' monthly classes for the time control.",
 )
 @click.option(
     "--online-tiles/--no-online-tiles",
@@ -133,16 +140,35 @@ def web_cmd(
     lakes: Path | None,
     stations: Path | None,
     results: Path | None,
+    wq: Path | None,
     monthly: bool,
     online_tiles: bool,
     title: str,
     out: Path,
 ) -> None:
     """Write the interactive map as one offline HTML file."""
-    from basin.maps.demo import monthly_classes, read_series
+    from basin.maps.demo import DEMO_SOURCES, monthly_classes, read_series
     from basin.maps.web import web_map, write_web_map
 
     lay = _inputs(rivers, admin, lakes, stations, results)
-    months = monthly_classes(read_series(stations=stations)) if monthly else None
-    m = web_map(**lay, monthly=months, title=title or None, online_tiles=online_tiles)
+    demo = not any((rivers, admin, lakes, stations))
+    months = None
+    if monthly and wq is not None:
+        from basin.waterquality import read_wq
+
+        if stations is None and not demo:
+            msg = "--wq needs the stations it was measured at: pass --stations"
+            raise click.UsageError(msg)
+        months = monthly_classes(read_wq(wq, stations=lay["stations"]))
+    elif monthly and demo:
+        months = monthly_classes(read_series())  # the demo map: the demo series of the demo stations
+    elif monthly:
+        click.echo("time control skipped: no water-quality data; pass --wq FILE (with --stations)", err=True)
+    m = web_map(
+        **lay,
+        monthly=months,
+        title=title or None,
+        online_tiles=online_tiles,
+        sources=DEMO_SOURCES if demo else None,
+    )
     click.echo(f"wrote {write_web_map(m, out)}")

@@ -59,7 +59,7 @@ def load_outputs(outdir: str | Path) -> dict[str, Any]:
             continue
         if path.suffix == ".csv":
             found[name] = pd.read_csv(
-                path, encoding="utf-8", dtype={"station_id": str, "section_id": str, "period": str}
+                path, encoding="utf-8-sig", dtype={"station_id": str, "section_id": str, "period": str}
             )
         else:
             found[name] = _read_vector(path, layer)
@@ -105,7 +105,13 @@ def demo_step(outdir: Path) -> dict[str, Path]:
         "sources": DEMO_SOURCES,
     }
     ax = static_map(
-        **common, sections=found.get("sections"), theme="overview", dpi=200, filepath=out / "overview.png"
+        **common,
+        sections=found.get("sections"),
+        audit=found.get("audit"),
+        audit_period="latest_year",
+        theme="overview",
+        dpi=200,
+        filepath=out / "overview.png",
     )
     written["overview map (PNG)"] = out / "overview.png"
     from basin.maps.static import save_figure
