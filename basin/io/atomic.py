@@ -60,8 +60,8 @@ def write_csv(
 ) -> Path:
     """Write a CSV atomically (geometry columns are dropped).
 
-    The default ``utf-8-sig`` (UTF-8 with a byte-order mark) is what Excel on Windows needs to open Chinese
-    text correctly; pass ``encoding="utf-8"`` for plain UTF-8. pandas and basin read both.
+    The default encoding is UTF-8 with a byte-order mark (``utf-8-sig``), so that Excel on Windows opens the
+    file with its Chinese text intact; ``encoding="utf-8"`` writes plain UTF-8.
     """
     if isinstance(df, gpd.GeoDataFrame):
         df = pd.DataFrame(df.drop(columns=df.geometry.name))

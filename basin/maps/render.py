@@ -70,12 +70,20 @@ def chart_choice(monthly: pd.DataFrame | None, ds: Any) -> tuple[str, str] | Non
     return str(row["station_id"]), pick
 
 
+def sources_text(result: Any, lang: str = "zh") -> str:
+    """Return the maps' footer: the run's sources (see :func:`basin.reports.summary.sources_note`)."""
+    from basin.reports.summary import sources_note
+
+    return sources_note(result, lang=lang)
+
+
 def render_maps(
     result: Any,
     folder: str | os.PathLike[str],
+    opts: Any = None,
     *,
-    lang: str = "zh",
-    formats: Iterable[str] = FORMATS,
+    lang: str | None = None,
+    formats: Iterable[str] | None = None,
     audit_period: str = "latest_year",
     dpi: int = 200,
 ) -> dict[str, Path]:
@@ -94,10 +102,14 @@ def render_maps(
         ``wq``, ``units``, ``management``, ``crossborder``, ``sources``.
     folder
         Where to write (``outdir/maps``).
+    opts
+        The run's write options (``basin.run.WriteOptions``: ``lang``, ``formats``), an alternative to
+        ``lang`` and ``formats``, which win when given.
     lang
-        Language of the file labels and the footer's source note (the maps' legends are bilingual).
+        Language of the file labels and the footer's source note (the maps' legends are bilingual);
+        default ``opts.lang`` or ``"zh"``.
     formats
-        Any of ``png``, ``pdf``, ``html``; others are ignored.
+        Any of ``png``, ``pdf``, ``html``; others are ignored. Default ``opts.formats`` or all three.
     audit_period
         Which audit result colours the cross-border sections (:func:`basin.maps.static.section_compliance`):
         by default ``"latest_year"``, a section that missed its target in any month of its latest year is
@@ -119,6 +131,9 @@ def render_maps(
     from basin.maps.web import web_map, write_web_map
     from basin.reports.summary import sources_note
 
+    lang = lang if lang is not None else getattr(opts, "lang", "zh")
+    if formats is None:
+        formats = getattr(opts, "formats", FORMATS)
     if lang not in ("zh", "en"):
         msg = f"unknown language {lang!r}; expected 'zh' or 'en'"
         raise DataError(msg)
@@ -195,4 +210,4 @@ def _title(result: Any) -> str:
     return f"{name} {title}" if name else title
 
 
-__all__ = ["chart_choice", "render_maps"]
+__all__ = ["chart_choice", "render_maps", "sources_text"]

@@ -205,27 +205,3 @@ def test_section_compliance_latest_year(bare_sections):
     assert comp.tolist() == [False, True]  # X1 missed in 2024-01; 2023 does not count
     assert shown == "2024"
     assert section_compliance(bare_sections, audit)[0].tolist() == [True, True]  # latest month only
-
-
-def test_map_web_with_own_stations_never_reads_the_demo_series(tmp_path, monkeypatch):
-    from click.testing import CliRunner
-
-    from basin import datasets
-    from basin.cli import main
-    from basin.maps import demo as maps_demo
-
-    def refuse(**kw):
-        msg = "the demo series was read"
-        raise AssertionError(msg)
-
-    monkeypatch.setattr(maps_demo, "read_series", refuse)
-    own = tmp_path / "stations.gpkg"
-    own.write_bytes(datasets.get_path("stations").read_bytes())
-    out = tmp_path / "m.html"
-    res = CliRunner().invoke(
-        main, ["map", "web", "--stations", str(own), "--no-online-tiles", "-o", str(out)]
-    )
-    assert res.exit_code == 0, res.output
-    assert "time control skipped" in res.output
-    assert "--wq FILE" in res.output
-    assert "basinSetPeriod" not in out.read_text(encoding="utf-8")  # no time control without a series
