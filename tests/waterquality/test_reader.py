@@ -317,7 +317,7 @@ def test_gbk_detected_and_undecodable_refused(tmp_path):
     p.write_bytes(b"station_id,time,parameter,value\nS\xe9,2020-01-15,TP,0.1\n")
     with pytest.raises(DataError, match=r"gbk\.csv: text is neither UTF-8 nor GBK/GB18030 .*set its `encoding`"):
         read_wq(p)
-    with pytest.raises(DataError, match=r"gbk\.csv: not utf-8 text \(byte 35: invalid continuation byte\); set the right `encoding`"):
+    with pytest.raises(DataError, match=r"gbk\.csv: not utf-8 text \(byte 33: invalid continuation byte\); set the right `encoding`"):
         read_wq(p, encoding="utf-8")
 
 
