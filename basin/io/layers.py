@@ -760,6 +760,17 @@ def _apply_mapping(
     consumed = {c for c in columns.values() if c not in columns}
     out = out.drop(columns=[c for c in consumed if c in out.columns and c != out.geometry.name])
     notes: list[str] = []
+    # model columns still missing: a file column whose header is a known synonym (目标水质 -> target_class)
+    if kind in SCHEMAS:
+        table = synonyms()["columns"].get(kind, {})
+        for col in SCHEMAS[kind].names:
+            if col in out.columns:
+                continue
+            words = {_norm(w) for w in table.get(col, [])}
+            cands = [c for c in gdf.columns if c not in consumed and c not in SCHEMAS[kind].names and _norm(c) in words]
+            if len(cands) == 1:
+                out[col] = out[cands[0]] if cands[0] in out.columns else gdf[cands[0]]
+                notes.append(f"{where}: column {cands[0]!r} read as {col} (a known name of it)")
     values = mapping.get("values", {})
     for col in out.columns:
         if col == out.geometry.name:
@@ -796,7 +807,7 @@ def _generate_ids(
     out = gdf.copy()
     out[idcol] = new
     first, last = new[0] if new else "", new[-1] if new else ""
-    why = "as asked (`ids: generate`)" if mode == "generate" else f"the file has no {idcol} column"
+    why = "`ids: generate`" if mode == "generate" else f"the file has no {idcol} column; `ids: generate` to confirm"
     note = f"{where}: {idcol} generated in file order, {first}...{last} ({why})"
     return out, [note], mode == "auto"
 
@@ -1156,6 +1167,9 @@ def _load(
     notes += more
     gdf, more = _derive_waterbody(gdf, kind, report.where)
     notes += more
+    geom_name = gdf.geometry.name
+    model_cols = [c for c in SCHEMAS[kind].names if c in gdf.columns]
+    gdf = gdf[[*model_cols, *[c for c in gdf.columns if c not in model_cols and c != geom_name], geom_name]]
     report.n_features = len(gdf)
     report.crs = gdf.crs.to_string() if gdf.crs is not None else None
     gdf, problems = _validate(gdf, kind, report.where, repair=repair)
