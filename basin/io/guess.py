@@ -64,6 +64,7 @@ _GEOM_KINDS = {
     "line": ("rivers",),
     "polygon": ("lakes", "admin", "units", "facilities", *POLYGON_EXTRA),
     "point": ("stations", "facilities"),
+    "point_polygon": ("facilities",),
 }
 _SKIP_SUFFIXES = frozenset(
     {".dbf", ".shx", ".prj", ".cpg", ".qpj", ".sbn", ".sbx", ".xml", ".ovr", ".aux", ".lock", ".qmd", ".yml",
@@ -277,6 +278,8 @@ def _geom_class(types: Iterable[str]) -> str | None:
         return "polygon"
     if t and t <= {"Point", "MultiPoint"}:
         return "point"
+    if t and t <= {"Point", "MultiPoint", "Polygon", "MultiPolygon"}:
+        return "point_polygon"
     return None
 
 
@@ -345,7 +348,7 @@ def _guess_vector(path: Path, layer: str | None) -> FileGuess:
         g.unresolved.append(("kind", f"geometry type {info.get('geometry_type')} is not lines, polygons or points"))
         return g
     _choose_kind(g, df, _GEOM_KINDS[gtype])
-    g.notes.append(f"{n} feature(s), {gtype}s")
+    g.notes.append(f"{n} feature(s), {gtype.replace('_', ' and ')}s")
     if g.kind in SCHEMAS:
         _map_columns(g, df, g.kind)
     return g
@@ -573,7 +576,13 @@ def guess_folder(folder: str | os.PathLike[str]) -> list[FileGuess]:
             except Exception:  # noqa: BLE001 - guess_file records it
                 names = []
             if len(names) > 1:
-                guesses.extend(_guess_vector(p, n) for n in names)
+                layers = [_guess_vector(p, n) for n in names]
+                placed = [g for g in layers if g.kind is not None]
+                for g in layers:
+                    if g.kind is None and placed and g.score == 0:
+                        placed[0].notes.append(f"layer {g.layer!r} of the same file is not a data-model layer: not used")
+                    else:
+                        guesses.append(g)
                 continue
         guesses.append(guess_file(p))
     by_kind: dict[str, list[FileGuess]] = {}
@@ -616,9 +625,10 @@ def _y(value: Any) -> str:
 
 def _rel(path: Path, base: Path) -> str:
     try:
-        return os.path.relpath(path.resolve(), base.resolve())
+        rel = os.path.relpath(path.resolve(), base.resolve())
     except ValueError:
         return str(path.resolve())
+    return str(path.resolve()) if rel.startswith("..") else rel
 
 
 def _comment(text: str) -> str:
