@@ -33,7 +33,7 @@ from basin.io.layers import (
     parse_class,
     synonyms,
 )
-from basin.io.tables import EXCEL_SUFFIXES, TEXT_SUFFIXES, read_table
+from basin.io.sheets import EXCEL_SUFFIXES, TEXT_SUFFIXES, read_table
 
 __all__ = ["FileGuess", "guess_file", "guess_folder", "write_project_yaml"]
 

@@ -55,7 +55,7 @@ from pyproj import CRS, Transformer
 
 from basin._errors import CRSError, DataError, GeometryRepairedWarning, IdsGeneratedWarning, SchemaError
 from basin.io.encoding import detect_dbf_encoding, looks_mojibake, normalize_encoding, read_text
-from basin.io.tables import EXCEL_SUFFIXES, TEXT_SUFFIXES, read_table
+from basin.io.sheets import EXCEL_SUFFIXES, TEXT_SUFFIXES, read_table
 
 Kind = Literal["rivers", "lakes", "units", "admin", "stations", "facilities"]
 

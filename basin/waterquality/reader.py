@@ -405,7 +405,7 @@ def load_detection_limits(
     SchemaError
         Unknown parameter, unit, or a limit that is not a positive finite number.
     """
-    from basin.io.tables import read_table
+    from basin.io.sheets import read_table
 
     if source is None:
         return {}
@@ -460,7 +460,7 @@ def _read_wq_table(
 ) -> tuple[pd.DataFrame, list[str], list[str], dict[str, float], dict[str, Any]]:
     """Read a long or wide table into long rows: (long, unknown parameter columns, notes, file DLs, mapping)."""
     from basin.io.layers import load_mapping
-    from basin.io.tables import read_table
+    from basin.io.sheets import read_table
 
     mp = load_mapping(mapping, "wq")
     table = read_table(
@@ -1210,7 +1210,7 @@ def classify_table(
     if not path.exists():
         msg = f"{path}: no such file or directory"
         raise DataError(msg)
-    from basin.io.tables import read_table
+    from basin.io.sheets import read_table
 
     raw = read_table(path, is_header=_wq_scorer(set())).frame
     df = _rename_columns(raw)
