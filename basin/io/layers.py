@@ -199,7 +199,6 @@ class LayerReport:
 MAPPING_KINDS = (*SCHEMAS, "wq")
 _ENTRY_KEYS = {"columns", "values", "ignore", "time_format"}
 _COORD_KEYS = ("lon", "lat", "x", "y")
-MAX_MAPPING_BYTES = 1024 * 1024
 _CUT = 60
 
 
@@ -214,27 +213,15 @@ def _type_name(value: Any) -> str:
     )
 
 
-class _NoAliasLoader(yaml.SafeLoader):
-    """Safe loader that refuses anchors/aliases (no alias-expansion bombs in a mapping file)."""
-
-    def compose_node(self, parent: Any, index: Any) -> Any:  # noqa: D102 - PyYAML hook
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            mark = event.start_mark
-            msg = f"line {mark.line + 1}, column {mark.column + 1}: YAML aliases (*name) are not accepted"
-            raise yaml.YAMLError(msg)
-        return super().compose_node(parent, index)
-
-
 def load_yaml_file(path: str | os.PathLike[str], *, encoding: str | None = None, what: str = "file") -> Any:
-    """Load a small YAML file safely: size limit, no aliases, UTF-8 or GBK detected, one-line errors.
+    """Load a small YAML file safely (:func:`basin._validate.parse_yaml`), its encoding UTF-8 or GBK detected.
 
     Parameters
     ----------
     path
         The YAML file.
     encoding
-        Its text encoding (None detects UTF-8 or GB18030).
+        Its text encoding (None detects UTF-8, else GB18030).
     what
         What the file is (``mapping file``), for messages.
 
@@ -246,27 +233,19 @@ def load_yaml_file(path: str | os.PathLike[str], *, encoding: str | None = None,
     Raises
     ------
     DataError
-        Missing, too large, or not decodable.
+        Missing, too large, or not decodable (the message names the ``encoding`` option).
     SchemaError
         Not valid YAML (with line and column), or uses aliases.
     """
+    from basin._validate import MAX_YAML_BYTES, parse_yaml
+
     p = Path(path)
-    if p.exists() and p.is_file() and p.stat().st_size > MAX_MAPPING_BYTES:
-        msg = f"{what} {p}: {p.stat().st_size} bytes, more than the {MAX_MAPPING_BYTES} accepted"
-        raise DataError(msg)
     try:
-        text, _ = read_text(p, encoding=encoding, option="encoding")
+        text, _ = read_text(p, encoding=encoding, option="encoding", max_bytes=MAX_YAML_BYTES)
     except DataError as exc:
         msg = f"{what} {exc}"
         raise DataError(msg) from exc
-    try:
-        return yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        msg = f"{what} {p} is not valid YAML: {at}{_cut(problem)}"
-        raise SchemaError(msg) from exc
+    return parse_yaml(text, where=f"{what} {p}")
 
 
 def load_mapping(
@@ -643,7 +622,7 @@ def _parse_crs(crs: Any, where: str) -> CRS:
 
 
 _RE_DMS = re.compile(
-    r"^\s*([+-]?\d+(?:\.\d+)?)\s*[°度]\s*(?:(\d+(?:\.\d+)?)\s*['′’分]\s*)?(?:(\d+(?:\.\d+)?)\s*(?:[\"″”]|''|秒)\s*)?([NSEW东西南北]?)\s*$",
+    r"^\s*([+-]?\d+(?:\.\d+)?)\s*[°度]\s*(?:(\d+(?:\.\d+)?)\s*['′’分]\s*)?(?:(\d+(?:\.\d+)?)\s*(?:[\"″”]|''|′′|秒)\s*)?([NSEW东西南北]?)\s*$",
     re.IGNORECASE,
 )
 
@@ -793,9 +772,9 @@ def _generate_ids(
 ) -> tuple[gpd.GeoDataFrame, list[str], bool]:
     """Add ids ``F0001 ...`` when asked (``ids="generate"``) or when the layer has none (``AUTO_ID_KINDS``)."""
     idcol = SCHEMAS[kind].id_column
-    mode = "auto" if ids is None else str(ids)
+    mode = "auto" if ids is None else {"file": "require"}.get(str(ids), str(ids))
     if mode not in {"auto", "generate", "require"}:
-        msg = f"{where}: `ids` must be 'generate', 'require' or empty (auto), got {_cut(ids)!r}"
+        msg = f"{where}: `ids` must be 'generate', 'file' (never generate) or empty (auto), got {_cut(ids)!r}"
         raise SchemaError(msg)
     has = idcol in gdf.columns
     if mode == "require" or (has and mode == "auto"):
@@ -1055,7 +1034,7 @@ def read_layer(
     mapping: str | os.PathLike[str] | Mapping[str, Any] | None = None,
     crs: Any = None,
     encoding: str | None = None,
-    ids: Literal["generate", "require"] | None = None,
+    ids: Literal["generate", "file", "require"] | None = None,
     sheet: str | int | None = None,
     repair: bool = True,
 ) -> gpd.GeoDataFrame:
@@ -1082,7 +1061,7 @@ def read_layer(
         UTF-8, else GBK/GB18030).
     ids
         ``"generate"``: number the features ``F0001 ...`` (prefix by kind) in file order, replacing any id
-        column. ``"require"``: never generate. None (default): generate only when the layer has no id column
+        column. ``"file"`` (or ``"require"``): never generate. None (default): generate only when the layer has no id column
         and is a kind no other input refers to by id (facilities, units, lakes), with a note.
     sheet
         Sheet name or 0-based index of a workbook (default the first sheet).
@@ -1199,7 +1178,7 @@ def check_layer(
     mapping: str | os.PathLike[str] | Mapping[str, Any] | None = None,
     crs: Any = None,
     encoding: str | None = None,
-    ids: Literal["generate", "require"] | None = None,
+    ids: Literal["generate", "file", "require"] | None = None,
     sheet: str | int | None = None,
 ) -> LayerReport:
     """Check a layer without raising: every problem, including invalid geometries, goes into the report.

@@ -899,6 +899,7 @@ def read_wq(
     encoding: str | None = None,
     sheet: str | int | None = None,
     time_format: str | None = None,
+    year: int | None = None,
     standard: str | None = None,
     on_invalid: Literal["raise"] = "raise",
 ) -> xr.Dataset: ...
@@ -914,6 +915,7 @@ def read_wq(
     encoding: str | None = None,
     sheet: str | int | None = None,
     time_format: str | None = None,
+    year: int | None = None,
     standard: str | None = None,
     on_invalid: Literal["report"],
 ) -> tuple[xr.Dataset, pd.DataFrame]: ...
@@ -930,6 +932,7 @@ def read_wq(
     encoding: str | None = None,
     sheet: str | int | None = None,
     time_format: str | None = None,
+    year: int | None = None,
     standard: str | None = None,
     on_invalid: Literal["raise", "report"] = "raise",
 ) -> xr.Dataset | tuple[xr.Dataset, pd.DataFrame]:
@@ -970,6 +973,8 @@ def read_wq(
     time_format
         ``strftime`` format of the dates (e.g. ``%d/%m/%Y``); None accepts the forms of :data:`TIME_FORMS`
         (also ``time_format`` in the mapping). Zone-aware stamps are converted to China Standard Time.
+    year
+        Year of the first row of a national export (layout ``national_export``); unused by long and wide tables.
     standard
         Standard name; checked to exist (classification happens later, see :func:`classify_dataset`).
     on_invalid
