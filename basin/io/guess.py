@@ -283,6 +283,12 @@ def _geom_class(types: Iterable[str]) -> str | None:
     return None
 
 
+def _numeric(s: pd.Series) -> bool:
+    vals = s.dropna().astype(str).str.strip()
+    vals = vals[vals != ""]
+    return bool(len(vals)) and bool(pd.to_numeric(vals, errors="coerce").notna().all())
+
+
 def _choose_kind(g: FileGuess, df: pd.DataFrame, candidates: tuple[str, ...]) -> None:
     names = _name_score(g.path, g.layer)
     columns = [c for c in df.columns if c not in ("_line", "geometry")]
@@ -293,7 +299,8 @@ def _choose_kind(g: FileGuess, df: pd.DataFrame, candidates: tuple[str, ...]) ->
             hits = _header_matches(columns, kind)
             s += sum(2 if h[0][1] == 2 else 1 for m, h in hits.items() if m not in ("lon", "lat", "name"))
             for model in _VALUE_MODELS.get(kind, ()):
-                if any(_values_fit(kind, model, df[c].tolist()) >= 0.8 for c in columns):
+                # numbers fit too many columns (0/1, 1-5): only text values are evidence of a kind
+                if any(not _numeric(df[c]) and _values_fit(kind, model, df[c].tolist()) >= 0.8 for c in columns):
                     s += 2
         scores[kind] = s
     ranked = sorted(scores.items(), key=lambda kv: -kv[1])
