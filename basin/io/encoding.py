@@ -2,8 +2,9 @@
 
 Files from Chinese offices come in UTF-8 (with or without a BOM) or in GBK/GB18030, the Windows default of a
 Chinese system. Detection is strict and needs no guessing library: bytes that decode as UTF-8 are UTF-8 (GBK
-text with Chinese characters is practically never valid UTF-8), else bytes that decode as GB18030 are GB18030 if
-the result is plausible Chinese text; anything else is an error naming the ``encoding`` option. A shapefile
+text with Chinese characters is practically never valid UTF-8), else bytes that decode as GB18030 are
+GB18030 if the result is plausible Chinese text; anything else is an error naming the ``encoding``
+option. A shapefile
 without a ``.cpg`` file is detected the same way from the raw bytes of its ``.dbf``.
 
 Text that was already decoded with the wrong codec (GBK read as Latin-1 gives ``±àÂë`` for 编码) is recognised
@@ -29,7 +30,9 @@ MAX_TEXT_BYTES = 512 * 1024 * 1024
 
 # two or more characters of the Latin-1 supplement in a row (GBK/UTF-8 bytes read as Latin-1/CP1252), a C1
 # control character, or the replacement character
-_RE_MOJIBAKE = re.compile(r"[\u00a0-\u00ff\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2018-\u203a\u20ac]{2,}|[\u0080-\u009f\ufffd]")
+_RE_MOJIBAKE = re.compile(
+    r"[\u00a0-\u00ff\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2018-\u203a\u20ac]{2,}|[\u0080-\u009f\ufffd]"
+)
 _RE_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
@@ -49,7 +52,7 @@ def normalize_encoding(encoding: str, *, option: str = "encoding") -> str:
 
 
 def looks_mojibake(texts: Iterable[object]) -> str | None:
-    """Return the first text that looks like mojibake (``±àÂë``, ``\\ufffd``), or None.
+    r"""Return the first text that looks like mojibake (``±àÂë``, ``\ufffd``), or None.
 
     Parameters
     ----------
@@ -68,7 +71,7 @@ def looks_mojibake(texts: Iterable[object]) -> str | None:
 
 
 def _cjk_plausible(text: str) -> bool:
-    """True when GB18030-decoded text is mostly common Chinese characters (GB2312 level 1 and 2)."""
+    """Tell whether GB18030-decoded text is mostly common Chinese characters (GB2312 level 1 and 2)."""
     chars = [c for c in text if ord(c) > 0x7F]
     if not chars:
         return True
@@ -82,7 +85,9 @@ def _cjk_plausible(text: str) -> bool:
     return common / len(chars) >= 0.8
 
 
-def decode_bytes(data: bytes, *, encoding: str | None, where: str, option: str = "encoding") -> tuple[str, str]:
+def decode_bytes(
+    data: bytes, *, encoding: str | None, where: str, option: str = "encoding"
+) -> tuple[str, str]:
     """Decode ``data`` with ``encoding``, or detect UTF-8 / GB18030 when it is None.
 
     Parameters
@@ -109,7 +114,7 @@ def decode_bytes(data: bytes, *, encoding: str | None, where: str, option: str =
     if encoding is not None:
         codec = normalize_encoding(encoding, option=option)
         if codec == "utf-8" and data.startswith(codecs.BOM_UTF8):
-            data = data[len(codecs.BOM_UTF8):]
+            data = data[len(codecs.BOM_UTF8) :]
         try:
             return data.decode(codec), codec
         except UnicodeDecodeError as exc:
@@ -119,7 +124,7 @@ def decode_bytes(data: bytes, *, encoding: str | None, where: str, option: str =
             )
             raise DataError(msg) from exc
     if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8):]
+        data = data[len(codecs.BOM_UTF8) :]
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as exc:
@@ -138,7 +143,11 @@ def decode_bytes(data: bytes, *, encoding: str | None, where: str, option: str =
 
 
 def read_text(
-    path: str | Path, *, encoding: str | None = None, option: str = "encoding", max_bytes: int = MAX_TEXT_BYTES
+    path: str | Path,
+    *,
+    encoding: str | None = None,
+    option: str = "encoding",
+    max_bytes: int = MAX_TEXT_BYTES,
 ) -> tuple[str, str]:
     """Read a text file whole, detecting its encoding (see :func:`decode_bytes`).
 

@@ -1,8 +1,9 @@
 """Guess what an office's files are, for ``basin init``: each file's kind, column mapping, encoding and CRS.
 
 :func:`guess_file` reads a file's header and a sample of its values and guesses, with the Chinese and
-English synonyms of ``basin/io/synonyms.yml`` (河流名称, 河流等级 with 干流/一级支流, 断面名称/断面编码, 经度/纬度,
-企业名称, 类别, 状态, 目标水质 Ⅲ类 ...), which layer of the data model it is and which column is which.
+English synonyms of ``basin/io/synonyms.yml`` (河流名称, 河流等级 with 干流/一级支流, 断面名称/断面编码,
+经度/纬度, 企业名称, 类别, 状态, 目标水质 Ⅲ类 ...), which layer of the data model it is and which column
+is which.
 :func:`guess_folder` does it for every data file of a folder and reconciles the guesses (one file per layer,
 the water-quality table keyed like the stations). :func:`write_project_yaml` writes the commented project
 file: every guessed line says what it guessed, every field it could not guess is a line with ``# TODO:``.
@@ -17,7 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import pyogrio
 import yaml
@@ -37,7 +37,9 @@ from basin.io.sheets import EXCEL_SUFFIXES, TEXT_SUFFIXES, read_table
 
 __all__ = ["FileGuess", "guess_file", "guess_folder", "write_project_yaml"]
 
-VECTOR_SUFFIXES = frozenset({".shp", ".gpkg", ".geojson", ".json", ".kml", ".gml", ".fgb", ".parquet", ".tab", ".mif"})
+VECTOR_SUFFIXES = frozenset(
+    {".shp", ".gpkg", ".geojson", ".json", ".kml", ".gml", ".fgb", ".parquet", ".tab", ".mif"}
+)
 RASTER_SUFFIXES = frozenset({".tif", ".tiff", ".img", ".asc", ".vrt"})
 WQ_SUFFIXES = frozenset({".nc", ".nc4", ".zarr"})
 POLYGON_EXTRA = ("redline", "water_sources")
@@ -67,8 +69,33 @@ _GEOM_KINDS = {
     "point_polygon": ("facilities",),
 }
 _SKIP_SUFFIXES = frozenset(
-    {".dbf", ".shx", ".prj", ".cpg", ".qpj", ".sbn", ".sbx", ".xml", ".ovr", ".aux", ".lock", ".qmd", ".yml",
-     ".yaml", ".md", ".txt~", ".pdf", ".docx", ".doc", ".html", ".png", ".jpg", ".log", ".py", ".ipynb"}
+    {
+        ".dbf",
+        ".shx",
+        ".prj",
+        ".cpg",
+        ".qpj",
+        ".sbn",
+        ".sbx",
+        ".xml",
+        ".ovr",
+        ".aux",
+        ".lock",
+        ".qmd",
+        ".yml",
+        ".yaml",
+        ".md",
+        ".txt~",
+        ".pdf",
+        ".docx",
+        ".doc",
+        ".html",
+        ".png",
+        ".jpg",
+        ".log",
+        ".py",
+        ".ipynb",
+    }
 )
 
 
@@ -77,7 +104,9 @@ class FileGuess:
     """What :func:`guess_file` guessed about one file (or one layer of it)."""
 
     path: Path
-    kind: str | None  # rivers/lakes/admin/stations/facilities/units/redline/water_sources/wq/raster:<name>/None
+    kind: (
+        str | None
+    )  # rivers/lakes/admin/stations/facilities/units/redline/water_sources/wq/raster:<name>/None
     layer: str | None = None
     encoding: str | None = None
     crs: str | None = None
@@ -130,7 +159,9 @@ def _values_fit(kind: str, model: str, values: list[Any]) -> float:
     elif model == "category":
         ok = sum(category_of(v) is not None for v in uniq)
     else:
-        schema = next((c for c in SCHEMAS[kind].columns if c.name == model), None) if kind in SCHEMAS else None
+        schema = (
+            next((c for c in SCHEMAS[kind].columns if c.name == model), None) if kind in SCHEMAS else None
+        )
         allowed = {str(a) for a in (schema.allowed or ())} if schema is not None else set()
         ok = sum(v in allowed or _builtin_value(kind, model, v) is not None for v in uniq)
     return ok / len(uniq)
@@ -206,7 +237,10 @@ def _map_columns(g: FileGuess, df: pd.DataFrame, kind: str) -> None:
         used.add(best_c[0])
     # the station key: 断面编码, else 断面名称; the facility id: a code column, else generated
     if kind == "stations" and "station_id" not in chosen and "name" in chosen:
-        chosen["station_id"] = (chosen["name"][0], f"header {chosen['name'][0]} (no 断面编码 column: the names are the key)")
+        chosen["station_id"] = (
+            chosen["name"][0],
+            f"header {chosen['name'][0]} (no 断面编码 column: the names are the key)",
+        )
     if kind == "facilities" and "facility_id" not in chosen:
         g.options["ids"] = "generate"
         g.why["ids"] = "the list has no id column: ids F0001 ... are generated in file order"
@@ -225,14 +259,24 @@ def _map_columns(g: FileGuess, df: pd.DataFrame, kind: str) -> None:
                 continue
             if c.name == SCHEMAS[kind].id_column and g.options.get("ids") == "generate":
                 continue
-            if kind == "stations" and c.name == "waterbody" and "river_id" in present and "lake_id" not in present:
-                g.notes.append("no waterbody column: every station with a river_id is read as a river station")
+            if (
+                kind == "stations"
+                and c.name == "waterbody"
+                and "river_id" in present
+                and "lake_id" not in present
+            ):
+                g.notes.append(
+                    "no waterbody column: every station with a river_id is read as a river station"
+                )
                 continue
             g.unresolved.append((f"columns.{c.name}", _missing_hint(kind, c.name)))
         if kind == "stations" and not ({"river_id", "lake_id"} & present):
             g.unresolved.append(
-                ("columns.river_id", "no column gives each station's river: name the column holding the river_id "
-                 "(河流编码) of the rivers layer (or lake_id for lake stations)")
+                (
+                    "columns.river_id",
+                    "no column gives each station's river: name the column holding the river_id "
+                    "(河流编码) of the rivers layer (or lake_id for lake stations)",
+                )
             )
         # values the built-in synonyms do not know
         for model in _VALUE_MODELS.get(kind, ()):
@@ -246,25 +290,41 @@ def _map_columns(g: FileGuess, df: pd.DataFrame, kind: str) -> None:
                 g.mapping["values"].setdefault(model, {})
                 for v in unknown[:20]:
                     g.mapping["values"][model][v] = None
-                    g.unresolved.append((f"values.{model}.{v}", f"{col} value {v!r} is not known: give {what}"))
+                    g.unresolved.append(
+                        (f"values.{model}.{v}", f"{col} value {v!r} is not known: give {what}")
+                    )
     if kind in ("stations", "facilities") and g.options.get("table"):
         for axis in ("lon", "lat"):
             if axis not in chosen:
-                g.unresolved.append((f"columns.{axis}", f"no {axis} column found: name the column of the {axis}itude"))
+                g.unresolved.append(
+                    (f"columns.{axis}", f"no {axis} column found: name the column of the {axis}itude")
+                )
 
 
 def _missing_hint(kind: str, col: str) -> str:
     hints = {
-        ("rivers", "river_id"): "no column looks like a river code (河流编码): name it, or generate ids with `ids: generate` if no station refers to them",
+        (
+            "rivers",
+            "river_id",
+        ): (
+            "no column looks like a river code (河流编码): name it, or generate ids with `ids: generate` "
+            "if no station refers to them"
+        ),
         ("rivers", "level"): "no column gives the river level (河流等级: 干流 0, 一级支流 1 ...): name it",
         ("lakes", "kind"): "no column says lake or reservoir (湖泊/水库): name it",
-        ("lakes", "connected"): "no column says whether the lake is connected to the river (通江, 是/否): name it",
+        (
+            "lakes",
+            "connected",
+        ): "no column says whether the lake is connected to the river (通江, 是/否): name it",
         ("admin", "level"): "no column gives the level (省/县): name it",
         ("admin", "parent_id"): "no column gives the parent (province) code of each county: name it",
         ("admin", "name"): "no column gives the names: name it",
         ("stations", "target_class"): "no column gives the target class (目标水质, Ⅲ类): name it",
         ("stations", "station_id"): "no column gives the station code or name (断面编码/断面名称): name it",
-        ("facilities", "category"): "no column gives the category (类别/行业: 化工, 造纸 ... or 工业园区): name it",
+        (
+            "facilities",
+            "category",
+        ): "no column gives the category (类别/行业: 化工, 造纸 ... or 工业园区): name it",
         ("facilities", "status"): "no column gives the status (拟建/现有): name it",
     }
     return hints.get((kind, col), f"no column found for {col}: name the file column")
@@ -300,7 +360,9 @@ def _choose_kind(g: FileGuess, df: pd.DataFrame, candidates: tuple[str, ...]) ->
             s += sum(2 if h[0][1] == 2 else 1 for m, h in hits.items() if m not in ("lon", "lat", "name"))
             for model in _VALUE_MODELS.get(kind, ()):
                 # numbers fit too many columns (0/1, 1-5): only text values are evidence of a kind
-                if any(not _numeric(df[c]) and _values_fit(kind, model, df[c].tolist()) >= 0.8 for c in columns):
+                if any(
+                    not _numeric(df[c]) and _values_fit(kind, model, df[c].tolist()) >= 0.8 for c in columns
+                ):
                     s += 2
         scores[kind] = s
     ranked = sorted(scores.items(), key=lambda kv: -kv[1])
@@ -308,16 +370,21 @@ def _choose_kind(g: FileGuess, df: pd.DataFrame, candidates: tuple[str, ...]) ->
         tied = [k for k, v in ranked if v == ranked[0][1]] if ranked else []
         g.kind = None
         g.unresolved.append(
-            ("kind", f"cannot tell which layer this is ({' or '.join(tied) or 'no match'}); columns "
-             f"{columns[:12]}: put it under the right `layers:` key")
+            (
+                "kind",
+                f"cannot tell which layer this is ({' or '.join(tied) or 'no match'}); columns "
+                f"{columns[:12]}: put it under the right `layers:` key",
+            )
         )
         return
     g.kind, g.score = ranked[0]
     g.why["kind"] = ", ".join(
-        p for p in (
+        p
+        for p in (
             "file name" if names.get(g.kind) else "",
             "headers/values" if g.score - names.get(g.kind, 0) > 0 else "",
-        ) if p
+        )
+        if p
     )
 
 
@@ -331,7 +398,9 @@ def _guess_vector(path: Path, layer: str | None) -> FileGuess:
             g.unresolved.append(("encoding", f"{exc}: give the encoding (gbk, gb18030, utf-8)"))
         if enc is not None:
             g.encoding = "gbk" if enc == "GB18030" else enc.lower()
-            g.why["encoding"] = f"no .cpg file; the attributes decode as {'GBK/GB18030' if enc == 'GB18030' else enc}"
+            g.why["encoding"] = (
+                f"no .cpg file; the attributes decode as {'GBK/GB18030' if enc == 'GB18030' else enc}"
+            )
     try:
         df = pyogrio.read_dataframe(path, layer=layer, max_features=SAMPLE_ROWS, encoding=enc)
         info = pyogrio.read_info(path, layer=layer)
@@ -339,12 +408,18 @@ def _guess_vector(path: Path, layer: str | None) -> FileGuess:
         g.unresolved.append(("path", f"cannot read as a vector layer ({str(exc).splitlines()[0][:100]})"))
         return g
     g.layer = layer
-    bad = looks_mojibake([*map(str, df.columns), *[v for c in df.columns if df[c].dtype == object for v in df[c].head(50)]])
+    bad = looks_mojibake(
+        [*map(str, df.columns), *[v for c in df.columns if df[c].dtype == object for v in df[c].head(50)]]
+    )
     if bad is not None:
-        g.unresolved.append(("encoding", f"attribute text looks garbled ({bad!r}): give the encoding, probably gbk"))
+        g.unresolved.append(
+            ("encoding", f"attribute text looks garbled ({bad!r}): give the encoding, probably gbk")
+        )
     g.columns = [c for c in df.columns if c != "geometry"]
     if df.crs is None:
-        g.unresolved.append(("crs", "the file has no CRS: give it (EPSG:4490 for CGCS2000 lon/lat, EPSG:4326 for WGS84 ...)"))
+        g.unresolved.append(
+            ("crs", "the file has no CRS: give it (EPSG:4490 for CGCS2000 lon/lat, EPSG:4326 for WGS84 ...)")
+        )
     else:
         epsg = df.crs.to_epsg()
         g.crs = None  # the file's own CRS is used; say which
@@ -352,7 +427,9 @@ def _guess_vector(path: Path, layer: str | None) -> FileGuess:
     n = int(info.get("features", -1))
     gtype = _geom_class(df.geometry.geom_type.dropna().unique()) if len(df) else None
     if gtype is None:
-        g.unresolved.append(("kind", f"geometry type {info.get('geometry_type')} is not lines, polygons or points"))
+        g.unresolved.append(
+            ("kind", f"geometry type {info.get('geometry_type')} is not lines, polygons or points")
+        )
         return g
     _choose_kind(g, df, _GEOM_KINDS[gtype])
     g.notes.append(f"{n} feature(s), {gtype.replace('_', ' and ')}s")
@@ -422,7 +499,9 @@ def _check_coordinates(g: FileGuess, df: pd.DataFrame, lon: str, lat: str) -> No
     if x.between(73, 136).all() and y.between(3, 54).all():
         g.notes.append("coordinates are lon/lat degrees inside China (WGS84 or CGCS2000: the same to < 1 m)")
     elif (x.abs() > 180).any() or (y.abs() > 90).any():
-        g.unresolved.append(("crs", "the coordinates are not lon/lat degrees: give their projected CRS (e.g. EPSG:4545)"))
+        g.unresolved.append(
+            ("crs", "the coordinates are not lon/lat degrees: give their projected CRS (e.g. EPSG:4545)")
+        )
 
 
 def _guess_wq_table(g: FileGuess, path: Path, sheet: str | int | None) -> None:
@@ -430,10 +509,17 @@ def _guess_wq_table(g: FileGuess, path: Path, sheet: str | int | None) -> None:
 
     try:
         long, unknown, notes, file_dl, _ = _read_wq_table(
-            path, mapping=None, layout="auto", header_row=g.options.get("header_row"), encoding=None, sheet=sheet
+            path,
+            mapping=None,
+            layout="auto",
+            header_row=g.options.get("header_row"),
+            encoding=None,
+            sheet=sheet,
         )
     except BasinError as exc:
-        g.unresolved.append(("kind", f"not a layer (no lon/lat columns) nor a water-quality table: {str(exc)[:160]}"))
+        g.unresolved.append(
+            ("kind", f"not a layer (no lon/lat columns) nor a water-quality table: {str(exc)[:160]}")
+        )
         return
     g.kind = "wq"
     g.why["kind"] = "station and time columns with parameter values"
@@ -446,15 +532,20 @@ def _guess_wq_table(g: FileGuess, path: Path, sheet: str | int | None) -> None:
     if unknown:
         g.options["ignore"] = unknown
         g.unresolved.append(
-            ("ignore", f"column(s) {unknown[:8]} are not parameters basin knows: map a parameter "
-             "(`columns: {TP: 列名}`) or leave them in `ignore:`")
+            (
+                "ignore",
+                f"column(s) {unknown[:8]} are not parameters basin knows: map a parameter "
+                "(`columns: {TP: 列名}`) or leave them in `ignore:`",
+            )
         )
     if file_dl:
         g.why["detection_limits"] = f"a 检出限 row in the file gives {sorted(file_dl)}"
     sample = long.head(5000).copy()
     if "unit" not in sample.columns:
         sample["unit"] = ""
-    checked = _validate_long(sample, None, detection_limits=file_dl, excel=path.suffix.lower() in EXCEL_SUFFIXES)
+    checked = _validate_long(
+        sample, None, detection_limits=file_dl, excel=path.suffix.lower() in EXCEL_SUFFIXES
+    )
     reasons = checked["reason"].dropna()
     nd = reasons[reasons.str.contains("without a detection limit")]
     if len(nd):
@@ -462,20 +553,40 @@ def _guess_wq_table(g: FileGuess, path: Path, sheet: str | int | None) -> None:
         g.options["detection_limits"] = {p: None for p in params}
         for p in params:
             g.unresolved.append(
-                (f"detection_limits.{p}", f"ND/未检出 values of {p} without a detection limit: give it in mg/L")
+                (
+                    f"detection_limits.{p}",
+                    f"ND/未检出 values of {p} without a detection limit: give it in mg/L",
+                )
             )
     amb = reasons[reasons.str.contains("ambiguous date")]
     if len(amb):
-        g.unresolved.append(("time_format", f"{len(amb)} date(s) such as {checked.loc[amb.index[0], '_time_raw']!r} "
-                             "could be day/month or month/day: give time_format, e.g. '%d/%m/%Y'"))
+        g.unresolved.append(
+            (
+                "time_format",
+                f"{len(amb)} date(s) such as {checked.loc[amb.index[0], '_time_raw']!r} "
+                "could be day/month or month/day: give time_format, e.g. '%d/%m/%Y'",
+            )
+        )
     other = reasons[~reasons.index.isin(nd.index) & ~reasons.index.isin(amb.index)]
     if len(other):
         g.notes.append(f"{len(other)} value(s) of the first 5000 rows would be refused, e.g. {other.iloc[0]}")
-    st_col = next((c for c in g.columns if _norm(c) in {_norm(w) for w in synonyms()["columns"]["stations"]["station_id"]}), None)
-    nm_col = next((c for c in g.columns if _norm(c) in {_norm(w) for w in synonyms()["columns"]["stations"]["name"]}), None)
+    st_col = next(
+        (
+            c
+            for c in g.columns
+            if _norm(c) in {_norm(w) for w in synonyms()["columns"]["stations"]["station_id"]}
+        ),
+        None,
+    )
+    nm_col = next(
+        (c for c in g.columns if _norm(c) in {_norm(w) for w in synonyms()["columns"]["stations"]["name"]}),
+        None,
+    )
     g.options["station_column"] = st_col or nm_col
     g.options["name_column"] = nm_col
-    g.why["columns.station_id"] = f"header {st_col or nm_col}" + ("" if st_col else " (station names are the key)")
+    g.why["columns.station_id"] = f"header {st_col or nm_col}" + (
+        "" if st_col else " (station names are the key)"
+    )
 
 
 def _guess_raster(path: Path) -> FileGuess:
@@ -488,7 +599,9 @@ def _guess_raster(path: Path) -> FileGuess:
         with rasterio.open(path) as src:
             g.notes.append(f"raster {src.width}x{src.height}, {src.count} band(s)")
             if src.crs is None:
-                g.unresolved.append(("crs", "the raster has no CRS: assign one (gdal_edit.py -a_srs EPSG:4490 FILE)"))
+                g.unresolved.append(
+                    ("crs", "the raster has no CRS: assign one (gdal_edit.py -a_srs EPSG:4490 FILE)")
+                )
     except Exception as exc:  # noqa: BLE001 - rasterio raises several types
         g.unresolved.append(("path", f"cannot read as a raster ({str(exc).splitlines()[0][:100]})"))
         return g
@@ -496,11 +609,19 @@ def _guess_raster(path: Path) -> FileGuess:
         g.kind = kinds[0]
         g.why["kind"] = "file name"
     else:
-        g.unresolved.append(("kind", f"which raster is this: one of {', '.join(RASTER_KINDS)} (population, GDP density, DEM, land use)?"))
+        g.unresolved.append(
+            (
+                "kind",
+                f"which raster is this: one of {', '.join(RASTER_KINDS)} (population, GDP density, DEM, land "
+                "use)?",
+            )
+        )
     return g
 
 
-def guess_file(path: str | os.PathLike[str], *, layer: str | None = None, sheet: str | int | None = None) -> FileGuess:
+def guess_file(
+    path: str | os.PathLike[str], *, layer: str | None = None, sheet: str | int | None = None
+) -> FileGuess:
     """Guess the kind, layer, encoding, CRS, column mapping and options of one file.
 
     Parameters
@@ -533,7 +654,9 @@ def guess_file(path: str | os.PathLike[str], *, layer: str | None = None, sheet:
                 names = [str(n) for n, _ in pyogrio.list_layers(p)]
             except Exception as exc:  # noqa: BLE001
                 g = FileGuess(p, None)
-                g.unresolved.append(("path", f"cannot read as a vector file ({str(exc).splitlines()[0][:100]})"))
+                g.unresolved.append(
+                    ("path", f"cannot read as a vector file ({str(exc).splitlines()[0][:100]})")
+                )
                 return g
             layer = names[0] if len(names) > 1 else None
         return _guess_vector(p, layer)
@@ -545,7 +668,11 @@ def guess_file(path: str | os.PathLike[str], *, layer: str | None = None, sheet:
 def _data_files(folder: Path) -> list[Path]:
     out = []
     for root, dirs, files in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in {"out", "__pycache__"} and not d.endswith(".zarr"))
+        dirs[:] = sorted(
+            d
+            for d in dirs
+            if not d.startswith(".") and d not in {"out", "__pycache__"} and not d.endswith(".zarr")
+        )
         for d in list(os.listdir(root)):
             if d.endswith(".zarr") and (Path(root) / d).is_dir():
                 out.append(Path(root) / d)
@@ -587,7 +714,9 @@ def guess_folder(folder: str | os.PathLike[str]) -> list[FileGuess]:
                 placed = [g for g in layers if g.kind is not None]
                 for g in layers:
                     if g.kind is None and placed and g.score == 0:
-                        placed[0].notes.append(f"layer {g.layer!r} of the same file is not a data-model layer: not used")
+                        placed[0].notes.append(
+                            f"layer {g.layer!r} of the same file is not a data-model layer: not used"
+                        )
                     else:
                         guesses.append(g)
                 continue
@@ -602,7 +731,11 @@ def guess_folder(folder: str | os.PathLike[str]) -> list[FileGuess]:
         gs.sort(key=lambda x: (-x.score, len(x.unresolved)))
         for other in gs[1:]:
             other.unresolved.insert(
-                0, ("kind", f"also looks like {kind}, but {gs[0].path.name} was taken as {kind}: place it yourself")
+                0,
+                (
+                    "kind",
+                    f"also looks like {kind}, but {gs[0].path.name} was taken as {kind}: place it yourself",
+                ),
             )
             other.kind = None
     # the water-quality tables: keyed by station code or name like the stations layer
@@ -685,7 +818,9 @@ def write_project_yaml(guesses: list[FileGuess], path: str | os.PathLike[str], *
     placed = [g for g in guesses if g.kind in layer_kinds]
     for g in placed:
         kind = str(g.kind)
-        lines.append(f"  {kind}:{_comment('guessed: ' + g.why.get('kind', '') + '; ' + '; '.join(g.notes[:2]))}")
+        lines.append(
+            f"  {kind}:{_comment('guessed: ' + g.why.get('kind', '') + '; ' + '; '.join(g.notes[:2]))}"
+        )
         lines.append(f"    path: {_y(_rel(g.path, base))}")
         if g.layer is not None:
             lines.append(f"    layer: {_y(g.layer)}")
@@ -701,7 +836,9 @@ def write_project_yaml(guesses: list[FileGuess], path: str | os.PathLike[str], *
         _mapping_lines(lines, g, indent="    ")
     for kind in layer_kinds:
         if not any(g.kind == kind for g in placed):
-            lines.append(f"  # {kind}: {{path: ...}}  # no {kind} file found in the folder (optional; see the README)")
+            lines.append(
+                f"  # {kind}: {{path: ...}}  # no {kind} file found in the folder (optional; see the README)"
+            )
     wq = [g for g in guesses if g.kind == "wq"]
     lines.append("")
     if wq:
@@ -711,16 +848,26 @@ def write_project_yaml(guesses: list[FileGuess], path: str | os.PathLike[str], *
         if "layout" in first.options:
             lines.append(f"  layout: {first.options['layout']}")
         if first.options.get("header_row"):
-            lines.append(f"  header_row: {first.options['header_row']}{_comment('guessed: ' + first.why.get('header_row', ''))}")
+            lines.append(
+                "  header_row: "
+                f"{first.options['header_row']}{_comment('guessed: ' + first.why.get('header_row', ''))}"
+            )
         if first.encoding is not None:
-            lines.append(f"  encoding: {_y(first.encoding)}{_comment('guessed: ' + first.why.get('encoding', ''))}")
+            lines.append(
+                f"  encoding: {_y(first.encoding)}{_comment('guessed: ' + first.why.get('encoding', ''))}"
+            )
         dls = first.options.get("detection_limits")
         if dls:
             lines.append("  detection_limits:")
             for p in dls:
-                lines.append(f"    {p}:{_comment('TODO: ' + dict(first.unresolved).get('detection_limits.' + p, ''))}")
+                lines.append(
+                    f"    {p}:{_comment('TODO: ' + dict(first.unresolved).get('detection_limits.' + p, ''))}"
+                )
         elif "detection_limits" in first.why:
-            lines.append(f"  # detection_limits: the file's own 检出限 row is used  # guessed: {first.why['detection_limits']}")
+            lines.append(
+                "  # detection_limits: the file's own 检出限 row is used  # guessed: "
+                f"{first.why['detection_limits']}"
+            )
         _mapping_lines(lines, first, indent="  ", wq=True)
         for g in wq[1:]:
             lines.append(f"  # also {_rel(g.path, base)}: read with the same options")
@@ -731,16 +878,28 @@ def write_project_yaml(guesses: list[FileGuess], path: str | os.PathLike[str], *
     if rasters:
         lines.append("rasters:")
         for g in rasters:
-            lines.append(f"  {str(g.kind).split(':', 1)[1]}: {_y(_rel(g.path, base))}{_comment('guessed: ' + g.why.get('kind', ''))}")
+            lines.append(
+                f"  {str(g.kind).split(':', 1)[1]}: "
+                f"{_y(_rel(g.path, base))}{_comment('guessed: ' + g.why.get('kind', ''))}"
+            )
     else:
-        lines.append("# rasters: {population: ..., gdp: ...}  # no raster found (population/GDP are optional)")
+        lines.append(
+            "# rasters: {population: ..., gdp: ...}  # no raster found (population/GDP are optional)"
+        )
     lonely = [g for g in guesses if g.kind is None]
     if lonely:
         lines.append("")
-        lines.append("# Files basin could not place: move each under `layers:` (or `water_quality:`/`rasters:`) as the right kind.")
+        lines.append(
+            "# Files basin could not place: move each under `layers:` (or `water_quality:`/`rasters:`) "
+            "as the "
+            "right kind."
+        )
         for g in lonely:
             why = "; ".join(f"{f}: {w}" for f, w in g.unresolved[:2])
-            lines.append(f"# TODO: {_rel(g.path, base)}{' layer ' + g.layer if g.layer else ''}: {' '.join(why.split())}")
+            lines.append(
+                f"# TODO: {_rel(g.path, base)}{' layer ' + g.layer if g.layer else ''}: "
+                f"{' '.join(why.split())}"
+            )
     lines += [
         "",
         "choices:",
@@ -770,7 +929,9 @@ def _mapping_lines(lines: list[str], g: FileGuess, *, indent: str, wq: bool = Fa
     if cols or missing_cols:
         lines.append(f"{indent}  columns:")
         for model, col in cols.items():
-            lines.append(f"{indent}    {model}: {_y(col)}{_comment('guessed: ' + g.why.get('columns.' + model, ''))}")
+            lines.append(
+                f"{indent}    {model}: {_y(col)}{_comment('guessed: ' + g.why.get('columns.' + model, ''))}"
+            )
         for model in dict.fromkeys(missing_cols):
             if model not in cols:
                 lines.append(f"{indent}    {model}:{_comment('TODO: ' + todo.get('columns.' + model, ''))}")
@@ -780,10 +941,10 @@ def _mapping_lines(lines: list[str], g: FileGuess, *, indent: str, wq: bool = Fa
             lines.append(f"{indent}    {model}:")
             for fv, mv in table.items():
                 if mv is None:
-                    lines.append(f"{indent}      {_y(fv)}:{_comment('TODO: ' + todo.get(f'values.{model}.{fv}', ''))}")
+                    lines.append(
+                        f"{indent}      {_y(fv)}:{_comment('TODO: ' + todo.get(f'values.{model}.{fv}', ''))}"
+                    )
                 else:
                     lines.append(f"{indent}      {_y(fv)}: {_y(mv)}")
     if ignore:
         lines.append(f"{indent}  ignore: {_y(ignore)}{_comment('TODO: ' + todo.get('ignore', ''))}")
-
-

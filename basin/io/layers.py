@@ -297,7 +297,11 @@ def load_mapping(
     if data is None:
         return {}
     if not isinstance(data, Mapping):
-        msg = f"{where}: expected a mapping of layer kinds ({', '.join(MAPPING_KINDS)}) to column mappings, got {_type_name(data)}"
+        msg = (
+            f"{where}: expected a mapping of layer kinds ({', '.join(MAPPING_KINDS)}) to column mappings, "
+            "got "
+            f"{_type_name(data)}"
+        )
         raise SchemaError(msg)
     keys = {str(k) for k in data}
     if keys and keys <= _ENTRY_KEYS:
@@ -314,21 +318,30 @@ def load_mapping(
         entry = data.get(kind) or {}
         label = kind
     if not isinstance(entry, Mapping):
-        msg = f"{where}: entry {label!r} must be a mapping with 'columns' and optional 'values', got {_type_name(entry)}"
+        msg = (
+            f"{where}: entry {label!r} must be a mapping with 'columns' and optional 'values', got "
+            f"{_type_name(entry)}"
+        )
         raise SchemaError(msg)
     if entry and not (set(map(str, entry)) & _ENTRY_KEYS):
         entry = {"columns": dict(entry)}
     allowed_keys = _ENTRY_KEYS if kind == "wq" else {"columns", "values"}
     bad = sorted(set(map(str, entry)) - allowed_keys)
     if bad:
-        msg = f"{where}: entry {label!r} has unknown key(s) {[_cut(b) for b in bad]}; expected {sorted(allowed_keys)}"
+        msg = (
+            f"{where}: entry {label!r} has unknown key(s) {[_cut(b) for b in bad]}; expected "
+            f"{sorted(allowed_keys)}"
+        )
         raise SchemaError(msg)
     names = None if kind == "wq" else set(SCHEMAS[kind].names) | set(_COORD_KEYS)
     out: dict[str, Any] = {"columns": {}, "values": {}}
     for key in ("columns", "values"):
         sub = entry.get(key) or {}
         if not isinstance(sub, Mapping):
-            msg = f"{where}: {label}.{key} must be a mapping of model column -> {'file column' if key == 'columns' else '{file value: model value}'}, got {_type_name(sub)}"
+            msg = (
+                f"{where}: {label}.{key} must be a mapping of model column -> "
+                f"{'file column' if key == 'columns' else '{file value: model value}'}, got {_type_name(sub)}"
+            )
             raise SchemaError(msg)
         if names is not None:
             wrong = sorted(str(k) for k in sub if str(k) not in names)
@@ -342,7 +355,9 @@ def load_mapping(
             if key == "columns":
                 if val is None or (isinstance(val, str) and not val.strip()):
                     msg = (
-                        f"{where}: {label}.columns.{_cut(model)} is empty (a `# TODO` left by `basin init`?); "
+                        f"{where}: {label}.columns.{_cut(model)} is empty "
+                        "(a `# TODO` left by `basin init`?); "
+                        ""
                         "name the file column, or delete the line"
                     )
                     raise SchemaError(msg)
@@ -357,7 +372,8 @@ def load_mapping(
             else:
                 if not isinstance(val, Mapping):
                     msg = (
-                        f"{where}: {label}.values.{_cut(model)} must be a mapping {{file value: model value}}, "
+                        f"{where}: {label}.values.{_cut(model)} must be a mapping "
+                        f"{{file value: model value}}, "
                         f"got {_type_name(val)} {_cut(val)}"
                     )
                     raise SchemaError(msg)
@@ -376,11 +392,16 @@ def load_mapping(
         if isinstance(ignore, str):
             ignore = [ignore]
         if not isinstance(ignore, list) or not all(isinstance(i, str | int) for i in ignore):
-            msg = f"{where}: wq.ignore must be a list of file column names, got {_type_name(ignore)} {_cut(ignore)}"
+            msg = (
+                f"{where}: wq.ignore must be a list of file column names, got {_type_name(ignore)} "
+                f"{_cut(ignore)}"
+            )
             raise SchemaError(msg)
         fmt = entry.get("time_format")
         if fmt is not None and not isinstance(fmt, str):
-            msg = f"{where}: wq.time_format must be a strftime format such as '%d/%m/%Y', got {_type_name(fmt)}"
+            msg = (
+                f"{where}: wq.time_format must be a strftime format such as '%d/%m/%Y', got {_type_name(fmt)}"
+            )
             raise SchemaError(msg)
         out["ignore"] = [str(i) for i in ignore]
         out["time_format"] = fmt
@@ -392,7 +413,7 @@ def _num_name(v: Any) -> str:
 
 
 def _value_key(v: Any) -> str:
-    """The text a file value is matched on (YAML reads ``3`` as an int, Excel gives ``'3'``)."""
+    """Return the text a file value is matched on (YAML reads ``3`` as an int, Excel gives ``'3'``)."""
     if isinstance(v, bool):
         return str(v).lower()
     if isinstance(v, float) and v.is_integer():
@@ -420,7 +441,7 @@ def synonyms() -> dict[str, Any]:
     return dict(data)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _value_synonyms(group: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for model, words in synonyms()["values"][group].items():
@@ -431,11 +452,13 @@ def _value_synonyms(group: str) -> dict[str, Any]:
 
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5}
 _HAN = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "1": 1, "2": 2, "3": 3, "4": 4, "5": 5}
-_RE_CLASS = re.compile(r"^(?:gb3838)?(?:(?:地表水)?(?:类别)?)?(i{1,3}|iv|v|[一二三四五12345])(?:类|级)?(?:水质?|水体)?(?:标准)?$")
+_RE_CLASS = re.compile(
+    r"^(?:gb3838)?(?:(?:地表水)?(?:类别)?)?(i{1,3}|iv|v|[一二三四五12345])(?:类|级)?(?:水质?|水体)?(?:标准)?$"
+)
 
 
 def parse_class(value: Any) -> int | None:
-    """Return the water-quality class 1-5 of ``Ⅲ类``, ``III``, ``3类``, ``Ⅲ``, ``三类``, ``3``; None otherwise.
+    """Return the water-quality class 1-5 of ``Ⅲ类``, ``III``, ``3类``, ``Ⅲ``, ``三类``, ``3``, else None.
 
     Examples
     --------
@@ -474,7 +497,7 @@ _LEVEL_RE = re.compile(r"^([0-9一二三四五六七八九])级(?:支流)?$")
 
 
 def _builtin_value(kind: str, column: str, value: Any) -> Any:
-    """The model value of a file value by the built-in synonyms, or None when none applies."""
+    """Return the model value of a file value by the built-in synonyms, or None when none applies."""
     t = _norm(value)
     if column == "target_class":
         return parse_class(value)
@@ -499,9 +522,13 @@ def _builtin_value(kind: str, column: str, value: Any) -> Any:
     return None
 
 
-def _map_values(kind: str, column: str, series: pd.Series, user: Mapping[str, Any] | None) -> tuple[pd.Series, list[str]]:
+def _map_values(
+    kind: str, column: str, series: pd.Series, user: Mapping[str, Any] | None
+) -> tuple[pd.Series, list[str]]:
     """Apply the user's value table, then the built-in synonyms, to the values that are not model values."""
-    schema_col = next((c for c in SCHEMAS[kind].columns if c.name == column), None) if kind in SCHEMAS else None
+    schema_col = (
+        next((c for c in SCHEMAS[kind].columns if c.name == column), None) if kind in SCHEMAS else None
+    )
     allowed = set(schema_col.allowed) if schema_col is not None and schema_col.allowed else None
     notes: list[str] = []
     uniq = pd.unique(series.dropna())
@@ -527,7 +554,9 @@ def _map_values(kind: str, column: str, series: pd.Series, user: Mapping[str, An
         notes.append(f"column {column!r}: values read with the built-in synonyms: {shown}")
     if not table:
         return series, notes
-    return series.map(lambda v: table.get(v, v) if v is not None and not (isinstance(v, float) and np.isnan(v)) else v), notes
+    return series.map(
+        lambda v: table.get(v, v) if v is not None and not (isinstance(v, float) and np.isnan(v)) else v
+    ), notes
 
 
 # -------------------------------------------------------------------------------------------------- read
@@ -574,7 +603,8 @@ def _read_raw(
             gdf = pyogrio.read_dataframe(path, layer=layer, encoding=enc)
     except UnicodeDecodeError as exc:
         msg = (
-            f"{where}: attributes are not {enc or 'UTF-8'} text (byte {exc.start}: {exc.reason}); set the layer's "
+            f"{where}: attributes are not {enc or 'UTF-8'} text (byte {exc.start}: {exc.reason}); set the "
+            "layer's "
             "`encoding` (e.g. `encoding: gbk` in the project file)"
         )
         raise DataError(msg) from exc
@@ -590,7 +620,8 @@ def _read_raw(
         want = _parse_crs(crs, where)
         if gdf.crs is not None and CRS.from_user_input(gdf.crs) != want:
             msg = (
-                f"{where}: has CRS {gdf.crs.name!r}; a `crs` ({_cut(crs)}) may only be given for a file without "
+                f"{where}: has CRS {gdf.crs.name!r}; a `crs` ({_cut(crs)}) may only be given for a file "
+                "without "
                 "a CRS (fix the file's CRS, e.g. `ogr2ogr -a_srs EPSG:4490 out.gpkg in.shp`)"
             )
             raise CRSError(msg)
@@ -607,7 +638,8 @@ def _refuse_mojibake(gdf: pd.DataFrame, where: str, enc: str | None) -> None:
     if bad is not None:
         got = f"read as {enc}" if enc else "read with the encoding the file declares (or Latin-1)"
         msg = (
-            f"{where}: attribute text looks garbled ({bad!r}, {got}); the file is probably in GBK/GB18030: set the "
+            f"{where}: attribute text looks garbled ({bad!r}, {got}); the file is probably in GBK/GB18030: "
+            "set the "
             "layer's `encoding` (e.g. `encoding: gbk` in the project file), or add a .cpg file holding GBK"
         )
         raise DataError(msg)
@@ -628,7 +660,7 @@ _RE_DMS = re.compile(
 
 
 def _parse_coordinate(text: str) -> float:
-    """A decimal degree, or degrees-minutes-seconds ``106°30′15″E`` / ``106度30分15秒``; NaN when neither."""
+    """Parse a decimal degree or degrees-minutes-seconds (``106°30′15″E``, ``106度30分15秒``), else NaN."""
     t = unicodedata.normalize("NFKC", text).strip()
     try:
         return float(t)
@@ -687,8 +719,11 @@ def _read_points_table(
         named = [c for c in (lon, lat) if c is not None and c not in df.columns]
         extra = f" (mapped column(s) {named} not in the file)" if named else ""
         msg = (
-            f"{where}: a table layer needs coordinate columns; no {'/'.join(missing)} column{extra}: map them "
-            f"(`columns: {{lon: 经度, lat: 纬度}}` in the layer's mapping); found {[_cut(c) for c in columns[:30]]}"
+            f"{where}: a table layer needs coordinate columns; no {'/'.join(missing)} column{extra}: "
+            "map them "
+            ""
+            f"(`columns: {{lon: 经度, lat: 纬度}}` in the layer's mapping); found "
+            f"{[_cut(c) for c in columns[:30]]}"
         )
         raise SchemaError(msg)
     x = np.array([_parse_coordinate(v) for v in df[lon]], dtype=float)
@@ -702,7 +737,8 @@ def _read_points_table(
     if bad.any():
         ex = next(f"{_cut(a)!r}/{_cut(b)!r}" for a, b, m in zip(df[lon], df[lat], bad, strict=True) if m)
         msg = (
-            f"{where}: columns {lon!r}/{lat!r}: non-numeric, empty or infinite coordinates in row(s) {rows(bad)} "
+            f"{where}: columns {lon!r}/{lat!r}: non-numeric, empty or infinite coordinates in row(s) "
+            f"{rows(bad)} "
             f"(e.g. {ex}); accepted: decimal degrees (106.55) or 106°33′0″"
         )
         raise SchemaError(msg)
@@ -710,16 +746,19 @@ def _read_points_table(
     if out_crs.is_geographic:
         off = (np.abs(x) > 180) | (np.abs(y) > 90)
         if off.any():
-            swapped = " (are lon and lat swapped?)" if (np.abs(y[off]) <= 180).all() and (np.abs(x[off]) <= 90).all() else ""
+            swapped = (
+                " (are lon and lat swapped?)"
+                if (np.abs(y[off]) <= 180).all() and (np.abs(x[off]) <= 90).all()
+                else ""
+            )
             msg = (
-                f"{where}: columns {lon!r}/{lat!r}: lon/lat out of range (lon -180..180, lat -90..90) in row(s) "
+                f"{where}: columns {lon!r}/{lat!r}: lon/lat out of range (lon -180..180, lat -90..90) in "
+                "row(s) "
                 f"{rows(off)}{swapped}; projected coordinates need their CRS (`crs: EPSG:4547` ...)"
             )
             raise SchemaError(msg)
     used = {lon, lat}
-    gdf = gpd.GeoDataFrame(
-        df.drop(columns=["_line", *used]), geometry=gpd.points_from_xy(x, y), crs=out_crs
-    )
+    gdf = gpd.GeoDataFrame(df.drop(columns=["_line", *used]), geometry=gpd.points_from_xy(x, y), crs=out_crs)
     gdf.attrs["basin_lines"] = lines
     return gdf, notes
 
@@ -731,7 +770,10 @@ def _apply_mapping(
     missing = sorted({v for v in columns.values() if v not in gdf.columns})
     if missing:
         present = [_cut(c) for c in gdf.columns if c != gdf.geometry.name]
-        msg = f"{where}: mapped column(s) {[_cut(m) for m in missing]} not in the file; file columns: {present[:40]}"
+        msg = (
+            f"{where}: mapped column(s) {[_cut(m) for m in missing]} not in the file; file columns: "
+            f"{present[:40]}"
+        )
         raise SchemaError(msg)
     out = gdf.copy()
     for model, col in columns.items():
@@ -746,7 +788,11 @@ def _apply_mapping(
             if col in out.columns:
                 continue
             words = {_norm(w) for w in table.get(col, [])}
-            cands = [c for c in gdf.columns if c not in consumed and c not in SCHEMAS[kind].names and _norm(c) in words]
+            cands = [
+                c
+                for c in gdf.columns
+                if c not in consumed and c not in SCHEMAS[kind].names and _norm(c) in words
+            ]
             if len(cands) == 1:
                 out[col] = out[cands[0]] if cands[0] in out.columns else gdf[cands[0]]
                 notes.append(f"{where}: column {cands[0]!r} read as {col} (a known name of it)")
@@ -770,7 +816,7 @@ AUTO_ID_KINDS = ("facilities", "units", "lakes")
 def _generate_ids(
     gdf: gpd.GeoDataFrame, kind: str, ids: str | None, where: str
 ) -> tuple[gpd.GeoDataFrame, list[str], bool]:
-    """Add ids ``F0001 ...`` when asked (``ids="generate"``) or when the layer has none (``AUTO_ID_KINDS``)."""
+    """Add ids ``F0001 ...`` when asked (``ids="generate"``) or when the layer has none (auto kinds)."""
     idcol = SCHEMAS[kind].id_column
     mode = "auto" if ids is None else {"file": "require"}.get(str(ids), str(ids))
     if mode not in {"auto", "generate", "require"}:
@@ -786,7 +832,11 @@ def _generate_ids(
     out = gdf.copy()
     out[idcol] = new
     first, last = new[0] if new else "", new[-1] if new else ""
-    why = "`ids: generate`" if mode == "generate" else f"the file has no {idcol} column; `ids: generate` to confirm"
+    why = (
+        "`ids: generate`"
+        if mode == "generate"
+        else f"the file has no {idcol} column; `ids: generate` to confirm"
+    )
     note = f"{where}: {idcol} generated in file order, {first}...{last} ({why})"
     return out, [note], mode == "auto"
 
@@ -801,7 +851,9 @@ def _coerce_column(gdf: gpd.GeoDataFrame, col: Column, ids: pd.Series, problems:
     s = gdf[col.name]
     null = s.isna() | (s.astype("string").str.strip() == "")
     if not col.allow_null and null.any():
-        problems.append(Problem("error", f"column {col.name!r}: empty value for id(s) {_ids_text(ids[null])}"))
+        problems.append(
+            Problem("error", f"column {col.name!r}: empty value for id(s) {_ids_text(ids[null])}")
+        )
     present = ~null
     if col.dtype == "int":
         num = pd.to_numeric(s.where(present), errors="coerce")
@@ -814,27 +866,44 @@ def _coerce_column(gdf: gpd.GeoDataFrame, col: Column, ids: pd.Series, problems:
                     f"column {col.name!r}: not an integer: {[_cut(v) for v in vals[:10]]} for id(s) "
                     f"{_ids_text(ids[bad])}"
                     + (
-                        " (accepted: 1-5, Ⅲ类, III, 3类, 三类)" if col.name == "target_class" else
-                        " (accepted: 0-9, 干流, 一级支流, 二级支流, 三级支流 ...)" if col.name == "level" else ""
+                        " (accepted: 1-5, Ⅲ类, III, 3类, 三类)"
+                        if col.name == "target_class"
+                        else " (accepted: 0-9, 干流, 一级支流, 二级支流, 三级支流 ...)"
+                        if col.name == "level"
+                        else ""
                     ),
                 )
             )
-        rng = present & ~bad & (
-            (num < (col.min if col.min is not None else -np.inf)) | (num > (col.max if col.max is not None else np.inf))
+        rng = (
+            present
+            & ~bad
+            & (
+                (num < (col.min if col.min is not None else -np.inf))
+                | (num > (col.max if col.max is not None else np.inf))
+            )
         )
         if rng.any():
-            vals = sorted({int(v) for v in num[rng]})
+            ints = sorted({int(v) for v in num[rng]})
             problems.append(
                 Problem(
                     "error",
-                    f"column {col.name!r}: value(s) {vals} out of range {col.min}-{col.max} "
+                    f"column {col.name!r}: value(s) {ints} out of range {col.min}-{col.max} "
                     f"for id(s) {_ids_text(ids[rng])}",
                 )
             )
         if not bad.any():
             gdf[col.name] = num.astype("Int64")
     elif col.dtype == "bool":
-        truth = {"true": True, "1": True, "yes": True, "t": True, "false": False, "0": False, "no": False, "f": False}
+        truth = {
+            "true": True,
+            "1": True,
+            "yes": True,
+            "t": True,
+            "false": False,
+            "0": False,
+            "no": False,
+            "f": False,
+        }
         mapped = s.map(lambda v: v if isinstance(v, bool | np.bool_) else truth.get(str(v).strip().lower()))
         bad = present & mapped.isna()
         if bad.any():
@@ -842,13 +911,16 @@ def _coerce_column(gdf: gpd.GeoDataFrame, col: Column, ids: pd.Series, problems:
             problems.append(
                 Problem(
                     "error",
-                    f"column {col.name!r}: expected true/false (是/否), got {[_cut(v) for v in vals[:10]]} for id(s) "
+                    f"column {col.name!r}: expected true/false (是/否), "
+                    f"got {[_cut(v) for v in vals[:10]]} for "
+                    "id(s) "
                     f"{_ids_text(ids[bad])}",
                 )
             )
         else:
             gdf[col.name] = mapped.astype("boolean")
     else:
+
         def _to_str(v: Any) -> Any:
             if isinstance(v, float) and v.is_integer():
                 return str(int(v))
@@ -884,7 +956,9 @@ def _validate(
     else:
         crs = CRS.from_user_input(gdf.crs)
         if not (crs.is_geographic or crs.is_projected):
-            problems.append(Problem("error", f"CRS {crs.name!r} is neither geographic nor projected (unknown)"))
+            problems.append(
+                Problem("error", f"CRS {crs.name!r} is neither geographic nor projected (unknown)")
+            )
     # columns
     missing = [c.name for c in schema.columns if c.required and c.name not in gdf.columns]
     if kind == "stations" and "river_id" not in gdf.columns and "lake_id" not in gdf.columns:
@@ -892,13 +966,12 @@ def _validate(
     if missing:
         found = [_cut(c) for c in gdf.columns if c != gdf.geometry.name]
         idcol = schema.id_column
-        hint = (
-            f"; or `ids: generate` to number the features" if idcol in missing else ""
-        )
+        hint = "; or `ids: generate` to number the features" if idcol in missing else ""
         problems.append(
             Problem(
                 "error",
-                f"missing column(s) {missing}; found {found[:40]} (map your columns: the layer's `mapping:` in "
+                f"missing column(s) {missing}; found {found[:40]} (map your columns: the layer's `mapping:` "
+                "in "
                 f"the project file, or --mapping{hint})",
             )
         )
@@ -908,11 +981,18 @@ def _validate(
     gdf = gdf.copy()
     for col in schema.columns:
         if col.name in gdf.columns:
-            _coerce_column(gdf, col, ids.fillna("<row " + pd.Series(range(len(gdf)), index=gdf.index).astype(str) + ">"), problems)
+            _coerce_column(
+                gdf,
+                col,
+                ids.fillna("<row " + pd.Series(range(len(gdf)), index=gdf.index).astype(str) + ">"),
+                problems,
+            )
     ids = gdf[idcol].astype("string")
     dup = ids.duplicated(keep=False) & ids.notna()
     if dup.any():
-        problems.append(Problem("error", f"column {idcol!r}: duplicate id(s) {_ids_text(sorted(set(ids[dup])))}"))
+        problems.append(
+            Problem("error", f"column {idcol!r}: duplicate id(s) {_ids_text(sorted(set(ids[dup])))}")
+        )
     if kind == "rivers" and "downstream_id" in gdf.columns:
         ds = gdf["downstream_id"].astype("string")
         dangling = ds.notna() & ~ds.isin(set(ids.dropna()))
@@ -929,7 +1009,9 @@ def _validate(
         lid = gdf["lake_id"] if "lake_id" in gdf.columns else pd.Series(pd.NA, index=gdf.index)
         none = rid.isna() & lid.isna()
         if none.any():
-            problems.append(Problem("error", f"station(s) {_ids_text(ids[none])} have neither river_id nor lake_id"))
+            problems.append(
+                Problem("error", f"station(s) {_ids_text(ids[none])} have neither river_id nor lake_id")
+            )
     # geometry
     geom = gdf.geometry
     empty = geom.isna() | geom.is_empty
@@ -942,7 +1024,8 @@ def _validate(
         problems.append(
             Problem(
                 "error",
-                f"geometry type(s) {found} for id(s) {_ids_text(ids[wrong])}; expected {list(schema.geom_types)}",
+                f"geometry type(s) {found} for id(s) {_ids_text(ids[wrong])}; expected "
+                f"{list(schema.geom_types)}",
             )
         )
     if gdf.crs is not None and not empty.all():
@@ -957,18 +1040,18 @@ def _validate(
             fixed = shapely.make_valid(geom[invalid].values)
             # make_valid can turn a polygon into a collection; keep the parts of the layer's own dimension
             dim = shapely.get_dimensions(geom[invalid].values)
-            parts = [
-                _same_dimension(f, d) for f, d in zip(fixed, dim, strict=True)
-            ]
+            parts = [_same_dimension(f, d) for f, d in zip(fixed, dim, strict=True)]
             gdf.loc[invalid, gdf.geometry.name] = gpd.GeoSeries(parts, index=gdf.index[invalid], crs=gdf.crs)
-            problems.append(Problem("repaired", f"invalid geometry repaired with make_valid for id(s): {detail}"))
+            problems.append(
+                Problem("repaired", f"invalid geometry repaired with make_valid for id(s): {detail}")
+            )
         else:
             problems.append(Problem("error", f"invalid geometry for id(s): {detail}"))
     return gdf, problems
 
 
 def _area_problem(gdf: gpd.GeoDataFrame, ids: pd.Series) -> Problem | None:
-    """Coordinates far outside the area of use of the layer's CRS (degrees labelled as UTM ...), as a problem."""
+    """Check that coordinates lie in the area of use of the layer's CRS (not degrees labelled as UTM)."""
     if gdf.crs is None or len(gdf) == 0:
         return None
     crs = CRS.from_user_input(gdf.crs)
@@ -986,11 +1069,14 @@ def _area_problem(gdf: gpd.GeoDataFrame, ids: pd.Series) -> Problem | None:
                 f"coordinates out of range for lon/lat in {name} (lon -180..180, lat -90..90) for id(s) "
                 f"{_ids_text(ids[off])}: are these projected coordinates? give the file its real CRS",
             )
-    degrees_like = ok_geom & (np.abs(minx) <= 180) & (np.abs(maxx) <= 180) & (np.abs(miny) <= 90) & (np.abs(maxy) <= 90)
+    degrees_like = (
+        ok_geom & (np.abs(minx) <= 180) & (np.abs(maxx) <= 180) & (np.abs(miny) <= 90) & (np.abs(maxy) <= 90)
+    )
     if crs.is_projected and degrees_like[ok_geom].all():
         return Problem(
             "error",
-            f"coordinates look like degrees (all within ±180/±90) but the CRS {name} ({crs.name}) is in metres: "
+            f"coordinates look like degrees (all within ±180/±90) but the CRS {name} ({crs.name}) is in "
+            "metres: "
             "the CRS label is probably wrong (lon/lat data is EPSG:4326 or EPSG:4490)",
         )
     aou = crs.area_of_use
@@ -1044,7 +1130,8 @@ def read_layer(
     ----------
     path
         Vector file (GeoPackage, GeoJSON, Shapefile, GeoParquet), or a table of points (CSV, ``.xlsx``,
-        ``.xls``) with lon/lat columns of any name (``经度``/``纬度``, ``东经``/``北纬``, mapped or recognised).
+        ``.xls``) with lon/lat columns of any name (``经度``/``纬度``, ``东经``/``北纬``, mapped or
+        recognised).
     kind
         One of ``rivers``, ``lakes``, ``units``, ``admin``, ``stations``, ``facilities``.
     layer
@@ -1061,8 +1148,9 @@ def read_layer(
         UTF-8, else GBK/GB18030).
     ids
         ``"generate"``: number the features ``F0001 ...`` (prefix by kind) in file order, replacing any id
-        column. ``"file"`` (or ``"require"``): never generate. None (default): generate only when the layer has no id column
-        and is a kind no other input refers to by id (facilities, units, lakes), with a note.
+        column. ``"file"`` (or ``"require"``): never generate. None (default): generate only when the
+        layer has no id column and is a kind no other input refers to by id (facilities, units, lakes),
+        with a note.
     sheet
         Sheet name or 0-based index of a workbook (default the first sheet).
     repair
@@ -1097,7 +1185,14 @@ def read_layer(
         msg = f"unknown layer kind {_cut(kind)!r}; expected one of {list(SCHEMAS)}"
         raise SchemaError(msg)
     gdf, report, notes, warn_ids = _load(
-        Path(path), kind, layer=layer, mapping=mapping, crs=crs, repair=repair, encoding=encoding, ids=ids,
+        Path(path),
+        kind,
+        layer=layer,
+        mapping=mapping,
+        crs=crs,
+        repair=repair,
+        encoding=encoding,
+        ids=ids,
         sheet=sheet,
     )
     errors = [p for p in report.problems if p.severity == "error"]
@@ -1162,12 +1257,18 @@ def _derive_waterbody(gdf: gpd.GeoDataFrame, kind: str, where: str) -> tuple[gpd
         return gdf, []
     rid = gdf["river_id"]
     lid = gdf["lake_id"] if "lake_id" in gdf.columns else pd.Series(pd.NA, index=gdf.index)
-    river = rid.notna() & (rid.astype("string").str.strip() != "") & (lid.isna() | (lid.astype("string").str.strip() == ""))
+    river = (
+        rid.notna()
+        & (rid.astype("string").str.strip() != "")
+        & (lid.isna() | (lid.astype("string").str.strip() == ""))
+    )
     if not river.all():
         return gdf, []
     out = gdf.copy()
     out["waterbody"] = "river"
-    return out, [f"{where}: no waterbody column; every station has a river_id and no lake_id: waterbody = river"]
+    return out, [
+        f"{where}: no waterbody column; every station has a river_id and no lake_id: waterbody = river"
+    ]
 
 
 def check_layer(
@@ -1195,7 +1296,14 @@ def check_layer(
     """
     try:
         _, report, _, _ = _load(
-            Path(path), kind, layer=layer, mapping=mapping, crs=crs, repair=False, encoding=encoding, ids=ids,
+            Path(path),
+            kind,
+            layer=layer,
+            mapping=mapping,
+            crs=crs,
+            repair=False,
+            encoding=encoding,
+            ids=ids,
             sheet=sheet,
         )
     except (DataError, SchemaError, CRSError) as exc:
@@ -1228,7 +1336,9 @@ def guess_kind(columns: list[str], layer: str | None = None, mapping: Any = None
         return layer
     for kind in ("stations", "facilities", "units", "admin", "lakes", "rivers"):
         id_col = SCHEMAS[kind].id_column
-        mapped = (load_mapping(mapping, kind).get("columns") or {}).get(id_col) if mapping is not None else None
+        mapped = (
+            (load_mapping(mapping, kind).get("columns") or {}).get(id_col) if mapping is not None else None
+        )
         if id_col in columns or (mapped is not None and mapped in columns):
             return kind
     return None

@@ -167,7 +167,8 @@ def read_table(
         1-based line (Excel row) of the header; None finds it.
     is_header
         Scores a row of cells: the number of cells that are known column names. The header is the first of the
-        top rows with the highest score (at least 1); without it, or when no row scores, the first non-empty row.
+        top rows with the highest score (at least 1); without it, or when no row scores, the first
+        non-empty row.
     option
         How the user sets the encoding, for messages.
 
@@ -228,13 +229,20 @@ def read_table(
             notes.append(f"header found on line {h + 1}; line(s) above it skipped as titles: {skipped}")
     header = rows[h]
     width = max((len(r) for r in rows[h:]), default=0)
-    while width and header[width - 1:width] == [""] and all(len(r) < width or r[width - 1] == "" for r in rows[h:]):
+    while (
+        width
+        and header[width - 1 : width] == [""]
+        and all(len(r) < width or r[width - 1] == "" for r in rows[h:])
+    ):
         width -= 1
     names = [(header[j] if j < len(header) else "") for j in range(width)]
     for j, n in enumerate(names):
         if n == "":
             if any(j < len(r) and r[j] != "" for r in rows[h + 1 :]):
-                msg = f"{p}: line {h + 1}: column {j + 1} has values but no header name (is the header on another line? set `header_row`)"
+                msg = (
+                    f"{p}: line {h + 1}: column {j + 1} has values but no header name (is the header on "
+                    "another line? set `header_row`)"
+                )
                 raise SchemaError(msg)
             names[j] = f"_empty_{j}"
     seen: set[str] = set()

@@ -26,7 +26,14 @@ from basin.waterquality.standards import (
     unit_factor,
 )
 
-__all__ = ["FLAG_MEANINGS", "TIME_FORMS", "load_detection_limits", "parse_times", "read_wq", "stations_coords"]
+__all__ = [
+    "FLAG_MEANINGS",
+    "TIME_FORMS",
+    "load_detection_limits",
+    "parse_times",
+    "read_wq",
+    "stations_coords",
+]
 
 FLAG_MEANINGS = "measured below_detection_limit"
 STATION_COLUMNS = ("name", "river_id", "lake_id", "waterbody", "target_class")
@@ -120,7 +127,8 @@ TIME_FORMS = (
 )
 _RE_T_ISO = re.compile(
     r"^(?P<y>\d{4})[-/.](?P<m>\d{1,2})(?:[-/.](?P<d>\d{1,2}))?"
-    r"(?:[ T](?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.(?P<f>\d+))?)?)?\s*(?P<z>Z|[+-]\d{2}(?::?\d{2})?)?$"
+    r"(?:[ T](?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.(?P<f>\d+))?)?)?"
+    r"\s*(?P<z>Z|[+-]\d{2}(?::?\d{2})?)?$"
 )
 _RE_T_ZH = re.compile(
     r"^(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月(?:\s*(?P<d>\d{1,2})\s*[日号])?"
@@ -154,7 +162,8 @@ def parse_times(
     -----
     A stamp with a zone (``2019-01-15T02:00Z``, ``+08:00``) is converted to China Standard Time (UTC+8, the
     time of Chinese monitoring data) and stored without zone; a stamp without zone is taken to be in China
-    Standard Time. ``01/02/2019`` (day and month in either order) is refused unless ``time_format`` says which.
+    Standard Time. ``01/02/2019`` (day and month in either order) is refused unless ``time_format`` says
+    which.
     """
     t = pd.Series(values, dtype=object).astype(str).map(lambda s: unicodedata.normalize("NFKC", s).strip())
     n = len(t)
@@ -193,7 +202,9 @@ def parse_times(
                     else:
                         sign = -1 if z[0] == "-" else 1
                         digits = z[1:].replace(":", "")
-                        offset_min[j] = sign * (int(digits[:2]) * 60 + (int(digits[2:4]) if len(digits) > 2 else 0))
+                        offset_min[j] = sign * (
+                            int(digits[:2]) * 60 + (int(digits[2:4]) if len(digits) > 2 else 0)
+                        )
         matched[idx] = True
     if excel:
         serial = ~matched & t.str.fullmatch(_RE_T_SERIAL.pattern).to_numpy(bool)
@@ -212,8 +223,14 @@ def parse_times(
             "second": np.nan_to_num(parts["S"]),
         }
     )
-    ok = matched & (comp["month"].between(1, 12) & comp["day"].between(1, 31) & (comp["hour"] < 24)).to_numpy()
-    ts = pd.to_datetime(comp[ok].astype("int64"), errors="coerce") if ok.any() else pd.Series([], dtype="datetime64[ns]")
+    ok = (
+        matched & (comp["month"].between(1, 12) & comp["day"].between(1, 31) & (comp["hour"] < 24)).to_numpy()
+    )
+    ts = (
+        pd.to_datetime(comp[ok].astype("int64"), errors="coerce")
+        if ok.any()
+        else pd.Series([], dtype="datetime64[ns]")
+    )
     vals = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
     if ok.any():
         v = ts.to_numpy("datetime64[ns]") + (frac[ok] * 1e9).astype("timedelta64[ns]")
@@ -229,7 +246,8 @@ def parse_times(
             reasons[i] = "empty time"
         elif _RE_T_AMBIGUOUS.match(text):
             reasons[i] = (
-                f"ambiguous date {_cut(text)!r} (day/month order unknown); write it as 2019-01-15, or give the "
+                f"ambiguous date {_cut(text)!r} (day/month order unknown); write it as 2019-01-15, or give "
+                "the "
                 "format (`time_format: '%d/%m/%Y'` in the water-quality mapping)"
             )
         elif matched[i]:
@@ -245,26 +263,113 @@ def _cut(value: Any, n: int = 60) -> str:
 
 
 # ------------------------------------------------------------------------------------------ table reading
-WQ_MODEL_COLUMNS = ("station_id", "time", "parameter", "value", "unit", "flag", "detection_limit", *STATION_COLUMNS)
+WQ_MODEL_COLUMNS = (
+    "station_id",
+    "time",
+    "parameter",
+    "value",
+    "unit",
+    "flag",
+    "detection_limit",
+    *STATION_COLUMNS,
+)
 _DL_LABELS = {
     normalize_name(s)
-    for s in ("检出限", "检测限", "方法检出限", "最低检出限", "检出下限", "检出限值", "detection limit", "detection_limit",
-              "dl", "mdl", "lod")
+    for s in (
+        "检出限",
+        "检测限",
+        "方法检出限",
+        "最低检出限",
+        "检出下限",
+        "检出限值",
+        "detection limit",
+        "detection_limit",
+        "dl",
+        "mdl",
+        "lod",
+    )
 }
 _UNIT_LABELS = {normalize_name(s) for s in ("单位", "计量单位", "unit", "units")}
 _SUMMARY_LABELS = {
     normalize_name(s)
-    for s in ("标准值", "标准限值", "限值", "Ⅲ类标准", "III类标准", "标准", "平均值", "均值", "平均", "年均值", "最大值",
-              "最小值", "合计", "总计", "mean", "average", "max", "min", "standard")
+    for s in (
+        "标准值",
+        "标准限值",
+        "限值",
+        "Ⅲ类标准",
+        "III类标准",
+        "标准",
+        "平均值",
+        "均值",
+        "平均",
+        "年均值",
+        "最大值",
+        "最小值",
+        "合计",
+        "总计",
+        "mean",
+        "average",
+        "max",
+        "min",
+        "standard",
+    )
 }
 # columns of officers' wide exports that are not parameters and not used (listed in the notes when dropped)
 _IGNORED_COLUMNS = {
     normalize_name(s)
-    for s in ("序号", "编号", "no", "no.", "河流名称", "河流", "所在河流", "所属河流", "所属流域", "流域", "水系", "行政区",
-              "所在地", "所在地区", "所属区县", "区县", "省", "省份", "市", "地市", "县", "断面属性", "断面性质", "断面类型",
-              "考核级别", "断面级别", "控制级别", "水质类别", "水质状况", "实测类别", "是否达标", "达标情况", "超标项目",
-              "超标因子", "超标倍数", "主要污染指标", "主要污染物", "备注", "说明", "经度", "纬度", "监测单位", "采样人",
-              "采样时刻", "天气", "气温", "水期", "remark", "remarks", "note", "notes")
+    for s in (
+        "序号",
+        "编号",
+        "no",
+        "no.",
+        "河流名称",
+        "河流",
+        "所在河流",
+        "所属河流",
+        "所属流域",
+        "流域",
+        "水系",
+        "行政区",
+        "所在地",
+        "所在地区",
+        "所属区县",
+        "区县",
+        "省",
+        "省份",
+        "市",
+        "地市",
+        "县",
+        "断面属性",
+        "断面性质",
+        "断面类型",
+        "考核级别",
+        "断面级别",
+        "控制级别",
+        "水质类别",
+        "水质状况",
+        "实测类别",
+        "是否达标",
+        "达标情况",
+        "超标项目",
+        "超标因子",
+        "超标倍数",
+        "主要污染指标",
+        "主要污染物",
+        "备注",
+        "说明",
+        "经度",
+        "纬度",
+        "监测单位",
+        "采样人",
+        "采样时刻",
+        "天气",
+        "气温",
+        "水期",
+        "remark",
+        "remarks",
+        "note",
+        "notes",
+    )
 }
 _NOT_MEASURED = {"/", "-", "—", "--", "——", "－", "未测", "未监测", "n/a"}
 _YMD_COLUMNS = {
@@ -302,7 +407,10 @@ def _apply_wq_mapping(df: pd.DataFrame, mp: dict[str, Any], where: str) -> pd.Da
     missing = sorted({v for v in cols.values() if v not in df.columns})
     if missing:
         found = [_cut(c) for c in df.columns if c != "_line"]
-        msg = f"{where}: mapped column(s) {[_cut(m) for m in missing]} not in the file; file columns: {found[:40]}"
+        msg = (
+            f"{where}: mapped column(s) {[_cut(m) for m in missing]} not in the file; file columns: "
+            f"{found[:40]}"
+        )
         raise SchemaError(msg)
     ignore = mp.get("ignore", [])
     not_there = [i for i in ignore if i not in df.columns]
@@ -314,7 +422,9 @@ def _apply_wq_mapping(df: pd.DataFrame, mp: dict[str, Any], where: str) -> pd.Da
         code = canonical_parameter(model) if model not in WQ_MODEL_COLUMNS else None
         if model not in WQ_MODEL_COLUMNS and code is None:
             msg = (
-                f"{where}: the water-quality mapping names unknown model column {_cut(model)!r}; expected one of "
+                f"{where}: the water-quality mapping names unknown model column {_cut(model)!r}; "
+                "expected one "
+                "of "
                 f"{list(WQ_MODEL_COLUMNS)} or a parameter (TP, NH3_N, 总磷 ...)"
             )
             raise SchemaError(msg)
@@ -324,7 +434,7 @@ def _apply_wq_mapping(df: pd.DataFrame, mp: dict[str, Any], where: str) -> pd.Da
 
 
 def _rename_columns(df: pd.DataFrame) -> pd.DataFrame:
-    ren = {}
+    ren: dict[Any, str] = {}
     taken = set(df.columns)
     for c in df.columns:
         key = normalize_name(str(c))
@@ -340,7 +450,7 @@ def _strip_unit(text: str) -> str:
 
 
 def _ymd_time(df: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
-    """A time column from separate year / month [/ day] columns (年份, 月份)."""
+    """Build a time column from separate year / month [/ day] columns (年份, 月份)."""
     if "time" in df.columns:
         return df, None
     found = {}
@@ -421,12 +531,18 @@ def load_detection_limits(
         need = [c for c in ("parameter", "detection_limit") if c not in df.columns]
         if need:
             found = [_cut(c) for c in tab.frame.columns if c != "_line"]
-            msg = f"{source}: a detection-limit table needs columns parameter, detection_limit[, unit]; found {found}"
+            msg = (
+                f"{source}: a detection-limit table needs columns parameter, detection_limit[, unit]; found "
+                f"{found}"
+            )
             raise SchemaError(msg)
         for r in df.itertuples():
             rows.append((r.parameter, r.detection_limit, getattr(r, "unit", ""), f"{source}: line {r._1}"))
     else:
-        msg = f"{where}: expected a mapping {{parameter: limit}} or a CSV/Excel path, got {type(source).__name__}"
+        msg = (
+            f"{where}: expected a mapping {{parameter: limit}} or a CSV/Excel path, got "
+            f"{type(source).__name__}"
+        )
         raise SchemaError(msg)
     out: dict[str, float] = {}
     for name, value, unit, at in rows:
@@ -458,7 +574,7 @@ def _read_wq_table(
     encoding: str | None,
     sheet: str | int | None,
 ) -> tuple[pd.DataFrame, list[str], list[str], dict[str, float], dict[str, Any]]:
-    """Read a long or wide table into long rows: (long, unknown parameter columns, notes, file DLs, mapping)."""
+    """Read a long or wide table into long rows (long, unknown columns, notes, file DLs, mapping)."""
     from basin.io.layers import load_mapping
     from basin.io.sheets import read_table
 
@@ -486,7 +602,8 @@ def _read_wq_table(
     if missing:
         found = [_cut(c) for c in table.frame.columns if c != "_line"]
         msg = (
-            f"{where}: missing column(s) {missing}; found {found[:40]} (map them: `columns: {{station_id: 断面编码, "
+            f"{where}: missing column(s) {missing}; found {found[:40]} (map them: `columns: "
+            f"{{station_id: 断面编码, "
             "time: 监测时间}}` in the `mapping:` of water_quality in the project file, or --mapping)"
         )
         raise SchemaError(msg)
@@ -504,7 +621,9 @@ def _read_wq_table(
     return long, unknown, notes + more, file_dl, mp
 
 
-def _wide_to_long(df: pd.DataFrame, where: str | Path) -> tuple[pd.DataFrame, list[str], list[str], dict[str, float]]:
+def _wide_to_long(
+    df: pd.DataFrame, where: str | Path
+) -> tuple[pd.DataFrame, list[str], list[str], dict[str, float]]:
     notes: list[str] = []
     meta = {"_line", "station_id", "time", *STATION_COLUMNS, "flag", "detection_limit"}
     dropped = [c for c in df.columns if c not in meta and normalize_name(str(c)) in _IGNORED_COLUMNS]
@@ -513,7 +632,10 @@ def _wide_to_long(df: pd.DataFrame, where: str | Path) -> tuple[pd.DataFrame, li
         df = df.drop(columns=dropped)
     value_cols = [c for c in df.columns if c not in meta]
     if not value_cols:
-        msg = f"{where}: no parameter columns; expected a long table (station_id,time,parameter,value) or a wide one"
+        msg = (
+            f"{where}: no parameter columns; expected a long table (station_id,time,parameter,value) or a "
+            "wide one"
+        )
         raise SchemaError(msg)
     heads = {c: _param_of_header(str(c)) for c in value_cols}
     unknown = [str(c) for c, (code, _, _) in heads.items() if code is None]
@@ -530,7 +652,10 @@ def _wide_to_long(df: pd.DataFrame, where: str | Path) -> tuple[pd.DataFrame, li
             u = str(row[c]).strip()
             if u:
                 if units[c] and units[c] != u:
-                    msg = f"{where}: column {_cut(c)!r} has unit {units[c]!r} in its header and {u!r} in the unit row"
+                    msg = (
+                        f"{where}: column {_cut(c)!r} has unit {units[c]!r} in its header and {u!r} in the "
+                        "unit row"
+                    )
                     raise SchemaError(msg)
                 units[c] = u
         notes.append(f"unit row on line {int(row['_line'])}")
@@ -546,7 +671,8 @@ def _wide_to_long(df: pd.DataFrame, where: str | Path) -> tuple[pd.DataFrame, li
             fac = unit_factor(units[c], code)
             if not np.isfinite(val) or val <= 0 or fac is None:
                 msg = (
-                    f"{where}: line {int(row['_line'])} (detection limits), column {_cut(c)!r}: {_cut(text)!r} is not "
+                    f"{where}: line {int(row['_line'])} (detection limits), column {_cut(c)!r}: "
+                    f"{_cut(text)!r} is not "
                     "a detection limit (a positive number in the column's unit)"
                 )
                 raise SchemaError(msg)
@@ -575,15 +701,21 @@ def _wide_to_long(df: pd.DataFrame, where: str | Path) -> tuple[pd.DataFrame, li
         parts.append(part[(vals != "") & ~nm])
     if n_not_measured:
         notes.append(f"{n_not_measured} cell(s) marked not measured (/, -, 未监测) left empty")
-    long = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=[*keep_cols, "parameter", "value", "unit"])
+    long = (
+        pd.concat(parts, ignore_index=True)
+        if parts
+        else pd.DataFrame(columns=[*keep_cols, "parameter", "value", "unit"])
+    )
     return long, unknown, notes, file_dl
 
 
 VALUE_FORMS = "accepted: a number, 0.01L, <0.02, ND/未检出 with a detection limit"
 
 
-def _parse_values(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str | None], np.ndarray]:
-    """Return value (not unit-converted), below-DL flag, DL, reason per row, and not-detected rows without a DL.
+def _parse_values(
+    df: pd.DataFrame,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str | None], np.ndarray]:
+    """Return value (not unit-converted), below-DL flag, DL, reason per row, and ND rows without a DL.
 
     The last array marks ``ND``/``未检出`` rows that have no ``detection_limit`` of their own: their value is
     filled in from the per-parameter limits by :func:`_validate_long` (or refused there).
@@ -640,7 +772,8 @@ def _parse_values(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray,
                 below[i] = True
         elif reasons[i] is None:
             reasons[i] = (
-                f"flag {_cut(df['flag'].to_numpy(object)[i])!r}: not a valid measurement (accepted flags: N, L, <, ND)"
+                f"flag {_cut(df['flag'].to_numpy(object)[i])!r}: not a valid measurement (accepted flags: N, "
+                "L, <, ND)"
             )
     value = np.where(below, dl / 2.0, value)
     return value, below, dl, reasons, pending
@@ -663,7 +796,7 @@ def _validate_long(
     def add(mask: np.ndarray, text: str | Callable[[int], str]) -> None:
         for i in np.flatnonzero(mask):
             if reasons[i] is None:
-                reasons[i] = text if isinstance(text, str) else text(i)
+                reasons[i] = text if isinstance(text, str) else text(int(i))
 
     sid = df["station_id"].astype(str).str.strip()
     df["station_id"] = sid
@@ -698,7 +831,8 @@ def _validate_long(
     add(
         bad_u,
         lambda i: (
-            f"unknown unit {_cut(units[i])!r} for {code_np[i]} (accepted: {', '.join(known_units(code_np[i]))})"
+            f"unknown unit {_cut(units[i])!r} for {code_np[i]} (accepted: "
+            f"{', '.join(known_units(code_np[i]))})"
         ),
     )
     value, below, _dl, vreasons, pending = _parse_values(df)
@@ -713,9 +847,11 @@ def _validate_long(
         else:
             raw_v = str(df["value"].iat[i]).strip()
             add(
-                np.eye(1, n, i, dtype=bool)[0],
-                f"value {_cut(raw_v)!r} (not detected) without a detection limit for {c or names[i]}: give one "
-                f"(a detection-limit row 检出限 in the file, `detection_limits: {{{c or 'TP'}: 0.01}}` in the "
+                np.arange(n) == i,
+                f"value {_cut(raw_v)!r} (not detected) without a detection limit for {c or names[i]}: give "
+                "one "
+                "(a detection-limit row 检出限 in the file, "
+                f"`detection_limits: {{{c or 'TP'}: 0.01}}` in the "
                 "project file, or a detection_limit column)",
             )
     u_params = params.reindex([c if c is not None else "" for c in u_code])
@@ -765,13 +901,14 @@ def _raise_rejected(rejected: pd.DataFrame, path: Path) -> None:
     more = f"; ... and {len(rejected) - MAX_LISTED} more" if len(rejected) > MAX_LISTED else ""
     msg = (
         f"{path}: {len(rejected)} rejected value(s): {shown}{more} "
-        "(fix them, or set them aside as a table: `basin wq assess --rejected FILE`, read_wq(on_invalid='report'))"
+        "(fix them, or set them aside as a table: `basin wq assess --rejected FILE`, "
+        "read_wq(on_invalid='report'))"
     )
     raise SchemaError(msg)
 
 
 def stations_coords(stations: Any, station_ids: list[str]) -> dict[str, tuple[str, np.ndarray]]:
-    """Return station coordinates (name, river_id, lake_id, waterbody, target_class, lon, lat) for ``station_ids``."""
+    """Return the station coordinates (name, river_id, ..., lon, lat) of ``station_ids``."""
     gdf = stations.set_index(stations["station_id"].astype(str))
     gdf = gdf.loc[station_ids]
     coords: dict[str, tuple[str, np.ndarray]] = {}
@@ -853,14 +990,19 @@ def _build_dataset(good: pd.DataFrame, st: Any, path: Path) -> xr.Dataset:
             per = per[per[col].str.strip() != ""]
             clash = per["station_id"].duplicated(keep=False)
             if clash.any():
-                msg = f"{path}: column {col!r} has several values for station(s) {sorted(set(per['station_id'][clash]))}"
+                msg = (
+                    f"{path}: column {col!r} has several values for station(s) "
+                    f"{sorted(set(per['station_id'][clash]))}"
+                )
                 raise SchemaError(msg)
             m = per.set_index("station_id")[col].reindex(station_ids).fillna("")
             if col == "target_class":
                 from basin.io.layers import parse_class
 
                 tc = m.map(lambda v: parse_class(v) if str(v).strip() else np.nan).astype(float)
-                unparsed = sorted({str(v) for v, t in zip(m, tc, strict=True) if str(v).strip() and np.isnan(t)})
+                unparsed = sorted(
+                    {str(v) for v, t in zip(m, tc, strict=True) if str(v).strip() and np.isnan(t)}
+                )
                 if unparsed:
                     msg = (
                         f"{path}: column 'target_class' has {[_cut(u) for u in unparsed[:10]]}; "
@@ -874,7 +1016,13 @@ def _build_dataset(good: pd.DataFrame, st: Any, path: Path) -> xr.Dataset:
             elif col == "waterbody":
                 from basin.io.layers import _builtin_value
 
-                m = m.map(lambda v: v if v in {"", "river", "lake", "reservoir"} else _builtin_value("stations", "waterbody", v) or v)
+                m = m.map(
+                    lambda v: (
+                        v
+                        if v in {"", "river", "lake", "reservoir"}
+                        else _builtin_value("stations", "waterbody", v) or v
+                    )
+                )
                 bad = sorted(set(m) - {"", "river", "lake", "reservoir"})
                 if bad:
                     msg = f"{path}: column 'waterbody' has {bad}; expected river, lake or reservoir"
@@ -942,16 +1090,19 @@ def read_wq(
     ----------
     path
         Long table (``station_id,time,parameter,value[,unit][,flag][,detection_limit]``), wide table
-        (station and time columns + one column per parameter, the unit optionally in the header: ``总磷(mg/L)``),
+        (station and time columns + one column per parameter, the unit optionally in the header:
+        ``总磷(mg/L)``),
         as CSV (UTF-8 or GBK/GB18030) or Excel (.xlsx/.xls); or NetCDF (.nc) / Zarr (.zarr) with dims
         ``(station, time)``. Chinese headers are recognised (断面编码/断面名称, 监测时间, 指标, 监测值 ...); a
         table without a station code column is keyed by its station names (断面名称). A title above the header
         is skipped (the header is found, or given with ``header_row``). In a wide table a row labelled 检出限
-        holds per-parameter detection limits, a row 单位 the units, rows such as 平均值/标准值 are skipped, and
+        holds per-parameter detection limits, a row 单位 the units, rows such as 平均值/标准值 are skipped,
+        and
         columns such as 序号/河流名称/水质类别 are left out (all listed in ``ds.attrs["notes"]``).
     stations
         Stations GeoDataFrame (``basin.io.read_layer(path, "stations")``) or its path: adds the coordinates
-        ``name, river_id, lake_id, waterbody, target_class`` (0 = unknown), ``lon, lat``; a station of the data
+        ``name, river_id, lake_id, waterbody, target_class`` (0 = unknown), ``lon, lat``; a station of the
+        data
         that is not in the layer is rejected. Station names of the data are matched to the layer's names
         when they are not its ids.
     layout
@@ -974,11 +1125,13 @@ def read_wq(
         ``strftime`` format of the dates (e.g. ``%d/%m/%Y``); None accepts the forms of :data:`TIME_FORMS`
         (also ``time_format`` in the mapping). Zone-aware stamps are converted to China Standard Time.
     year
-        Year of the first row of a national export (layout ``national_export``); unused by long and wide tables.
+        Year of the first row of a national export (layout ``national_export``); unused by long and wide
+        tables.
     standard
         Standard name; checked to exist (classification happens later, see :func:`classify_dataset`).
     on_invalid
-        ``"raise"`` (default): any rejected value raises :class:`SchemaError` listing line numbers and reasons.
+        ``"raise"`` (default): any rejected value raises :class:`SchemaError` listing line numbers and
+        reasons.
         ``"report"``: return ``(ds, rejected)``, the Dataset built from the good rows only and a DataFrame
         ``line, station_id, time, parameter, value, unit, reason``.
 
@@ -986,7 +1139,8 @@ def read_wq(
     -------
     xarray.Dataset
         One float64 variable per canonical parameter in its canonical unit (``units`` attr), plus an int8
-        ``<param>_flag`` (1 = below detection limit; the value is then half the limit, 环办监测函〔2020〕82号).
+        ``<param>_flag`` (1 = below detection limit; the value is then half the limit,
+        环办监测函〔2020〕82号).
         ``attrs["notes"]`` lists what was inferred (header line, detection-limit row, columns left out ...).
 
     Raises
@@ -1026,7 +1180,8 @@ def read_wq(
     for code, val in file_dl.items():
         if code in limits and not np.isclose(limits[code], val, rtol=1e-9, atol=0):
             msg = (
-                f"{path}: detection limit of {code} is {val:g} in the file's 检出限 row and {limits[code]:g} in "
+                f"{path}: detection limit of {code} is {val:g} in the file's 检出限 row "
+                f"and {limits[code]:g} in "
                 "detection_limits (canonical unit); remove one"
             )
             raise SchemaError(msg)
@@ -1066,7 +1221,11 @@ def _names_to_ids(long: pd.DataFrame, st: Any) -> tuple[pd.DataFrame, str | None
         return long, None
     names = st["name"].astype("string").str.strip()
     counts = names.value_counts()
-    lookup = {n: i for n, i in zip(names, st["station_id"].astype(str), strict=True) if pd.notna(n) and counts[n] == 1}
+    lookup = {
+        n: i
+        for n, i in zip(names, st["station_id"].astype(str), strict=True)
+        if pd.notna(n) and counts[n] == 1
+    }
     if not unknown <= set(lookup):
         return long, None
     out = long.copy()
@@ -1095,7 +1254,7 @@ def _read_gridded(
     problems: list[str] = []
     rename: dict[str, str] = {}
     out = {}
-    rejected_rows = []
+    rejected_rows: list[dict[str, Any]] = []
     checked = []
     for name in ds.data_vars:
         sname = str(name)

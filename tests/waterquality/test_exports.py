@@ -1,4 +1,4 @@
-"""Officers' water-quality exports: wide tables with titles, Chinese dates, 未检出 and detection-limit rows."""
+"""Officers' water-quality exports: wide tables with titles, Chinese dates, 未检出, detection-limit rows."""
 
 from __future__ import annotations
 
@@ -45,8 +45,13 @@ ROWS = [
 def stations():
     """Stations keyed by 断面名称 with Ⅲ类 targets (as read_layer returns them)."""
     return gpd.GeoDataFrame(
-        {"station_id": ["甲断面", "乙断面"], "name": ["甲断面", "乙断面"], "river_id": ["R1", "R2"],
-         "waterbody": ["river", "river"], "target_class": pd.array([3, 2], dtype="Int64")},
+        {
+            "station_id": ["甲断面", "乙断面"],
+            "name": ["甲断面", "乙断面"],
+            "river_id": ["R1", "R2"],
+            "waterbody": ["river", "river"],
+            "target_class": pd.array([3, 2], dtype="Int64"),
+        },
         geometry=shapely.points([(106.05, 29.05), (106.15, 29.2)]),
         crs=4490,
     )
@@ -72,7 +77,13 @@ def test_wide_monthly_export_with_title_nd_and_dl_row(tmp_path, stations):
 def test_header_row_given_and_wrong(tmp_path):
     path = _export(tmp_path / "w.xlsx", ROWS)
     assert read_wq(path, header_row=2)["TP"].shape == (2, 2)
-    with pytest.raises(SchemaError, match=r"w\.xlsx: line 1: column 2 has values but no header name \(is the header on another line\? set `header_row`\)"):
+    with pytest.raises(
+        SchemaError,
+        match=(
+            r"w\.xlsx: line 1: column 2 has values but no header name \(is the header on another line\? set "
+            r"`header_row`\)"
+        ),
+    ):
         read_wq(path, header_row=1)
     with pytest.raises(SchemaError, match=r"header_row 40 is empty or beyond the last line \(7\)"):
         read_wq(path, header_row=40)
@@ -82,7 +93,10 @@ def test_nd_without_any_detection_limit_names_the_ways_to_give_one(tmp_path):
     path = _export(tmp_path / "w.xlsx", ROWS, dl=False)
     with pytest.raises(
         SchemaError,
-        match=r"line 3: value '未检出' \(not detected\) without a detection limit for TP: give one \(a detection-limit row 检出限 in the file, `detection_limits: \{TP: 0\.01\}`",
+        match=(
+            r"line 3: value '未检出' \(not detected\) without a detection limit for TP: give one \(a "
+            r"detection-limit row 检出限 in the file, `detection_limits: \{TP: 0\.01\}`"
+        ),
     ):
         read_wq(path)
     ds = read_wq(path, detection_limits={"总磷": 0.01, "NH3-N": "25 µg/L"})
@@ -95,9 +109,14 @@ def test_detection_limit_table_and_conflict(tmp_path):
     table.write_text("指标,检出限,单位\n总磷,10,ug/L\n氨氮,0.025,mg/L\n", encoding="gbk")
     assert load_detection_limits(table) == {"TP": pytest.approx(0.01), "NH3_N": 0.025}
     path = _export(tmp_path / "w.xlsx", ROWS)
-    with pytest.raises(SchemaError, match=r"detection limit of TP is 0\.01 in the file's 检出限 row and 0\.02 in detection_limits"):
+    with pytest.raises(
+        SchemaError,
+        match=r"detection limit of TP is 0\.01 in the file's 检出限 row and 0\.02 in detection_limits",
+    ):
         read_wq(path, detection_limits={"TP": 0.02})
-    with pytest.raises(SchemaError, match=r"detection_limits: 磷酸: unknown parameter '磷酸' in the detection limits"):
+    with pytest.raises(
+        SchemaError, match=r"detection_limits: 磷酸: unknown parameter '磷酸' in the detection limits"
+    ):
         load_detection_limits({"磷酸": 0.1})
     with pytest.raises(SchemaError, match=r"detection limit '-1' of TP is not a positive number"):
         load_detection_limits({"TP": -1})
@@ -138,15 +157,25 @@ def test_refused_times_report_row_and_accepted_forms(tmp_path):
         read_wq(p)
     text = str(info.value)
     assert "3 rejected value(s)" in text
-    assert "line 3: ambiguous date '01/02/2019' (day/month order unknown); write it as 2019-01-15, or give the format (`time_format: '%d/%m/%Y'`" in text
+    assert (
+        "line 3: ambiguous date '01/02/2019' (day/month order unknown); write it as 2019-01-15, or give the "
+        "format (`time_format: '%d/%m/%Y'`" in text
+    )
     assert "line 4: bad time '2019-02-30' (not a valid date)" in text
-    assert "line 5: bad time 'last week' (accepted: 2019-01, 2019-01-15, 2019/1/15, 2019.1.15, 2019年01月, 2019年1月15日" in text
-    p.write_text("station_id,time,parameter,value\nS1,01/02/2019,TP,0.1\nS1,15/02/2019,TP,0.2\n", encoding="utf-8")
+    assert (
+        "line 5: bad time 'last week' (accepted: 2019-01, 2019-01-15, 2019/1/15, 2019.1.15, 2019年01月, "
+        "2019年1月15日" in text
+    )
+    p.write_text(
+        "station_id,time,parameter,value\nS1,01/02/2019,TP,0.1\nS1,15/02/2019,TP,0.2\n", encoding="utf-8"
+    )
     ds = read_wq(p, time_format="%d/%m/%Y")
     assert [str(t)[:10] for t in ds["time"].values] == ["2019-02-01", "2019-02-15"]
     ds = read_wq(p, mapping={"wq": {"time_format": "%d/%m/%Y"}})
     assert ds.sizes["time"] == 2
-    p.write_text("station_id,time,parameter,value\nS1,01/02/2019,TP,0.1\nS1,2019-02-15,TP,0.2\n", encoding="utf-8")
+    p.write_text(
+        "station_id,time,parameter,value\nS1,01/02/2019,TP,0.1\nS1,2019-02-15,TP,0.2\n", encoding="utf-8"
+    )
     _, rej = read_wq(p, time_format="%Y-%m-%d", on_invalid="report")
     assert rej["line"].tolist() == [2]
     assert rej["reason"].tolist() == ["bad time '01/02/2019' (does not match time_format '%Y-%m-%d')"]
@@ -167,8 +196,12 @@ def test_excel_date_cells_and_serials(tmp_path):
 @pytest.mark.parametrize("bad", ["inf", "1e999", "-inf", "nan", "Infinity"])
 def test_non_finite_concentrations_rejected(tmp_path, bad):
     p = tmp_path / "wq.csv"
-    p.write_text(f"station_id,time,parameter,value\nS1,2019-01-15,TP,{bad}\nS1,2019-02-15,TP,0.1\n", encoding="utf-8")
-    with pytest.raises(SchemaError, match=r"wq\.csv: 1 rejected value\(s\): line 2: (not a finite number|missing value)"):
+    p.write_text(
+        f"station_id,time,parameter,value\nS1,2019-01-15,TP,{bad}\nS1,2019-02-15,TP,0.1\n", encoding="utf-8"
+    )
+    with pytest.raises(
+        SchemaError, match=r"wq\.csv: 1 rejected value\(s\): line 2: (not a finite number|missing value)"
+    ):
         read_wq(p)
 
 
@@ -179,21 +212,41 @@ def test_non_finite_in_netcdf_rejected(tmp_path):
     )
     path = tmp_path / "wq.nc"
     ds.to_netcdf(path)
-    with pytest.raises(SchemaError, match=r"variable 'TP': 1 value\(s\) rejected, e\.g\. station S1 time 2020-02-01.*not a finite number inf"):
+    with pytest.raises(
+        SchemaError,
+        match=(
+            r"variable 'TP': 1 value\(s\) rejected, e\.g\. station S1 time 2020-02-01.*not a finite number "
+            r"inf"
+        ),
+    ):
         read_wq(path)
 
 
 def test_text_value_reason_lists_accepted_forms(tmp_path):
     p = tmp_path / "wq.csv"
     p.write_text("station_id,time,parameter,value\nS1,2019-01-15,TP,abc\n", encoding="utf-8")
-    with pytest.raises(SchemaError, match=r"line 2: text 'abc' where a number is expected \(accepted: a number, 0\.01L, <0\.02, ND/未检出 with a detection limit\)"):
+    with pytest.raises(
+        SchemaError,
+        match=(
+            r"line 2: text 'abc' where a number is expected \(accepted: a number, 0\.01L, <0\.02, "
+            r"ND/未检出 with "
+            r"a detection limit\)"
+        ),
+    ):
         read_wq(p)
 
 
 def test_unknown_columns_mapping_and_ignore(tmp_path):
     p = tmp_path / "w.csv"
     p.write_text("断面编码,监测时间,总磷含量,色度\nS1,2019-01,0.1,5\n", encoding="gbk")
-    with pytest.raises(SchemaError, match=r"unknown parameter column\(s\) \['总磷含量', '色度'\]; map them \(`columns: \{TP: 列名\}` in the water-quality mapping\) or leave them out \(`ignore: \[列名\]`\)"):
+    with pytest.raises(
+        SchemaError,
+        match=(
+            r"unknown parameter column\(s\) \['总磷含量', '色度'\]; map them "
+            r"\(`columns: \{TP: 列名\}` in the "
+            r"water-quality mapping\) or leave them out \(`ignore: \[列名\]`\)"
+        ),
+    ):
         read_wq(p)
     ds = read_wq(p, mapping={"wq": {"columns": {"TP": "总磷含量"}, "ignore": ["色度"]}})
     assert float(ds["TP"].values[0, 0]) == 0.1
@@ -207,8 +260,13 @@ def test_unknown_columns_mapping_and_ignore(tmp_path):
 
 def test_station_names_matched_to_layer_ids(tmp_path):
     st = gpd.GeoDataFrame(
-        {"station_id": ["S1", "S2"], "name": ["甲断面", "乙断面"], "river_id": ["R1", "R1"],
-         "waterbody": ["river", "river"], "target_class": pd.array([3, 3], dtype="Int64")},
+        {
+            "station_id": ["S1", "S2"],
+            "name": ["甲断面", "乙断面"],
+            "river_id": ["R1", "R1"],
+            "waterbody": ["river", "river"],
+            "target_class": pd.array([3, 3], dtype="Int64"),
+        },
         geometry=shapely.points([(106.0, 29.0), (106.1, 29.0)]),
         crs=4326,
     )
@@ -229,7 +287,8 @@ def test_unit_row_summary_rows_and_not_measured(tmp_path):
     assert ds["Hg"].values[0].tolist() == pytest.approx([0.00005, 0.00004])
     assert np.isnan(ds["TP"].values[0, 1])
     notes = ds.attrs["notes"]
-    assert "unit row on line 2" in notes and "summary row(s) skipped on line(s) 5" in notes
+    assert "unit row on line 2" in notes
+    assert "summary row(s) skipped on line(s) 5" in notes
     assert "1 cell(s) marked not measured (/, -, 未监测) left empty" in notes
 
 
@@ -242,7 +301,10 @@ def test_year_and_month_columns(tmp_path):
 
 def test_station_attributes_in_the_table_with_class_labels(tmp_path):
     p = tmp_path / "w.csv"
-    p.write_text("断面编码,监测时间,目标水质,水体类型,总磷\nS1,2019-01,Ⅲ类,河流,0.1\nS2,2019-01,II,水库,0.02\n", encoding="utf-8")
+    p.write_text(
+        "断面编码,监测时间,目标水质,水体类型,总磷\nS1,2019-01,Ⅲ类,河流,0.1\nS2,2019-01,II,水库,0.02\n",
+        encoding="utf-8",
+    )
     ds = read_wq(p)
     assert ds["target_class"].values.tolist() == [3, 2]
     assert ds["waterbody"].values.tolist() == ["river", "reservoir"]
@@ -250,7 +312,9 @@ def test_station_attributes_in_the_table_with_class_labels(tmp_path):
 
 def test_bad_encoding_and_sheet(tmp_path):
     path = _export(tmp_path / "w.xlsx", ROWS)
-    with pytest.raises(SchemaError, match=r"w\.xlsx: no sheet '数据'; the workbook has \['Sheet'\] \(set `sheet`\)"):
+    with pytest.raises(
+        SchemaError, match=r"w\.xlsx: no sheet '数据'; the workbook has \['Sheet'\] \(set `sheet`\)"
+    ):
         read_wq(path, sheet="数据")
     p = tmp_path / "w.csv"
     p.write_bytes("断面编码,监测时间,总磷\nS1,2019-01,0.1\n".encode("gbk"))
