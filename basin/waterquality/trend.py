@@ -219,7 +219,7 @@ def _modified(
 
 
 def hamed_rao(x: np.ndarray, *, alpha: float = 0.05, lag: int | None = None) -> TrendResult:
-    """Modified Mann-Kendall test of Hamed & Rao (1998) for each row of ``x`` (1-D: one series).
+    """Run the modified Mann-Kendall test of Hamed & Rao (1998) on each row of ``x`` (1-D: one series).
 
     Var(S) is multiplied by the correction ``n/n* = 1 + 2/(n(n-1)(n-2)) Σ_i (n-i)(n-i-1)(n-i-2) ρ_i`` where
     ``ρ_i`` is the lag-i autocorrelation of the **ranks** of the series detrended by Sen's slope, summed over
@@ -231,7 +231,7 @@ def hamed_rao(x: np.ndarray, *, alpha: float = 0.05, lag: int | None = None) -> 
 
 
 def yue_wang(x: np.ndarray, *, alpha: float = 0.05, lag: int | None = None) -> TrendResult:
-    """Modified Mann-Kendall test of Yue & Wang (2004) for each row of ``x`` (1-D: one series).
+    """Run the modified Mann-Kendall test of Yue & Wang (2004) on each row of ``x`` (1-D: one series).
 
     Var(S) is multiplied by the effective-sample-size correction ``n/n* = 1 + 2 Σ_i (1 - i/n) ρ_i`` with
     ``ρ_i`` the lag-i autocorrelation of the series detrended by Sen's slope, all lags 1..n-1 unless ``lag``
@@ -242,7 +242,7 @@ def yue_wang(x: np.ndarray, *, alpha: float = 0.05, lag: int | None = None) -> T
 
 
 def correlated_seasonal(x: np.ndarray, *, period: int = 12, alpha: float = 0.05) -> TrendResult:
-    """Correlated Seasonal Kendall test (Hipel & McLeod 1994, after Dietz & Killeen 1981) for each row of ``x``.
+    """Run the correlated Seasonal Kendall test (Hipel & McLeod 1994) on each row of ``x``.
 
     The seasons' S are summed as in :func:`seasonal_kendall`, but Var(S) is the sum of the full covariance
     matrix of the seasons' S, ``Γ_gh = (K_gh + 4 Σ_i R_ig R_ih - n(n+1)²)/3`` (``K_gh`` = Σ_{i<j}
@@ -365,15 +365,15 @@ def trend(
       near the nominal 5 % up to φ = 0.5, where Seasonal Kendall rejects 22 % of the time
       (``scripts/bench/bench_trend_fpr.py``).
 
-    ``intercept`` is measured **per station**: the fitted value at ``first_year`` (the station's first year with
-    data; January of that year for the seasonal tests), so a station's result does not depend on the other
+    ``intercept`` is measured **per station**: the fitted value at ``first_year`` (the station's first year
+    with data; January of that year for the seasonal tests), so a station's result does not depend on the other
     stations in the file. ``lag1_r`` is the lag-1 autocorrelation of the series the test ran on, detrended by
     its Sen slope (monthly: of the anomalies from each calendar month's mean) and ``lag1_significant`` whether
     ``|r1| > z_{1-α/2}/√n`` (:func:`lag1_autocorrelation`): a significant value says the plain MK / SK p-value
     is too small.
 
-    Rule for series too short or too gappy (``trend = "not tested"``, statistics NaN, reason in ``note``): fewer
-    than ``min_years`` years with data, or data in less than ``min_coverage`` of the years (annual tests) / of
+    Rule for series too short or too gappy (``trend = "not tested"``, statistics NaN, reason in ``note``):
+    fewer than ``min_years`` years with data, or data in less than ``min_coverage`` of the years (annual tests) / of
     the months (seasonal tests) between the first and the last year with data; the correlated seasonal test
     also needs ``min_years`` complete years (it leaves out a year with any month missing).
 

@@ -1,13 +1,14 @@
 """False-positive rate of basin's trend tests on trend-free AR(1) monthly series (issue 12).
 
-For each φ in (0, 0.5, 0.9), ``--series`` (default 1,000) independent trend-free AR(1) monthly series of
-``--years`` (default 10) years are simulated, ``x_t = φ x_{t-1} + e_t`` with ``e_t ~ N(0, 1)`` (started from the
-stationary distribution, so there is no warm-up drift), and every test of :func:`basin.waterquality.trend` is
-applied at α = 0.05. As in ``trend()``, the Mann-Kendall family runs on the **annual means** (the mean of the 12
-months of each year) and the seasonal tests on the **monthly values** (season = calendar month). The same tests
-are also run on the monthly series as one series (``*_monthly``: what a user gets by calling them on the raw
-series), for comparison. A false positive is a "trend" verdict on a series that has none; the nominal rate is
-5 %, and a binomial 95 % interval over 1,000 series is about ±1.4 points.
+For each φ in (0, 0.5, 0.9), ``--series`` (default 1,000) independent trend-free AR(1) monthly series
+of ``--years`` (default 10) years are simulated, ``x_t = φ x_{t-1} + e_t`` with ``e_t ~ N(0, 1)`` (started
+from the stationary distribution, so there is no warm-up drift), and every test of
+:func:`basin.waterquality.trend` is applied at α = 0.05. As in ``trend()``, the Mann-Kendall family runs on
+the **annual means** (the mean of the 12 months of each year) and the seasonal tests on the **monthly
+values** (season = calendar month). The same tests are also run on the monthly series as one series
+(``*_monthly``: what a user gets by calling them on the raw series), for comparison. A false positive is a
+"trend" verdict on a series that has none; the nominal rate is 5 %, and a binomial 95 % interval over 1,000
+series is about ±1.4 points.
 
 Baselines measured in the same run: basin's vectorised tests are also timed against pymannkendall on the same
 series (``--check N`` series per test, default 50), and the p-values must agree to 1e-9.
@@ -119,7 +120,8 @@ def main() -> None:
             f"(must be <= 1e-9); basin vectorised is {speedup:,.0f}x faster (Hamed-Rao + correlated seasonal)"
         )
         if not worst <= 1e-9:
-            raise SystemExit("basin and pymannkendall disagree")
+            msg = "basin and pymannkendall disagree"
+            raise SystemExit(msg)
 
 
 if __name__ == "__main__":
