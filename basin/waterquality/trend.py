@@ -366,15 +366,15 @@ def trend(
       (``scripts/bench/bench_trend_fpr.py``).
 
     ``intercept`` is measured **per station**: the fitted value at ``first_year`` (the station's first year
-    with data; January of that year for the seasonal tests), so a station's result does not depend on the other
-    stations in the file. ``lag1_r`` is the lag-1 autocorrelation of the series the test ran on, detrended by
+    with data; January of that year for the seasonal tests), so a station's result does not depend on the
+    other stations in the file. ``lag1_r`` is the lag-1 autocorrelation of the series the test ran on, detrended by
     its Sen slope (monthly: of the anomalies from each calendar month's mean) and ``lag1_significant`` whether
     ``|r1| > z_{1-α/2}/√n`` (:func:`lag1_autocorrelation`): a significant value says the plain MK / SK p-value
     is too small.
 
     Rule for series too short or too gappy (``trend = "not tested"``, statistics NaN, reason in ``note``):
-    fewer than ``min_years`` years with data, or data in less than ``min_coverage`` of the years (annual tests) / of
-    the months (seasonal tests) between the first and the last year with data; the correlated seasonal test
+    fewer than ``min_years`` years with data, or data in less than ``min_coverage`` of the years (annual
+    tests) / of the months (seasonal tests) between the first and the last year with data; the correlated seasonal test
     also needs ``min_years`` complete years (it leaves out a year with any month missing).
 
     Parameters
