@@ -156,7 +156,6 @@ def seasonal_kendall(x: np.ndarray, *, period: int = 12, alpha: float = 0.05) ->
     return res if np.ndim(x) > 1 else TrendResult(*(np.asarray(v)[0] for v in res.__dict__.values()))
 
 
-
 def _compress(a: np.ndarray) -> np.ndarray:
     """Left-align the valid values of each row (NaNs moved to the end, order kept)."""
     order = np.argsort(np.isnan(a), axis=-1, kind="stable")
@@ -367,15 +366,15 @@ def trend(
 
     ``intercept`` is measured **per station**: the fitted value at ``first_year`` (the station's first year
     with data; January of that year for the seasonal tests), so a station's result does not depend on the
-    other stations in the file. ``lag1_r`` is the lag-1 autocorrelation of the series the test ran on, detrended by
-    its Sen slope (monthly: of the anomalies from each calendar month's mean) and ``lag1_significant`` whether
-    ``|r1| > z_{1-α/2}/√n`` (:func:`lag1_autocorrelation`): a significant value says the plain MK / SK p-value
-    is too small.
+    other stations in the file. ``lag1_r`` is the lag-1 autocorrelation of the series the test ran on,
+    detrended by its Sen slope (monthly: of the anomalies from each calendar month's mean) and
+    ``lag1_significant`` whether ``|r1| > z_{1-α/2}/√n`` (:func:`lag1_autocorrelation`): a significant value
+    says the plain MK / SK p-value is too small.
 
     Rule for series too short or too gappy (``trend = "not tested"``, statistics NaN, reason in ``note``):
     fewer than ``min_years`` years with data, or data in less than ``min_coverage`` of the years (annual
-    tests) / of the months (seasonal tests) between the first and the last year with data; the correlated seasonal test
-    also needs ``min_years`` complete years (it leaves out a year with any month missing).
+    tests) / of the months (seasonal tests) between the first and the last year with data; the correlated
+    seasonal test also needs ``min_years`` complete years (it leaves out a year with any month missing).
 
     Parameters
     ----------
