@@ -162,8 +162,70 @@ def _station_attr(ds: xr.Dataset, name: str, default: Any) -> np.ndarray:
     return np.full(ds.sizes["station"], default, dtype=object)
 
 
+def station_waterbody(ds: xr.Dataset) -> np.ndarray:
+    """Return each station's waterbody (river, lake, reservoir; missing or unknown -> river)."""
+    wb = _station_attr(ds, "waterbody", "river").astype(str)
+    return np.where(np.isin(wb, ["river", "lake", "reservoir"]), wb, "river")
+
+
+def evaluated_as(ds: xr.Dataset) -> np.ndarray:
+    """Return the waterbody each station is *evaluated* as: ``"river"`` or ``"lake"``.
+
+    Lakes and reservoirs are evaluated as lakes (lake TP limits, TN and TLI, mean of the points), except
+    river-type reservoirs (河流型水库), which the 2011 method evaluates as rivers (二(二)1: "河流型水库按照河流
+    评价"). A river-type reservoir is a station whose boolean coordinate ``river_type_reservoir`` is true (a
+    column of the stations layer, carried by :func:`read_wq`).
+    """
+    wb = station_waterbody(ds)
+    lake = np.isin(wb, ["lake", "reservoir"])
+    if "river_type_reservoir" in ds.coords or "river_type_reservoir" in ds.data_vars:
+        lake &= ~np.asarray(ds["river_type_reservoir"].values).astype(bool)
+    return np.where(lake, "lake", "river")
+
+
+#: saturated dissolved oxygen of fresh water, mg/L, at temperature T (℃): DO_f = 468 / (31.6 + T)
+#: (HJ 2.3-2018 附录 D, the formula of the DO standard index; fresh water at normal pressure)
+def do_saturation(temperature: Any) -> np.ndarray:
+    """Return the saturated DO concentration ``468 / (31.6 + T)`` (mg/L) of fresh water at ``T`` ℃.
+
+    The formula is the one of HJ 2.3-2018 (技术导则 地表水环境, appendix D, DO standard index), fresh water at
+    normal pressure; e.g. 14.81 mg/L at 0 ℃, 9.07 mg/L at 20 ℃ (the APHA/Benson-Krause table gives 14.62 and
+    9.09).
+    """
+    t = np.asarray(temperature, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return 468.0 / (31.6 + t)
+
+
+def do_class_saturation(
+    do: Any, temperature: Any, *, standard: str | Standard | None = None
+) -> np.ndarray:
+    """Return DO classes with class Ⅰ by **saturation ≥ 90 %** (GB 3838-2002 Table 1: "饱和率90%（或7.5）").
+
+    Saturation is ``DO / DO_f(T)`` with :func:`do_saturation`. A value with saturation ≥ 90 % is class Ⅰ; a
+    value below it is at best class Ⅱ, the other classes by the mg/L limits (6, 5, 3, 2). Where the
+    temperature is missing the 7.5 mg/L limit is used (the standard's alternative).
+
+    Examples
+    --------
+    >>> do_class_saturation([7.2, 7.6, 7.6], [30.0, 30.0, 5.0]).tolist()  # DO_f = 7.60, 7.60, 12.79 mg/L
+    [1, 1, 2]
+    """
+    d = np.asarray(do, dtype=float)
+    t = np.broadcast_to(np.asarray(temperature, dtype=float), d.shape)
+    cls = classify(d, "DO", standard=standard)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sat = d / do_saturation(t)
+    by_sat = np.where(sat >= 0.9, 1, np.maximum(cls, 2)).astype(np.int8)
+    return np.where(np.isfinite(t) & np.isfinite(d), by_sat, cls).astype(np.int8)
+
+
 def assess(
-    ds: xr.Dataset, *, period: Period = "year", standard: str | Standard | None = None
+    ds: xr.Dataset,
+    *,
+    period: Period = "year",
+    standard: str | Standard | None = None,
+    do_saturation: bool = False,
 ) -> pd.DataFrame:
     """Evaluate every station and period with the 2011 national method.
 
@@ -171,7 +233,8 @@ def assess(
     worst class of the evaluated items (21 for GB 3838-2002: Table 1 minus water temperature, TN and fecal
     coliform); status from the class (优 … 重度污染); main pollutants by :func:`main_pollutants`; compliance with
     the station's ``target_class`` coordinate. Lakes and reservoirs also get TLI(Σ) and their trophic state when
-    Chl-a, TP, TN, SD and CODMn are all present.
+    Chl-a, TP, TN, SD and CODMn are all present. River-type reservoirs (coordinate ``river_type_reservoir``)
+    are evaluated as rivers (:func:`evaluated_as`).
 
     Parameters
     ----------
@@ -181,18 +244,30 @@ def assess(
         ``"year"``, ``"quarter"`` or ``"month"``.
     standard
         Standard name or object (default GB3838-2002).
+    do_saturation
+        Class Ⅰ of DO by saturation ≥ 90 % (:func:`do_class_saturation`, needs ``temperature``; periods
+        without a temperature mean keep the 7.5 mg/L limit). Default: the 7.5 mg/L limit.
 
     Returns
     -------
     pandas.DataFrame
         One row per station and period with data: ``station_id, period, period_start, class (1-6), class_label,
         status, main_pollutants, target_class (NA = unknown), compliant (NA when the target is unknown), n_items,
-        name, waterbody, tli, trophic_state``.
+        name, waterbody, tli, trophic_state, evaluated_as`` (river | lake).
     """
     std = load_standard(standard)
     means = period_means(ds, period)
     means = means.compute()  # small (station x period); a no-op copy for numpy data
-    classes = classify_dataset(means, standard=std)
+    waterbody = station_waterbody(means)
+    ev_as = evaluated_as(means)
+    classes = classify_dataset(means.assign_coords(waterbody=("station", ev_as)), standard=std)
+    if do_saturation and "DO" in classes and "temperature" in means:
+        cls_do = do_class_saturation(
+            means["DO"].transpose("station", "time").values,
+            means["temperature"].transpose("station", "time").values,
+            standard=std,
+        )
+        classes["DO"] = (("station", "time"), cls_do)
     items = [p for p in std.items if p in classes]
     n_st, n_t = means.sizes["station"], means.sizes["time"]
     if items:
@@ -202,19 +277,16 @@ def assess(
     section = cls_arr.max(axis=-1, initial=0).astype(np.int8)
     n_items = (cls_arr > 0).sum(axis=-1)
     stations = np.asarray(means["station"].values).astype(str)
-    waterbody = _station_attr(means, "waterbody", "river").astype(str)
-    waterbody = np.where(np.isin(waterbody, ["river", "lake", "reservoir"]), waterbody, "river")
     target = _station_attr(means, "target_class", 0)
     target = pd.to_numeric(pd.Series(target), errors="coerce").fillna(0).to_numpy(int)
     names = _station_attr(means, "name", "").astype(str)
     labels = _period_labels(means["time"].values, period)
     mvals = {p: means[p].transpose("station", "time").values for p in _parameters(means)}
+    lake = ev_as == "lake"
     tli_vals = np.full((n_st, n_t), np.nan)
     if all(p in mvals for p in ("Chla", "TP", "TN", "SD", "CODMn")):
-        lake = np.isin(waterbody, ["lake", "reservoir"])[:, None]
         t = tli(chla=mvals["Chla"], tp=mvals["TP"], tn=mvals["TN"], sd=mvals["SD"], codmn=mvals["CODMn"])
-        tli_vals = np.where(lake, t, np.nan)
-    lake = np.isin(waterbody, ["lake", "reservoir"])
+        tli_vals = np.where(lake[:, None], t, np.nan)
     vals = np.stack([mvals[p] for p in items], axis=-1) if items else np.zeros((n_st, n_t, 0))
     si, tj = np.nonzero(n_items > 0)
     mp = _main_pollutants_rows(vals[si, tj], cls_arr[si, tj], lake[si], items, std)
@@ -245,6 +317,7 @@ def assess(
     df["compliant"] = df["compliant"].astype("boolean")
     df["tli"] = df["tli"].astype(float)
     df["trophic_state"] = trophic_state(df["tli"].to_numpy()) if len(df) else []
+    df["evaluated_as"] = ev_as[si]
     return df
 
 

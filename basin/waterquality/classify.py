@@ -35,40 +35,42 @@ __all__ = [
 CLASS_FLAG_MEANINGS = "no_class class_I class_II class_III class_IV class_V worse_than_V"
 
 try:  # numba comes with pyflwdir; the numpy path below is used without it (and for small arrays)
-    from numba import njit
+    from numba import njit, prange
 
     # Branch-free kernels (the compiler vectorises them): class = 1 + number of nested class ranges that exclude
     # the value; 0 for NaN. One specialised kernel per bound type, and a generic one for exclusive bounds.
-    @njit(cache=True, nogil=True)
+    # ``parallel=True`` + ``prange``: the loop is split over numba's threads (all cores; ``NUMBA_NUM_THREADS``
+    # or ``numba.set_num_threads`` limit them), which is what brings it near one numpy pass.
+    @njit(cache=True, nogil=True, parallel=True)
     def _kernel_upper(values, up, out):  # type: ignore[no-untyped-def]  # pragma: no cover - jit
-        for i in range(values.size):
+        for i in prange(values.size):
             v = values[i]
             c = 1
             for k in range(5):
                 c += v > up[k]
             out[i] = c if v == v else 0
 
-    @njit(cache=True, nogil=True)
+    @njit(cache=True, nogil=True, parallel=True)
     def _kernel_lower(values, lo, out):  # type: ignore[no-untyped-def]  # pragma: no cover - jit
-        for i in range(values.size):
+        for i in prange(values.size):
             v = values[i]
             c = 1
             for k in range(5):
                 c += v < lo[k]
             out[i] = c if v == v else 0
 
-    @njit(cache=True, nogil=True)
+    @njit(cache=True, nogil=True, parallel=True)
     def _kernel_range(values, lo, up, out):  # type: ignore[no-untyped-def]  # pragma: no cover - jit
-        for i in range(values.size):
+        for i in prange(values.size):
             v = values[i]
             c = 1
             for k in range(5):
                 c += (v < lo[k]) | (v > up[k])
             out[i] = c if v == v else 0
 
-    @njit(cache=True, nogil=True)
+    @njit(cache=True, nogil=True, parallel=True)
     def _kernel(values, lo, up, lo_ex, up_ex, out):  # type: ignore[no-untyped-def]  # pragma: no cover - jit
-        for i in range(values.size):
+        for i in prange(values.size):
             v = values[i]
             c = 1
             for k in range(5):

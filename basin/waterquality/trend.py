@@ -183,7 +183,14 @@ def _acf(c: np.ndarray, n: np.ndarray, nlags: int) -> np.ndarray:
 def _modified(
     x: np.ndarray, alpha: float, lag: int | None, kind: Literal["hamed_rao", "yue_wang"]
 ) -> TrendResult:
-    a = np.atleast_2d(np.asarray(x, dtype=float))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return _modified_impl(np.asarray(x, dtype=float), alpha, lag, kind)
+
+
+def _modified_impl(
+    x: np.ndarray, alpha: float, lag: int | None, kind: Literal["hamed_rao", "yue_wang"]
+) -> TrendResult:
+    a = np.atleast_2d(x)
     s, var, n = _s_var(a)
     with np.errstate(divide="ignore", invalid="ignore"):
         tau = s / (0.5 * n * (n - 1))
@@ -293,7 +300,7 @@ def lag1_autocorrelation(x: np.ndarray, *, alpha: float = 0.05) -> tuple[np.ndar
     n = (~np.isnan(a)).sum(axis=-1)
     r1 = _acf(_compress(a), n, 1)[:, 1]
     r1 = np.where(n >= 3, r1, np.nan)
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore"):
         sig = np.abs(r1) > norm.ppf(1 - alpha / 2) / np.sqrt(np.maximum(n, 1))
     return r1, sig & np.isfinite(r1)
 
