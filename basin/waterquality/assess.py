@@ -23,6 +23,11 @@ from basin.waterquality.standards import Standard, canonical_parameter, load_sta
 
 __all__ = [
     "PERIODS",
+    "RIVER_COLUMNS",
+    "do_class_saturation",
+    "do_saturation",
+    "evaluated_as",
+    "station_waterbody",
     "RiverEvaluation",
     "assess",
     "compliance",
@@ -411,6 +416,11 @@ class RiverEvaluation:
         return dict(self.__dict__)
 
 
+def _section_pollutants(labels: Sequence[str], pollutants: Sequence[str]) -> str:
+    """Join per-section main pollutants: ``"Q3：氨氮(0.2)；Q4：氨氮(1.2)"`` (sections without any left out)."""
+    return "；".join(f"{lab}：{mp}" for lab, mp in zip(labels, pollutants, strict=True) if mp)
+
+
 def evaluate_river(
     section_classes: Sequence[int] | np.ndarray,
     *,
@@ -418,25 +428,33 @@ def evaluate_river(
     waterbody: str = "river",
     standard: str | Standard | None = None,
 ) -> RiverEvaluation:
-    """Evaluate a river, basin or water system from its sections (2011 method, DOMAIN.md 2.3).
+    """Evaluate a river, basin or water system, or a lake / reservoir, from its sections (2011 method).
 
-    With at least ``min_sections`` (5) classified sections, the *proportion method*: share of sections in classes
-    Ⅰ-Ⅲ and share 劣Ⅴ → 优 (Ⅰ-Ⅲ ≥ 90%), 良好 (≥ 75%), then by 劣Ⅴ: 重度污染 (≥ 40%), 中度污染 (≥ 20%), else 轻度污染.
-    With fewer sections, the *mean method*: every item is averaged over the sections (``means``) and evaluated as
-    one section (class, status, main pollutants). Exactly 5 sections use the proportion method.
+    Rivers (环办〔2011〕22号 二(一)3, DOMAIN.md 2.3): with at least ``min_sections`` (5) classified sections, the
+    *proportion method*: share of sections in classes Ⅰ-Ⅲ and share 劣Ⅴ → 优 (Ⅰ-Ⅲ ≥ 90%), 良好 (≥ 75%), then by
+    劣Ⅴ: 重度污染 (≥ 40%), 中度污染 (≥ 20%), else 轻度污染. With fewer sections, the *mean method*: every item is
+    averaged over the sections (``means``) and evaluated as one section (class, status); the main pollution
+    indicators are then given **per section** (二(一)3(2): those of each section worse than Ⅲ, by the section
+    rule), as ``"<section>：<pollutants>"`` joined with ``；``, the section named by the index of ``means``.
+    Exactly 5 sections use the proportion method.
+
+    Lakes and reservoirs (``waterbody`` lake or reservoir; 二(二)1(2)): always the mean of the points, never the
+    proportion method, whatever their number; the main pollutants by the section rule on the lake means.
 
     Parameters
     ----------
     section_classes
         Class (1-6) of each section; 0 / NaN (no class) are not counted.
     means
-        For the mean method: the sections' values, a DataFrame with one row per section and one column per item
-        (or a mapping item -> values).
+        For the mean method: the sections' values (period means), a DataFrame with one row per section (index =
+        section names) and one column per item (or a mapping item -> values).
+    waterbody
+        ``river`` (also for river-type reservoirs), ``lake`` or ``reservoir``.
 
     Raises
     ------
     SchemaError
-        No classified section, or fewer than 5 sections and no ``means``.
+        No classified section, or the mean method is needed and no ``means`` are given.
     """
     std = load_standard(standard)
     rules = std.evaluation.get("river", {})
@@ -451,7 +469,8 @@ def evaluate_river(
         raise SchemaError(msg)
     good = float(np.isin(c, list(good_cls)).mean())
     bad = float(np.isin(c, list(bad_cls)).mean())
-    if n >= min_n:
+    lake = waterbody in ("lake", "reservoir")
+    if n >= min_n and not lake:
         status = ""
         for rule in rules.get("rules", []):
             if good >= rule.get("good_min", -1) and bad >= rule.get("bad_min", -1):
@@ -459,17 +478,14 @@ def evaluate_river(
                 break
         return RiverEvaluation(n, "proportion", good, bad, status)
     if means is None:
-        msg = (
-            f"evaluate_river: {n} section(s) (< {min_n}) need the mean method; pass means= (one row per section, "
-            "one column per item)"
-        )
+        why = "a lake or reservoir is evaluated on the mean of its points" if lake else f"{n} section(s) (< {min_n})"
+        msg = f"evaluate_river: {why}: pass means= (one row per section, one column per item)"
         raise SchemaError(msg)
     mdf = pd.DataFrame(means)
-    avg = {}
-    for col in mdf.columns:
-        code = canonical_parameter(str(col))
-        if code is not None:
-            avg[code] = float(np.nanmean(mdf[col].to_numpy(float))) if mdf[col].notna().any() else np.nan
+    cols = {str(col): canonical_parameter(str(col)) for col in mdf.columns}
+    mdf = mdf[[col for col in mdf.columns if cols[str(col)] is not None]]
+    mdf.columns = [cols[str(col)] for col in mdf.columns]
+    avg = {p: float(np.nanmean(mdf[p].to_numpy(float))) if mdf[p].notna().any() else np.nan for p in mdf.columns}
     per_item = [
         int(classify([avg[p]], p, waterbody=waterbody, standard=std)[0])
         for p in std.items
@@ -479,16 +495,38 @@ def evaluate_river(
     if rc == 0:
         msg = "evaluate_river: the means hold none of the evaluated items"
         raise SchemaError(msg)
+    if lake:
+        mp = main_pollutants(avg, waterbody=waterbody, standard=std)
+    else:
+        labels = [str(x) for x in mdf.index]
+        mp = _section_pollutants(
+            labels, [main_pollutants(row.to_dict(), standard=std) for _, row in mdf.iterrows()]
+        )
     return RiverEvaluation(
         n,
-        "mean",
+        "lake_mean" if lake else "mean",
         good,
         bad,
         str(class_status([rc])[0]),
         rc,
         str(class_labels([rc])[0]),
-        main_pollutants(avg, waterbody=waterbody, standard=std),
+        mp,
     )
+
+
+RIVER_COLUMNS = [
+    "period",
+    "n_sections",
+    "method",
+    "share_good",
+    "share_worse_than_v",
+    "status",
+    "river_class",
+    "class_label",
+    "main_pollutants",
+    "tli",
+    "trophic_state",
+]
 
 
 def evaluate_rivers(
@@ -501,28 +539,34 @@ def evaluate_rivers(
 ) -> pd.DataFrame:
     """Apply :func:`evaluate_river` to every group of stations (coordinate ``by``) and period.
 
-    With the proportion method (>= 5 sections) and a status worse than 良好, ``main_pollutants`` lists up to three
-    items by *section exceedance rate* (share of the sections whose period mean is worse than Class III), e.g.
-    ``总磷(40%)`` (DOMAIN.md 2.4; the rate formula is confidence U). With the mean method they are the section rule's.
+    * A group of **rivers** (any station of the group evaluated as a river, :func:`evaluated_as`) with >= 5
+      sections: the proportion method; with a status worse than 良好, ``main_pollutants`` lists up to three
+      items by *section exceedance rate* (share of the sections whose period mean is worse than Class III),
+      e.g. ``总磷(40%)`` (DOMAIN.md 2.4; the rate formula is confidence U). With fewer sections: the mean method
+      for class and status, and the main pollutants **per section** (``"Q3：氨氮(0.2)；Q4：氨氮(1.2)"``,
+      sections named by ``name``, else their id).
+    * A group of **lakes / reservoirs** (every station evaluated as a lake, e.g. ``by="lake_id"``): the mean of
+      the points (the period mean of each point first, then the mean over the points), never the proportion
+      method (``method = "lake_mean"``); main pollutants by the section rule on the lake means; ``tli`` and
+      ``trophic_state`` from the lake means of Chl-a, TP, TN, SD and CODMn.
 
     Returns
     -------
     pandas.DataFrame
-        ``<by>, period, n_sections, method, share_good, share_worse_than_v, status, river_class, class_label,
-        main_pollutants``.
+        ``<by>, period, n_sections, method (proportion | mean | lake_mean), share_good, share_worse_than_v,
+        status, river_class, class_label, main_pollutants, tli, trophic_state``.
     """
     std = load_standard(standard)
     if by not in ds.coords:
         msg = f"the Dataset has no station coordinate {by!r} (pass stations= to read_wq)"
         raise SchemaError(msg)
     sec = sections if sections is not None else assess(ds, period=period, standard=std)
-    group = pd.Series(
-        np.asarray(ds[by].values).astype(str), index=np.asarray(ds["station"].values).astype(str)
-    )
-    sec = sec.assign(_g=sec["station_id"].map(group))
+    st_ids = np.asarray(ds["station"].values).astype(str)
+    group = pd.Series(np.asarray(ds[by].values).astype(str), index=st_ids)
+    ev = pd.Series(evaluated_as(ds), index=st_ids)
+    sec = sec.assign(_g=sec["station_id"].map(group), _lake=sec["station_id"].map(ev) == "lake")
     sec = sec[sec["_g"].notna() & (sec["_g"] != "")]
-    cols = [by, "period", "n_sections", "method", "share_good", "share_worse_than_v", "status", "river_class",
-            "class_label", "main_pollutants"]  # fmt: skip
+    cols = [by, *RIVER_COLUMNS]
     if sec.empty:
         return pd.DataFrame(columns=cols)
     rules = std.evaluation.get("river", {})
@@ -530,7 +574,6 @@ def evaluate_rivers(
     sec = sec.assign(
         _good=sec["class"].isin(rules.get("good_classes", [1, 2, 3])),
         _bad=sec["class"].isin(rules.get("bad_classes", [6])),
-        _lake=sec["waterbody"].isin(["lake", "reservoir"]),
     )
     g = sec.groupby(["_g", "period"], sort=True)
     out = pd.DataFrame(
@@ -541,8 +584,9 @@ def evaluate_rivers(
             "_lake": g["_lake"].all(),
         }
     )
-    prop = (out["n_sections"] >= min_n).to_numpy()
-    out["method"] = np.where(prop, "proportion", "mean")
+    lake = out["_lake"].to_numpy(bool)
+    prop = (out["n_sections"] >= min_n).to_numpy() & ~lake
+    out["method"] = np.where(prop, "proportion", np.where(lake, "lake_mean", "mean"))
     status = np.full(len(out), "", dtype=object)
     done = ~prop
     for rule in rules.get("rules", []):
@@ -553,27 +597,39 @@ def evaluate_rivers(
         )
         status[hit] = rule["status"]
         done |= hit
-    # mean method: every item averaged over the group's sections, then evaluated as one section
+    # mean method: every item averaged over the group's sections (their period means), then one section
     means = period_means(ds, period).compute()  # small (station x period)
     labels = _period_labels(means["time"].values, period)
     items = [p for p in std.items if p in means]
-    mdf = pd.DataFrame(
-        {p: means[p].transpose("station", "time").values.ravel() for p in items},
-    )
+    extra = [p for p in ("Chla", "TN", "SD") if p in means and p not in items]
+    allp = items + extra
+    mdf = pd.DataFrame({p: means[p].transpose("station", "time").values.ravel() for p in allp})
     mdf["station_id"] = np.repeat(np.asarray(means["station"].values).astype(str), means.sizes["time"])
     mdf["period"] = np.tile(np.asarray(labels, dtype=object), means.sizes["station"])
-    mdf = mdf.merge(sec[["station_id", "period", "_g", "_lake"]], on=["station_id", "period"], how="inner")
-    gm = mdf.groupby(["_g", "period"], sort=True)[items].mean().reindex(out.index)
-    lake = out["_lake"].to_numpy(bool)
+    mdf = mdf.merge(
+        sec[["station_id", "period", "_g", "_lake", "main_pollutants", "class", "name"]],
+        on=["station_id", "period"],
+        how="inner",
+    )
+    gm = mdf.groupby(["_g", "period"], sort=True)[allp].mean().reindex(out.index)
     wb = np.where(lake, "lake", "river")
-    vals = gm.to_numpy(float)
-    cls = np.stack(
-        [classify(vals[:, j], p, waterbody=wb, standard=std) for j, p in enumerate(items)], axis=-1
+    vals = gm[items].to_numpy(float)
+    cls = (
+        np.stack([classify(vals[:, j], p, waterbody=wb, standard=std) for j, p in enumerate(items)], axis=-1)
+        if items
+        else np.zeros((len(out), 0), dtype=np.int8)
     )
     river_class = cls.max(axis=-1, initial=0) if items else np.zeros(len(out), dtype=np.int8)
     mean_m = ~prop & (river_class > 0)
     status[mean_m] = class_status(river_class[mean_m])
-    mp = _main_pollutants_rows(vals, cls, lake, items, std)
+    mp_lake = _main_pollutants_rows(vals, cls, lake, items, std)
+    # fewer than 5 river sections: the main pollutants of each section worse than Class III
+    mdf["_label"] = np.where(mdf["name"].astype(str) != "", mdf["name"].astype(str), mdf["station_id"])
+    per_sec = mdf[mdf["main_pollutants"] != ""].groupby(["_g", "period"], sort=True)
+    mp_sec = pd.Series(
+        {k: _section_pollutants(list(v["_label"]), list(v["main_pollutants"])) for k, v in per_sec}, dtype=object
+    )
+    mp_sec = mp_sec.reindex(out.index).fillna("").to_numpy(object) if len(mp_sec) else np.full(len(out), "")
     out["status"] = status
     out["river_class"] = pd.array(np.where(mean_m, river_class, 0), dtype="Int8")
     out.loc[~mean_m, "river_class"] = pd.NA
@@ -593,7 +649,19 @@ def evaluate_rivers(
     for r in np.flatnonzero(prop & ~np.isin(status, list(good_status))):
         order = np.argsort(-rates[r], kind="stable")[:limit_n]
         mp_prop[r] = "、".join(f"{names[j]}({rates[r, j]:.0%})" for j in order if rates[r, j] > 0)
-    out["main_pollutants"] = np.where(mean_m, mp, mp_prop)
+    out["main_pollutants"] = np.where(prop, mp_prop, np.where(lake, mp_lake, mp_sec))
+    tli_vals = np.full(len(out), np.nan)
+    if all(p in gm.columns for p in ("Chla", "TP", "TN", "SD", "CODMn")):
+        t = tli(
+            chla=gm["Chla"].to_numpy(float),
+            tp=gm["TP"].to_numpy(float),
+            tn=gm["TN"].to_numpy(float),
+            sd=gm["SD"].to_numpy(float),
+            codmn=gm["CODMn"].to_numpy(float),
+        )
+        tli_vals = np.where(lake, t, np.nan)
+    out["tli"] = tli_vals
+    out["trophic_state"] = trophic_state(tli_vals) if len(out) else []
     out = out.reset_index().rename(columns={"_g": by})
     return out[cols]
 
