@@ -31,6 +31,7 @@ from scipy.stats import norm, rankdata
 from basin._errors import SchemaError
 from basin.waterquality.assess import (
     Period,
+    _fmt_multiple,
     _period_labels,
     _station_attr,
     assess,
@@ -636,7 +637,7 @@ def drinking_water(
         measured += fin
         ok_all &= ~fin | ok
         for r in np.flatnonzero(fin & ~ok):
-            exceeding[r].append(f"{names[p]}({(v[r] - limits[p]) / limits[p]:.2f})".replace(".00)", ")"))
+            exceeding[r].append(f"{names[p]}({_fmt_multiple((v[r] - limits[p]) / limits[p])})")
         for r in np.flatnonzero(~fin):
             missing[r].append(str(names[p]))
     out["n_items"] = measured
