@@ -229,7 +229,8 @@ def test_river_four_sections_main_pollutants_per_section():
     assert r.main_pollutants == "Q3：氨氮(0.2)；Q4：氨氮(1.2)"
     ds = make_ds({"NH3_N": [[0.5], [0.5], [1.2], [2.2]]}, stations=["Q1", "Q2", "Q3", "Q4"])
     out = evaluate_rivers(ds.assign_coords(river_id=("station", ["R"] * 4))).iloc[0]
-    assert (out["method"], out["river_class"], out["main_pollutants"]) == ("mean", 4, "Q3：氨氮(0.2)；Q4：氨氮(1.2)")
+    assert (out["method"], out["river_class"]) == ("mean", 4)
+    assert out["main_pollutants"] == "Q3：氨氮(0.2)；Q4：氨氮(1.2)"
 
 
 def test_river_errors():

@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
-from scipy.stats import spearmanr, t as student_t
+from scipy.stats import spearmanr
+from scipy.stats import t as student_t
 
 from basin._errors import SchemaError
 from basin.waterquality import assess, evaluate_river, evaluate_rivers, tli
@@ -298,7 +299,8 @@ def test_spearman_critical_values_large_n_near_t_approximation(n):
 
 
 def test_spearman_trend():
-    # 6 years rising: r_s = 1 >= W(6) = 0.829 -> 上升; for TP that is 加重, for DO 好转; S2 flat-ish: r_s = 0.2
+    # 6 years rising: r_s = 1 >= W(6) = 0.829 -> 上升; for TP that is 加重, for DO 好转;
+    # S2 flat-ish: r_s = 0.2
     ds = _years(
         {
             "TP": [[0.1, 0.12, 0.15, 0.17, 0.2, 0.22], [0.1, 0.3, 0.1, 0.3, 0.2, 0.15]],
