@@ -77,7 +77,7 @@ def _period_labels(times: np.ndarray, period: str) -> list[str]:
 def exceedance_multiple(
     value: Any, parameter: str, *, waterbody: str = "river", standard: str | Standard | None = None
 ) -> np.ndarray:
-    """Return the exceedance multiple ``(C - C_III) / C_III`` against the Class III limit (NaN when not exceeding).
+    """Return the exceedance multiple ``(C - C_III) / C_III`` against the Class III limit (NaN if not over).
 
     No multiple for water temperature, pH and DO (the method computes none for them): NaN.
     """
@@ -99,7 +99,7 @@ def _fmt_multiple(m: float) -> str:
 def _main_pollutants_rows(
     values: np.ndarray, classes: np.ndarray, lake: np.ndarray, items: list[str], std: Standard
 ) -> np.ndarray:
-    """Vectorised main pollutants: ``values``/``classes`` (rows, items), ``lake`` (rows,) -> strings (rows,)."""
+    """Vectorise main pollutants: ``values``/``classes`` (rows, items), ``lake`` (rows,) -> strings."""
     ev = std.evaluation
     ref = int(ev.get("reference_class", 3))
     limit_n = int(ev.get("main_pollutants_max", 3))
@@ -143,10 +143,11 @@ def main_pollutants(
 ) -> str:
     """Return the main pollution indicators of one section, e.g. ``"总磷(0.45)、氨氮(0.2)"``.
 
-    Rules (2011 method, DOMAIN.md 2.4): none when the section is Class III or better; otherwise among the items
-    worse than Class III, cyanide and heavy metals first, then the worst class, ties broken by the larger
-    exceedance multiple ``(C - C_III)/C_III``; at most three. pH and DO have no multiple (they rank after the items
-    of the same class that have one) and are written without a number. Items are joined with ``、``.
+    Rules (2011 method, DOMAIN.md 2.4): none when the section is Class III or better; otherwise among the
+    items worse than Class III, cyanide and heavy metals first, then the worst class, ties broken by the
+    larger exceedance multiple ``(C - C_III)/C_III``; at most three. pH and DO have no multiple (they rank
+    after the items of the same class that have one) and are written without a number. Items are joined with
+    ``、``.
 
     Parameters
     ----------
@@ -177,9 +178,9 @@ def evaluated_as(ds: xr.Dataset) -> np.ndarray:
     """Return the waterbody each station is *evaluated* as: ``"river"`` or ``"lake"``.
 
     Lakes and reservoirs are evaluated as lakes (lake TP limits, TN and TLI, mean of the points), except
-    river-type reservoirs (河流型水库), which the 2011 method evaluates as rivers (二(二)1: "河流型水库按照河流
-    评价"). A river-type reservoir is a station whose boolean coordinate ``river_type_reservoir`` is true (a
-    column of the stations layer, carried by :func:`read_wq`).
+    river-type reservoirs (河流型水库), which the 2011 method evaluates as rivers (二(二)1:
+    "河流型水库按照河流 评价"). A river-type reservoir is a station whose boolean coordinate
+    ``river_type_reservoir`` is true (a column of the stations layer, carried by :func:`read_wq`).
     """
     wb = station_waterbody(ds)
     lake = np.isin(wb, ["lake", "reservoir"])
@@ -202,9 +203,7 @@ def do_saturation(temperature: Any) -> np.ndarray:
         return 468.0 / (31.6 + t)
 
 
-def do_class_saturation(
-    do: Any, temperature: Any, *, standard: str | Standard | None = None
-) -> np.ndarray:
+def do_class_saturation(do: Any, temperature: Any, *, standard: str | Standard | None = None) -> np.ndarray:
     """Return DO classes with class Ⅰ by **saturation ≥ 90 %** (GB 3838-2002 Table 1: "饱和率90%（或7.5）").
 
     Saturation is ``DO / DO_f(T)`` with :func:`do_saturation`. A value with saturation ≥ 90 % is class Ⅰ; a
@@ -234,12 +233,12 @@ def assess(
 ) -> pd.DataFrame:
     """Evaluate every station and period with the 2011 national method.
 
-    Period means of every parameter (:func:`period_means`) are classified item by item; the section class is the
-    worst class of the evaluated items (21 for GB 3838-2002: Table 1 minus water temperature, TN and fecal
-    coliform); status from the class (优 … 重度污染); main pollutants by :func:`main_pollutants`; compliance with
-    the station's ``target_class`` coordinate. Lakes and reservoirs also get TLI(Σ) and their trophic state when
-    Chl-a, TP, TN, SD and CODMn are all present. River-type reservoirs (coordinate ``river_type_reservoir``)
-    are evaluated as rivers (:func:`evaluated_as`).
+    Period means of every parameter (:func:`period_means`) are classified item by item; the section class is
+    the worst class of the evaluated items (21 for GB 3838-2002: Table 1 minus water temperature, TN and fecal
+    coliform); status from the class (优 … 重度污染); main pollutants by :func:`main_pollutants`; compliance
+    with the station's ``target_class`` coordinate. Lakes and reservoirs also get TLI(Σ) and their trophic
+    state when Chl-a, TP, TN, SD and CODMn are all present. River-type reservoirs (coordinate
+    ``river_type_reservoir``) are evaluated as rivers (:func:`evaluated_as`).
 
     Parameters
     ----------
@@ -256,9 +255,9 @@ def assess(
     Returns
     -------
     pandas.DataFrame
-        One row per station and period with data: ``station_id, period, period_start, class (1-6), class_label,
-        status, main_pollutants, target_class (NA = unknown), compliant (NA when the target is unknown), n_items,
-        name, waterbody, tli, trophic_state, evaluated_as`` (river | lake).
+        One row per station and period with data: ``station_id, period, period_start, class (1-6),
+        class_label, status, main_pollutants, target_class (NA = unknown), compliant (NA when the target is
+        unknown), n_items, name, waterbody, tli, trophic_state, evaluated_as`` (river | lake).
     """
     std = load_standard(standard)
     means = period_means(ds, period)
@@ -337,7 +336,8 @@ def compliance(ds: xr.Dataset, *, standard: str | Standard | None = None) -> pd.
     -------
     pandas.DataFrame
         ``station_id, year, target_class, months_assessed, months_compliant, months_out, attainment_rate
-        (months_compliant / months_assessed), longest_run_out, annual_class, annual_class_label, annual_compliant``.
+        (months_compliant / months_assessed), longest_run_out, annual_class, annual_class_label,
+        annual_compliant``.
     """
     std = load_standard(standard)
     monthly = assess(ds, period="month", standard=std)
@@ -417,7 +417,7 @@ class RiverEvaluation:
 
 
 def _section_pollutants(labels: Sequence[str], pollutants: Sequence[str]) -> str:
-    """Join per-section main pollutants: ``"Q3：氨氮(0.2)；Q4：氨氮(1.2)"`` (sections without any left out)."""
+    """Join per-section main pollutants: ``"Q3：氨氮(0.2)；Q4：氨氮(1.2)"`` (sections without any omitted)."""
     return "；".join(f"{lab}：{mp}" for lab, mp in zip(labels, pollutants, strict=True) if mp)
 
 
@@ -430,24 +430,24 @@ def evaluate_river(
 ) -> RiverEvaluation:
     """Evaluate a river, basin or water system, or a lake / reservoir, from its sections (2011 method).
 
-    Rivers (环办〔2011〕22号 二(一)3, DOMAIN.md 2.3): with at least ``min_sections`` (5) classified sections, the
-    *proportion method*: share of sections in classes Ⅰ-Ⅲ and share 劣Ⅴ → 优 (Ⅰ-Ⅲ ≥ 90%), 良好 (≥ 75%), then by
-    劣Ⅴ: 重度污染 (≥ 40%), 中度污染 (≥ 20%), else 轻度污染. With fewer sections, the *mean method*: every item is
-    averaged over the sections (``means``) and evaluated as one section (class, status); the main pollution
-    indicators are then given **per section** (二(一)3(2): those of each section worse than Ⅲ, by the section
-    rule), as ``"<section>：<pollutants>"`` joined with ``；``, the section named by the index of ``means``.
-    Exactly 5 sections use the proportion method.
+    Rivers (环办〔2011〕22号 二(一)3, DOMAIN.md 2.3): with at least ``min_sections`` (5) classified sections,
+    the *proportion method*: share of sections in classes Ⅰ-Ⅲ and share 劣Ⅴ → 优 (Ⅰ-Ⅲ ≥ 90%), 良好 (≥ 75%),
+    then by 劣Ⅴ: 重度污染 (≥ 40%), 中度污染 (≥ 20%), else 轻度污染. With fewer sections, the *mean method*:
+    every item is averaged over the sections (``means``) and evaluated as one section (class, status); the
+    main pollution indicators are then given **per section** (二(一)3(2): those of each section worse than Ⅲ,
+    by the section rule), as ``"<section>：<pollutants>"`` joined with ``；``, the section named by the index
+    of ``means``. Exactly 5 sections use the proportion method.
 
-    Lakes and reservoirs (``waterbody`` lake or reservoir; 二(二)1(2)): always the mean of the points, never the
-    proportion method, whatever their number; the main pollutants by the section rule on the lake means.
+    Lakes and reservoirs (``waterbody`` lake or reservoir; 二(二)1(2)): always the mean of the points, never
+    the proportion method, whatever their number; the main pollutants by the section rule on the lake means.
 
     Parameters
     ----------
     section_classes
         Class (1-6) of each section; 0 / NaN (no class) are not counted.
     means
-        For the mean method: the sections' values (period means), a DataFrame with one row per section (index =
-        section names) and one column per item (or a mapping item -> values).
+        For the mean method: the sections' values (period means), a DataFrame with one row per section (index
+        = section names) and one column per item (or a mapping item -> values).
     waterbody
         ``river`` (also for river-type reservoirs), ``lake`` or ``reservoir``.
 
@@ -478,14 +478,18 @@ def evaluate_river(
                 break
         return RiverEvaluation(n, "proportion", good, bad, status)
     if means is None:
-        why = "a lake or reservoir is evaluated on the mean of its points" if lake else f"{n} section(s) (< {min_n})"
+        why = f"{n} section(s) (< {min_n})"
+        if lake:
+            why = "a lake or reservoir is evaluated on the mean of its points"
         msg = f"evaluate_river: {why}: pass means= (one row per section, one column per item)"
         raise SchemaError(msg)
     mdf = pd.DataFrame(means)
     cols = {str(col): canonical_parameter(str(col)) for col in mdf.columns}
     mdf = mdf[[col for col in mdf.columns if cols[str(col)] is not None]]
     mdf.columns = [cols[str(col)] for col in mdf.columns]
-    avg = {p: float(np.nanmean(mdf[p].to_numpy(float))) if mdf[p].notna().any() else np.nan for p in mdf.columns}
+    avg = {
+        p: float(np.nanmean(mdf[p].to_numpy(float))) if mdf[p].notna().any() else np.nan for p in mdf.columns
+    }
     per_item = [
         int(classify([avg[p]], p, waterbody=waterbody, standard=std)[0])
         for p in std.items
@@ -542,11 +546,11 @@ def evaluate_rivers(
     * A group of **rivers** (any station of the group evaluated as a river, :func:`evaluated_as`) with >= 5
       sections: the proportion method; with a status worse than 良好, ``main_pollutants`` lists up to three
       items by *section exceedance rate* (share of the sections whose period mean is worse than Class III),
-      e.g. ``总磷(40%)`` (DOMAIN.md 2.4; the rate formula is confidence U). With fewer sections: the mean method
-      for class and status, and the main pollutants **per section** (``"Q3：氨氮(0.2)；Q4：氨氮(1.2)"``,
-      sections named by ``name``, else their id).
-    * A group of **lakes / reservoirs** (every station evaluated as a lake, e.g. ``by="lake_id"``): the mean of
-      the points (the period mean of each point first, then the mean over the points), never the proportion
+      e.g. ``总磷(40%)`` (DOMAIN.md 2.4; the rate formula is confidence U). With fewer sections: the mean
+      method for class and status, and the main pollutants **per section**
+      (``"Q3：氨氮(0.2)；Q4：氨氮(1.2)"``, sections named by ``name``, else their id).
+    * A group of **lakes / reservoirs** (every station evaluated as a lake, e.g. ``by="lake_id"``): the mean
+      of the points (the period mean of each point first, then the mean over the points), never the proportion
       method (``method = "lake_mean"``); main pollutants by the section rule on the lake means; ``tli`` and
       ``trophic_state`` from the lake means of Chl-a, TP, TN, SD and CODMn.
 
@@ -627,7 +631,8 @@ def evaluate_rivers(
     mdf["_label"] = np.where(mdf["name"].astype(str) != "", mdf["name"].astype(str), mdf["station_id"])
     per_sec = mdf[mdf["main_pollutants"] != ""].groupby(["_g", "period"], sort=True)
     mp_sec = pd.Series(
-        {k: _section_pollutants(list(v["_label"]), list(v["main_pollutants"])) for k, v in per_sec}, dtype=object
+        {k: _section_pollutants(list(v["_label"]), list(v["main_pollutants"])) for k, v in per_sec},
+        dtype=object,
     )
     mp_sec = mp_sec.reindex(out.index).fillna("").to_numpy(object) if len(mp_sec) else np.full(len(out), "")
     out["status"] = status
@@ -686,8 +691,8 @@ def _trophic() -> dict[str, Any]:
 def tli(*, chla: Any, tp: Any, tn: Any, sd: Any, codmn: Any, components: bool = False) -> Any:
     """Return the comprehensive trophic state index TLI(Σ) (中国环境监测总站 2001, DOMAIN.md 2.6).
 
-    TLI(Σ) = Σ W_j · TLI(j), W_j = r_j² / Σ r², TLI(j) = 10 (a_j + b_j ln x_j); Chl-a in mg/m³ (= µg/L), SD in m,
-    TP, TN, CODMn in mg/L. All five are required: NaN where any is missing or not positive.
+    TLI(Σ) = Σ W_j · TLI(j), W_j = r_j² / Σ r², TLI(j) = 10 (a_j + b_j ln x_j); Chl-a in mg/m³ (= µg/L), SD in
+    m, TP, TN, CODMn in mg/L. All five are required: NaN where any is missing or not positive.
 
     Parameters
     ----------
@@ -717,8 +722,8 @@ def tli(*, chla: Any, tp: Any, tn: Any, sd: Any, codmn: Any, components: bool = 
             t = 10.0 * (a + b * np.log(np.where(x > 0, x, np.nan)))
         comps[k] = t
         total = total + cfg["weights"][k] * t
-    total = total if total.ndim else float(total)
-    return (total, comps) if components else total
+    result: Any = total if total.ndim else float(total)
+    return (result, comps) if components else result
 
 
 def trophic_state(values: Any) -> np.ndarray:

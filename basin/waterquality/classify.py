@@ -1,8 +1,8 @@
 """Single-factor classification against a standard: numpy kernel plus an xarray wrapper.
 
-Class codes (``int8``): 1-5 = Ⅰ-Ⅴ, 6 = 劣Ⅴ (worse than class V), **0 = no class** (the value is missing, or the
-parameter has no class limits for that waterbody: water temperature, Chl-a, SD, TN of rivers ...).
-Labels and status words come from ``standards/classes.csv`` (:func:`class_labels`).
+Class codes (``int8``): 1-5 = Ⅰ-Ⅴ, 6 = 劣Ⅴ (worse than class V), **0 = no class** (the value is missing, or
+the parameter has no class limits for that waterbody: water temperature, Chl-a, SD, TN of rivers ...). Labels
+and status words come from ``standards/classes.csv`` (:func:`class_labels`).
 """
 
 from __future__ import annotations
@@ -37,10 +37,10 @@ CLASS_FLAG_MEANINGS = "no_class class_I class_II class_III class_IV class_V wors
 try:  # numba comes with pyflwdir; the numpy path below is used without it (and for small arrays)
     from numba import njit, prange
 
-    # Branch-free kernels (the compiler vectorises them): class = 1 + number of nested class ranges that exclude
-    # the value; 0 for NaN. One specialised kernel per bound type, and a generic one for exclusive bounds.
-    # ``parallel=True`` + ``prange``: the loop is split over numba's threads (all cores; ``NUMBA_NUM_THREADS``
-    # or ``numba.set_num_threads`` limit them), which is what brings it near one numpy pass.
+    # Branch-free kernels (the compiler vectorises them): class = 1 + number of nested class ranges that
+    # exclude the value; 0 for NaN. One specialised kernel per bound type, and a generic one for exclusive
+    # bounds. ``parallel=True`` + ``prange``: the loop is split over numba's threads (all cores;
+    # ``NUMBA_NUM_THREADS`` or ``numba.set_num_threads`` limit them), which brings it near one numpy pass.
     @njit(cache=True, nogil=True, parallel=True)
     def _kernel_upper(values, up, out):  # type: ignore[no-untyped-def]  # pragma: no cover - jit
         for i in prange(values.size):
@@ -90,7 +90,10 @@ def resolve_parameter(parameter: str) -> str:
     code = canonical_parameter(parameter)
     if code is None:
         known = list(parameter_table().index)
-        msg = f"unknown parameter {parameter!r}; expected a canonical code ({', '.join(known)}), a Chinese name or an HJ 212 code"
+        msg = (
+            f"unknown parameter {parameter!r}; expected a canonical code ({', '.join(known)}), "
+            "a Chinese name or an HJ 212 code"
+        )
         raise SchemaError(msg)
     return code
 
@@ -165,8 +168,8 @@ def classify(
     Returns
     -------
     numpy.ndarray
-        ``int8`` classes, same shape as the broadcast inputs: 1-5 = Ⅰ-Ⅴ, 6 = 劣Ⅴ, 0 = no class (NaN value, or the
-        parameter has no class for that waterbody, e.g. TN of rivers, water temperature).
+        ``int8`` classes, same shape as the broadcast inputs: 1-5 = Ⅰ-Ⅴ, 6 = 劣Ⅴ, 0 = no class (NaN value, or
+        the parameter has no class for that waterbody, e.g. TN of rivers, water temperature).
 
     Raises
     ------

@@ -621,8 +621,8 @@ def drinking_water(
     names = parameter_table()["name_zh"]
     measured = np.zeros(len(out), dtype=int)
     ok_all = np.ones(len(out), dtype=bool)
-    exceeding = [[] for _ in range(len(out))]
-    missing = [[] for _ in range(len(out))]
+    exceeding: list[list[str]] = [[] for _ in range(len(out))]
+    missing: list[list[str]] = [[] for _ in range(len(out))]
     for p in items:
         v = (
             means[p].transpose("station", "time").values.ravel()
