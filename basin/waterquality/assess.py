@@ -61,8 +61,43 @@ def period_means(ds: xr.Dataset, period: Period = "year") -> xr.Dataset:
     if not params:
         msg = f"no water-quality parameters in the Dataset (variables: {list(ds.data_vars)})"
         raise SchemaError(msg)
-    means = ds[params].resample(time=PERIODS[period]).mean(keep_attrs=True)
-    return means
+    sub = ds[params]
+    times = pd.DatetimeIndex(sub["time"].values)
+    lazy = any(sub[p].chunks is not None for p in params)
+    if lazy or not len(times) or not times.is_monotonic_increasing or sub[params[0]].dims[-1] != "time":
+        return sub.resample(time=PERIODS[period]).mean(keep_attrs=True)
+    return _period_means_numpy(sub, times, period)
+
+
+_PERIOD_FREQ = {"year": "Y", "quarter": "Q", "month": "M"}
+
+
+def _period_means_numpy(sub: xr.Dataset, times: pd.DatetimeIndex, period: str) -> xr.Dataset:
+    """Period means of numpy-backed ``(..., time)`` variables with sorted times, as ``resample().mean()``.
+
+    One ``np.add.reduceat`` per variable instead of xarray's group-by-group loop (the month means of 1,000
+    stations x 10 years took ~4 s that way). Every period between the first and the last gets a bin (all-NaN
+    when empty), labelled by its start, as xarray's resample does.
+    """
+    per = times.to_period(_PERIOD_FREQ[period])
+    bins = pd.period_range(per[0], per[-1], freq=_PERIOD_FREQ[period])
+    idx = (per.asi8 - bins[0].ordinal).astype(np.int64)
+    cut = np.flatnonzero(np.r_[True, idx[1:] != idx[:-1]])
+    filled = idx[cut]
+    labels = bins.to_timestamp().values.astype(sub["time"].dtype)
+    data = {}
+    for p in sub.data_vars:
+        v = np.asarray(sub[p].values, dtype=float)
+        ok = ~np.isnan(v)
+        sums = np.add.reduceat(np.where(ok, v, 0.0), cut, axis=-1)
+        counts = np.add.reduceat(ok.astype(np.int64), cut, axis=-1)
+        out = np.full(v.shape[:-1] + (len(bins),), np.nan)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[..., filled] = np.where(counts > 0, sums / counts, np.nan)
+        data[p] = (sub[p].dims, out, dict(sub[p].attrs))
+    coords = {k: c for k, c in sub.coords.items() if "time" not in c.dims}
+    coords["time"] = labels
+    return xr.Dataset(data, coords=coords, attrs=dict(sub.attrs))
 
 
 def _period_labels(times: np.ndarray, period: str) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -390,3 +391,23 @@ def test_assessment_tables_all_names_and_titles():
     assert not tables["change"].empty
     with pytest.raises(SchemaError, match=r"unknown option\(s\) \['colour'\]"):
         assessment_tables(ds, colour="red")
+
+
+@pytest.mark.parametrize("period", ["year", "quarter", "month"])
+def test_period_means_fast_path_equals_xarray_resample(period):
+    from basin.waterquality.assess import PERIODS, period_means
+
+    rng = np.random.default_rng(4)
+    times = pd.date_range("2019-11-03", periods=60, freq="9D")  # irregular within months, gaps across periods
+    v = rng.lognormal(size=(5, 60))
+    v[rng.random(v.shape) < 0.3] = np.nan
+    v[:, 20:32] = np.nan  # whole empty months -> all-NaN bins, as resample gives
+    ds = make_ds({"TP": v.tolist(), "DO": (v * 3).tolist()}, times=times)
+    fast = period_means(ds, period)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        ref = ds[["TP", "DO"]].resample(time=PERIODS[period]).mean(keep_attrs=True)
+    assert (fast["time"].values == ref["time"].values).all()
+    for p in ("TP", "DO"):
+        np.testing.assert_allclose(fast[p].values, ref[p].transpose("station", "time").values, rtol=1e-12)
+        assert fast[p].attrs == ref[p].attrs
