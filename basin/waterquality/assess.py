@@ -159,14 +159,18 @@ def _main_pollutants_rows(
     k_mult = np.where(np.isnan(mult), -np.inf, mult)
     order = np.lexsort((-k_mult, -k_cls, -k_pri, ~cd), axis=-1)[:, :limit_n]
     names = parameter_table()["name_zh"].reindex(items).to_numpy(object)
-    for r, row in enumerate(rows):
-        parts = []
-        for j in order[r]:
-            if not cd[r, j]:
-                break
-            m = mult[r, j]
-            parts.append(f"{names[j]}({_fmt_multiple(m)})" if np.isfinite(m) else str(names[j]))
-        out[row] = "、".join(parts)
+    # the chosen (row, rank) pairs in order; candidates come first in ``order``, so a row's pieces are contiguous
+    top_cd = np.take_along_axis(cd, order, axis=-1)
+    rr, kk = np.nonzero(top_cd)
+    jj = order[rr, kk]
+    mm = mult[rr, jj]
+    pieces = [
+        f"{n}({_fmt_multiple(m)})" if m == m else str(n)  # m == m: not NaN
+        for n, m in zip(names[jj].tolist(), mm.tolist(), strict=True)
+    ]
+    table = np.full(top_cd.shape, "", dtype=object)
+    table[rr, kk] = pieces
+    out[rows] = ["、".join(x for x in row if x) for row in table.tolist()]
     return out
 
 
@@ -394,6 +398,7 @@ def compliance(ds: xr.Dataset, *, standard: str | Standard | None = None) -> pd.
         return pd.DataFrame(columns=cols)
     m = monthly.assign(year=monthly["period_start"].dt.year, month=monthly["period_start"].dt.month)
     m["out"] = (m["compliant"] == False).fillna(False).astype(bool)  # noqa: E712 - nullable boolean
+    m["_ok"] = (m["compliant"] == True).fillna(False).astype(bool)  # noqa: E712 - nullable boolean
     keys = (
         m[["station_id", "year"]].drop_duplicates().sort_values(["station_id", "year"]).reset_index(drop=True)
     )
@@ -412,7 +417,7 @@ def compliance(ds: xr.Dataset, *, standard: str | Standard | None = None) -> pd.
             "year": keys["year"].astype(int),
             "target_class": g["target_class"].first().to_numpy(),
             "months_assessed": g["class"].size().to_numpy(),
-            "months_compliant": g["compliant"].apply(lambda s: int((s == True).sum())).to_numpy(),  # noqa: E712
+            "months_compliant": g["_ok"].sum().to_numpy().astype(int),
             "months_out": g["out"].sum().to_numpy().astype(int),
         }
     )

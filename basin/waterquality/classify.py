@@ -77,11 +77,49 @@ try:  # numba comes with pyflwdir; the numpy path below is used without it (and 
                 c += (v < lo[k]) | ((v == lo[k]) & lo_ex[k]) | (v > up[k]) | ((v == up[k]) & up_ex[k])
             out[i] = c if v == v else 0
 
+    # the same kernels on one thread, for arrays too small to be worth waking the thread pool
+    @njit(cache=True, nogil=True)
+    def _serial_kernel_upper(values, up, out):  # type: ignore[no-untyped-def]  # pragma: no cover - jit
+        for i in range(values.size):
+            v = values[i]
+            c = 1
+            for k in range(5):
+                c += v > up[k]
+            out[i] = c if v == v else 0
+
+    @njit(cache=True, nogil=True)
+    def _serial_kernel_lower(values, lo, out):  # type: ignore[no-untyped-def]  # pragma: no cover - jit
+        for i in range(values.size):
+            v = values[i]
+            c = 1
+            for k in range(5):
+                c += v < lo[k]
+            out[i] = c if v == v else 0
+
+    @njit(cache=True, nogil=True)
+    def _serial_kernel_range(values, lo, up, out):  # type: ignore[no-untyped-def]  # pragma: no cover - jit
+        for i in range(values.size):
+            v = values[i]
+            c = 1
+            for k in range(5):
+                c += (v < lo[k]) | (v > up[k])
+            out[i] = c if v == v else 0
+
+    @njit(cache=True, nogil=True)
+    def _serial_kernel(values, lo, up, lo_ex, up_ex, out):  # type: ignore[no-untyped-def]  # pragma: no cover - jit
+        for i in range(values.size):
+            v = values[i]
+            c = 1
+            for k in range(5):
+                c += (v < lo[k]) | ((v == lo[k]) & lo_ex[k]) | (v > up[k]) | ((v == up[k]) & up_ex[k])
+            out[i] = c if v == v else 0
+
     HAVE_NUMBA = True
 except ImportError:  # pragma: no cover - numba is a dependency of pyflwdir
     HAVE_NUMBA = False
 
 _NUMBA_MIN_SIZE = 4096
+_PARALLEL_MIN_SIZE = 1 << 20  # below ~1 M values the thread pool costs more than it saves
 _CHUNK = 1 << 15
 
 
@@ -132,14 +170,17 @@ def _classify_one(values: np.ndarray, lim: Limits | None) -> np.ndarray:
         out = np.empty(flat.size, dtype=np.int8)
         inclusive = bool(lim.lower_inclusive.all() and lim.upper_inclusive.all())
         has_lo, has_up = bool(np.isfinite(lim.lower).any()), bool(np.isfinite(lim.upper).any())
+        par = flat.size >= _PARALLEL_MIN_SIZE
         if inclusive and has_up and not has_lo:
-            _kernel_upper(flat, lim.upper, out)
+            (_kernel_upper if par else _serial_kernel_upper)(flat, lim.upper, out)
         elif inclusive and has_lo and not has_up:
-            _kernel_lower(flat, lim.lower, out)
+            (_kernel_lower if par else _serial_kernel_lower)(flat, lim.lower, out)
         elif inclusive:
-            _kernel_range(flat, lim.lower, lim.upper, out)
+            (_kernel_range if par else _serial_kernel_range)(flat, lim.lower, lim.upper, out)
         else:
-            _kernel(flat, lim.lower, lim.upper, ~lim.lower_inclusive, ~lim.upper_inclusive, out)
+            (_kernel if par else _serial_kernel)(
+                flat, lim.lower, lim.upper, ~lim.lower_inclusive, ~lim.upper_inclusive, out
+            )
         return out.reshape(values.shape)
     return _classify_numpy(np.asarray(values, dtype=np.float64), lim)
 
