@@ -159,7 +159,7 @@ def _main_pollutants_rows(
     k_mult = np.where(np.isnan(mult), -np.inf, mult)
     order = np.lexsort((-k_mult, -k_cls, -k_pri, ~cd), axis=-1)[:, :limit_n]
     names = parameter_table()["name_zh"].reindex(items).to_numpy(object)
-    # the chosen (row, rank) pairs in order; candidates come first in ``order``, so a row's pieces are contiguous
+    # the chosen (row, rank) pairs; candidates come first in ``order``, so a row's pieces are contiguous
     top_cd = np.take_along_axis(cd, order, axis=-1)
     rr, kk = np.nonzero(top_cd)
     jj = order[rr, kk]

@@ -1,4 +1,4 @@
-"""Single-factor classes: every limit of GB 3838-2002 Table 1 from both sides, NaN / no-class, xarray wrapper."""
+"""Single-factor classes: every limit of GB 3838-2002 Table 1 from both sides, NaN / no-class, xarray."""
 
 from __future__ import annotations
 
