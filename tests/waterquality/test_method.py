@@ -411,3 +411,33 @@ def test_period_means_fast_path_equals_xarray_resample(period):
     for p in ("TP", "DO"):
         np.testing.assert_allclose(fast[p].values, ref[p].transpose("station", "time").values, rtol=1e-12)
         assert fast[p].attrs == ref[p].attrs
+
+
+def test_read_wq_carries_station_flags_and_groups(tmp_path):
+    from basin.waterquality import read_wq
+
+    csv = tmp_path / "wq.csv"
+    csv.write_text(
+        "station_id,time,parameter,value\nA,2021-01-05,TP,0.1\nB,2021-01-05,TP,0.08\nC,2021-01-05,TP,0.3\n",
+        encoding="utf-8",
+    )
+    st = pd.DataFrame(
+        {
+            "station_id": ["A", "B", "C"],
+            "waterbody": ["river", "reservoir", "reservoir"],
+            "drinking_source": ["是", "否", ""],
+            "river_type_reservoir": [False, True, None],
+            "basin_id": ["长江", "长江", "嘉陵江"],
+        }
+    )
+    ds = read_wq(csv, stations=st)
+    assert ds["drinking_source"].values.tolist() == [True, False, False]
+    assert ds["river_type_reservoir"].values.tolist() == [False, True, False]
+    assert ds["basin_id"].values.tolist() == ["长江", "长江", "嘉陵江"]
+    assert evaluated_as(ds).tolist() == ["river", "river", "lake"]
+    assert drinking_water(ds)["station_id"].unique().tolist() == ["A"]
+    bad = st.assign(drinking_source=["yes", "maybe", "no"])
+    with pytest.raises(
+        SchemaError, match=r"column 'drinking_source' must be true/false .* station 'B' has 'maybe'"
+    ):
+        read_wq(csv, stations=bad)
