@@ -31,7 +31,7 @@ class WaterQualityAccessor:
         return assess(self._ds, period=period, standard=standard)
 
     def compliance(self, *, standard: str | Standard | None = None) -> pd.DataFrame:
-        """Return the monthly target compliance per station and year. See :func:`basin.waterquality.compliance`."""
+        """Return monthly target compliance per station and year (:func:`basin.waterquality.compliance`)."""
         return compliance(self._ds, standard=standard)
 
     def trend(
