@@ -150,15 +150,18 @@ def build_project(
     return project
 
 
-def require_layers(project: Project, kinds: Iterable[str], *, command: str) -> None:
+def require_layers(
+    project: Project, kinds: Iterable[str], *, command: str, flags: dict[str, str] | None = None
+) -> None:
     """Exit 2 with one line when a subcommand's required layers are given neither by flag nor project."""
     from basin._errors import DataError
 
     missing = [k for k in kinds if getattr(project.layers, k) is None]
     if missing:
-        flags = " ".join(f"--{k.replace('_', '-')} FILE" for k in missing)
+        spelled = flags or {}
+        flags_text = " ".join(spelled.get(k, f"--{k.replace('_', '-')} FILE") for k in missing)
         msg = (
-            f"`basin {command}` needs the {', '.join(missing)} layer(s): pass {flags}, or --project FILE "
+            f"`basin {command}` needs the {', '.join(missing)} layer(s): pass {flags_text}, or --project FILE "
             "(a project file naming them; `basin init` writes one), or --project demo for the demo data"
         )
         raise DataError(msg)
@@ -175,8 +178,11 @@ def run_steps(
     """Run ``steps`` of ``project`` and write their outputs flat into ``outdir`` (no maps, no reports)."""
     from basin.run import run_project
 
+    from basin._errors import DataError
+    from basin.run import STEPS
+
     log = logging.getLogger("basin")
-    return run_project(
+    res = run_project(
         project,
         steps=steps,
         outdir=outdir,
@@ -187,6 +193,11 @@ def run_steps(
         options=options,
         echo=log.info,
     )
+    main = next(s for s in STEPS if s.name == steps[-1])
+    if getattr(res, main.attr) is None:  # the step the command is for could not run: that is bad input
+        reason = next((s.text() for s in res.skipped), f"{main.name} could not run")
+        raise DataError(reason)
+    return res
 
 
 def print_files(res: Any) -> None:

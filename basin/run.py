@@ -234,7 +234,8 @@ def load_inputs(res: RunResult) -> None:
             if kind in LAYER_KINDS:
                 gdf = read_layer(spec.path, kind, **spec.read_kwargs(kind))  # type: ignore[arg-type]
             else:
-                gdf = _read_polygons(spec.path, kind.replace("_", " "), layer=spec.layer, crs=spec.crs)
+                what = {"redline": "red line", "water_sources": "drinking-water sources"}.get(kind, kind)
+                gdf = _read_polygons(spec.path, what, layer=spec.layer, crs=spec.crs)
         for w in caught:
             res.notes.append(str(w.message))
             log.warning("warning: %s", w.message)

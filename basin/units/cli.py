@@ -29,6 +29,8 @@ def _unit_options(f):  # type: ignore[no-untyped-def]
         click.option("--flows", type=_file, help="CSV of design flows per unit: unit_id,cs,c0,q,q_in,k,x_km,u."),
         click.option("--loads", type=_file, help="CSV of pollutant loads per unit: unit_id,load_t_a."),
         click.option("--config", type=_file, help="Evaluation config YAML (default: basin/units/config/default.yaml)."),
+        click.option("--zones", "zones_file", type=_file,
+                     help="Riparian zones of an earlier run (a layer with a 'zone' column A/B/C) instead of making them."),
         click.option("--by-county/--no-by-county", default=None, help="Cut the units by county (default: the project's, on)."),
         click.option("--min-area", type=click.FloatRange(min=0.0), default=None,
                      help="With --by-county: merge pieces smaller than this (km²) into a neighbour (default 1)."),
@@ -74,7 +76,8 @@ def _project(project_file, layers, mapping, crs, encoding, dem, dem_area, dem_or
 @force_opt
 @out_dir_opt
 def units(project_file, layer_units, layer_rivers, layer_admin, layer_lakes, layer_stations, mapping, crs, encoding,  # type: ignore[no-untyped-def]
-          dem, dem_area, dem_order, population, gdp, flows, loads, config, by_county, min_area, spacing, force, outdir):
+          dem, dem_area, dem_order, population, gdp, flows, loads, config, zones_file, by_county, min_area, spacing,
+          force, outdir):
     """Classify evaluation units into the four classes (高压低容 … 低压高容) into OUT/.
 
     The units are your --units layer, the sub-basins of --dem, or derived from the river reaches over the
@@ -86,8 +89,14 @@ def units(project_file, layer_units, layer_rivers, layer_admin, layer_lakes, lay
               "stations": layer_stations}
     project = _project(project_file, layers, mapping, crs, encoding, dem, dem_area, dem_order, population, gdp,
                        flows, loads, config, by_county, min_area, spacing)
-    steps = ["riparian", "units"] if project.layers.rivers is not None and project.layers.admin is not None else ["units"]
-    print_files(run_steps(project, steps, outdir, force=force))
+    have_zones = zones_file is not None or (project.layers.rivers is not None and project.layers.admin is not None)
+    steps = ["riparian", "units"] if have_zones else ["units"]
+    options = {"zones_file": zones_file} if zones_file else {}
+    res = run_steps(project, steps, outdir, force=force, options=options)
+    print_files(res)
+    if res.units is not None:
+        for row in res.units.result.classes.itertuples():
+            click.echo(f"{row.class_code} {row.class_zh}: {row.n_units} unit(s)")
 
 
 @click.command()
@@ -95,11 +104,13 @@ def units(project_file, layer_units, layer_rivers, layer_admin, layer_lakes, lay
 @layer_options("units", "rivers", "admin", "lakes", "stations", "redline", "water_sources")
 @_unit_options
 @click.option("--rules", "mgmt_rules", type=_file, help="Management rules YAML (default: the shipped ones).")
+@click.option("--classified-units", type=_file,
+              help="Units classified by an earlier `basin units` run (its units.gpkg), used as they are.")
 @force_opt
 @out_dir_opt
 def management(project_file, layer_units, layer_rivers, layer_admin, layer_lakes, layer_stations, layer_redline,  # type: ignore[no-untyped-def]
                layer_water_sources, mapping, crs, encoding, dem, dem_area, dem_order, population, gdp, flows, loads,
-               config, by_county, min_area, spacing, mgmt_rules, force, outdir):
+               config, zones_file, by_county, min_area, spacing, mgmt_rules, classified_units, force, outdir):
     """Build the priority / key / general management map (优先保护/重点管控/一般管控) into OUT/.
 
     Runs the riparian zones and the evaluation units first (in memory), then overlays them with the red
@@ -111,4 +122,7 @@ def management(project_file, layer_units, layer_rivers, layer_admin, layer_lakes
                        flows, loads, config, by_county, min_area, spacing)
     if mgmt_rules is not None:
         project.choices.units.management_rules = mgmt_rules.resolve()
-    print_files(run_steps(project, ["riparian", "units", "management"], outdir, force=force))
+    options = {"zones_file": zones_file, "classified_units": classified_units}
+    res = run_steps(project, ["riparian", "units", "management"], outdir, force=force,
+                    options={k: v for k, v in options.items() if v is not None})
+    print_files(res)

@@ -84,6 +84,9 @@ def units_step(res: Any) -> UnitsStepResult:
 
     p = res.project
     choice = p.choices.units
+    classified = res.options.get("classified_units")
+    if classified is not None:
+        return _read_classified(res, Path(classified))
     rivers, admin = res.layers.get("rivers"), res.layers.get("admin")
     source = choice.source
     if source == "auto":
@@ -134,7 +137,25 @@ def units_step(res: Any) -> UnitsStepResult:
     if choice.config is not None:
         res.sources["units config"] = source_of("units config", choice.config, p)
     zones = res.riparian.zones if res.riparian is not None else None
-    result = evaluate_units(
+    from basin._errors import SchemaError
+
+    try:
+        result = _evaluate(evaluate_units, u, rivers, admin, rasters, zones, res, tables, choice)
+    except SchemaError as exc:
+        if "is missing; computed indicators" not in str(exc):
+            raise
+        raise Skipped(
+            "evaluation units",
+            str(exc),
+            "give the indicator's input (e.g. `rasters: population: FILE.tif`) or mark it optional in the units "
+            "configuration (choices.units.config)",
+        ) from None
+    return UnitsStepResult(result, source)
+
+
+def _evaluate(evaluate_units: Any, u: Any, rivers: Any, admin: Any, rasters: dict[str, Any], zones: Any, res: Any,
+              tables: dict[str, Any], choice: Any) -> Any:
+    return evaluate_units(
         u,
         rivers=rivers,
         admin=admin,
@@ -148,7 +169,26 @@ def units_step(res: Any) -> UnitsStepResult:
         loads=tables.get("loads"),
         config=choice.config,
     )
-    return UnitsStepResult(result, source)
+
+
+def _read_classified(res: Any, path: Path) -> UnitsStepResult:
+    """Units classified by an earlier run (``units.gpkg`` of ``basin units``), used as they are."""
+    from basin._errors import DataError, SchemaError
+    from basin.run import source_of
+    from basin.units.classify import class_summary
+    from basin.units.pipeline import UnitsResult
+
+    try:
+        u = gpd.read_file(path, engine="pyogrio")
+    except Exception as exc:  # noqa: BLE001 - GDAL raises several types
+        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        msg = f"{path}: cannot read classified units ({detail[:120]})"
+        raise DataError(msg) from None
+    if "class_code" not in u.columns:
+        msg = f"{path}: units are not classified (no 'class_code' column); run `basin units` first"
+        raise SchemaError(msg)
+    res.sources["classified units"] = source_of("classified units", path, res.project)
+    return UnitsStepResult(UnitsResult(units=u, classes=class_summary(u), robustness=pd.DataFrame()), "file")
 
 
 def write_units(result: UnitsStepResult, folder: Path, opts: Any) -> dict[str, Path]:

@@ -113,8 +113,9 @@ def classify_cmd(input_path, project_file, layer_stations, mapping, crs, encodin
 @standard_opt
 @click.option(
     "--rejected",
-    is_flag=True,
-    help="Set rejected values aside in OUT/rejected.csv (line, reason) and assess the rest; default: stop (exit 2).",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Set rejected values aside in this CSV (line, reason; also OUT/rejected.csv) and assess the rest; "
+    "default: stop (exit 2).",
 )
 @force_opt
 @out_dir_opt
@@ -146,9 +147,17 @@ def assess_cmd(input_path, project_file, layer_stations, mapping, crs, encoding,
     if project.water_quality is None:
         msg = "`basin wq assess` needs INPUT (a water-quality file) or --project FILE with `water_quality:`"
         raise DataError(msg)
-    res = run_steps(project, ["wq"], outdir, force=force, options={"rejected": rejected})
+    if rejected is not None:
+        from basin.io import ensure_not_input
+
+        ensure_not_input(rejected, project.input_paths().values())
+    res = run_steps(project, ["wq"], outdir, force=force, options={"rejected": rejected is not None})
     print_files(res)
-    n = res.waterquality.summary_.get("rejected_values") if res.waterquality is not None else None
-    if n:
-        click.secho(f"warning: {n} rejected value(s) set aside in {outdir / 'rejected.csv'}, not used", fg="yellow",
-                    err=True)
+    wqres = res.waterquality
+    if rejected is not None and wqres is not None and wqres.rejected is not None:
+        from basin.io import write_csv
+
+        write_csv(wqres.rejected, rejected, encoding=project.output.csv_encoding)
+        if len(wqres.rejected):
+            click.secho(f"warning: {len(wqres.rejected)} rejected value(s) set aside in {rejected}, not used",
+                        fg="yellow", err=True)

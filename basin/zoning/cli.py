@@ -103,7 +103,7 @@ def audit(
         encoding=encoding,
         choices={"rules": rules.resolve() if rules else None},
     )
-    require_layers(project, ["facilities", "rivers"], command="audit")
+    require_layers(project, ["facilities", "rivers"], command="audit", flags={"facilities": "FACILITIES"})
     options: dict[str, Any] = {"scheduler": scheduler} if scheduler else {}
     res = run_steps(project, ["audit"], outdir, force=force, options=options)
     click.echo(summary_text(res.audit.summary_))

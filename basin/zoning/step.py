@@ -80,10 +80,51 @@ def _rules(res: Any) -> list[Any]:
     return load_rules(path)
 
 
+def read_zones(path: Path) -> gpd.GeoDataFrame:
+    """Read riparian zones written by an earlier run (layer ``zones`` or the first; a ``zone`` column A/B/C)."""
+    import pyogrio
+
+    from basin._errors import CRSError, DataError, SchemaError
+
+    try:
+        layers = [str(n) for n, _ in pyogrio.list_layers(path)]
+        layer = "zones" if "zones" in layers else layers[0]
+        z = gpd.read_file(path, layer=layer, engine="pyogrio")
+    except Exception as exc:  # noqa: BLE001 - GDAL raises several types; the message says what to fix
+        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        msg = f"{path}: cannot read riparian zones ({detail[:120]}); expected a GeoPackage/GeoJSON with a 'zone' column"
+        raise DataError(msg) from None
+    if "zone" not in z.columns:
+        msg = f"{path}, layer {layer!r}: riparian zones need a 'zone' column (A/B/C); found {list(z.columns)[:20]}"
+        raise SchemaError(msg)
+    bad = sorted({str(v) for v in z["zone"]} - {"A", "B", "C"})
+    if bad:
+        msg = f"{path}, layer {layer!r}: column 'zone' must hold A, B or C; found {bad[:10]}"
+        raise SchemaError(msg)
+    if z.crs is None:
+        msg = f"{path}: the riparian zones have no CRS"
+        raise CRSError(msg)
+    return z
+
+
 def riparian_step(res: Any) -> RiparianResult:
-    """Build the riparian zones of the project's rivers (and lakes) over its admin region."""
+    """Build the riparian zones of the project's rivers (and lakes) over its admin region.
+
+    With the run option ``zones_file`` the zones are read from that file instead (an earlier run's).
+    """
     from basin.zoning.rules import rules_table
     from basin.zoning.zones import riparian_zones, zone_areas
+
+    zones_file = res.options.get("zones_file")
+    if zones_file is not None:
+        from basin.run import source_of
+
+        zones = read_zones(Path(zones_file))
+        res.sources["zones"] = source_of("zones", zones_file, res.project)
+        admin = res.layers.get("admin")
+        areas = zone_areas(zones, admin) if admin is not None else pd.DataFrame()
+        rules = _rules(res)
+        return RiparianResult(zones, areas, rules, rules_table(rules), False)
 
     rivers = _need(res, "rivers", "riparian zones")
     admin = _need(res, "admin", "riparian zones")
