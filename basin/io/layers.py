@@ -926,7 +926,10 @@ def _coerce_column(gdf: gpd.GeoDataFrame, col: Column, ids: pd.Series, problems:
                 return str(int(v))
             return str(v).strip()
 
-        gdf[col.name] = s.where(~present, s[present].map(_to_str) if present.any() else s).astype("string")
+        text = pd.Series(pd.NA, index=s.index, dtype="string")  # empty cells are missing values, not ""
+        if present.any():
+            text[present] = s[present].map(_to_str).astype("string")
+        gdf[col.name] = text
         if col.allowed is not None:
             bad = present & ~gdf[col.name].isin(col.allowed)
             if bad.any():
