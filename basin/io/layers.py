@@ -548,7 +548,8 @@ def _map_values(
         hit = _builtin_value(kind, column, v)
         if hit is not None:
             table[v] = hit
-            builtin.append(f"{_cut(key)} -> {hit}")
+            if str(hit) != key:  # a value that is already the model's (True, 3) is not worth a note
+                builtin.append(f"{_cut(key)} -> {hit}")
     if builtin:
         shown = ", ".join(builtin[:8]) + (f" (+{len(builtin) - 8} more)" if len(builtin) > 8 else "")
         notes.append(f"column {column!r}: values read with the built-in synonyms: {shown}")
