@@ -328,8 +328,9 @@ def test_csv_with_title_row_gbk(tmp_path):
     p.write_bytes("2019年水质监测数据\n断面编码,监测时间,总磷\nS1,2019-01,0.1\n\nS1,2019-02,0.2\n".encode("gbk"))
     ds = read_wq(p)
     assert ds["TP"].values.tolist() == [[0.1, 0.2]]
-    assert "header found on line 2; line(s) above it skipped as titles: 2019年水质监测数据" in ds.attrs["notes"]
-    assert "text encoding detected as gb18030" in ds.attrs["notes"]
+    notes = ds.attrs["notes"]
+    assert "header found on line 2; line(s) above it skipped as titles: 2019年水质监测数据" in notes
+    assert "text encoding detected as gb18030" in notes
     p.write_text("2019年水质监测数据\n断面编码,监测时间,总磷\nS1,2019-01,x\n", encoding="utf-8")
     with pytest.raises(SchemaError, match=r"line 3: text 'x' where a number is expected"):
         read_wq(p)
