@@ -738,6 +738,9 @@ def guess_folder(folder: str | os.PathLike[str]) -> list[FileGuess]:
                 ),
             )
             other.kind = None
+    for g in guesses:  # the reason a file was not placed, also among its notes (basin init prints them)
+        if g.kind is None:
+            g.notes.extend(why for f, why in g.unresolved if f in {"kind", "path"} and why not in g.notes)
     # the water-quality tables: keyed by station code or name like the stations layer
     stations = next((g for g in guesses if g.kind == "stations"), None)
     for g in guesses:

@@ -367,3 +367,35 @@ def test_bad_target_class_lists_accepted_forms(tmp_path):
         ),
     ):
         read_layer(path, "stations")
+
+
+def test_known_headers_need_no_mapping(tmp_path):
+    path = _gbk_rivers(tmp_path)
+    out = read_layer(path, "rivers")  # 编码 / 河流名称 / 河流等级 are known names of the model columns
+    assert list(out.columns) == ["river_id", "name", "level", "geometry"]
+    assert any("column '河流等级' read as level" in n for n in out.attrs["basin_notes"])
+
+
+def test_station_key_hint_and_name_from_the_same_column(tmp_path):
+    path = tmp_path / "s.csv"
+    path.write_text("断面名称,河流编码,目标水质,经度,纬度\n甲,R1,Ⅲ类,106,29\n", encoding="utf-8")
+    with pytest.raises(
+        SchemaError,
+        match=r"missing column\(s\) \['station_id'\].*e\.g\. `station_id: 断面名称` to key the stations by",
+    ):
+        read_layer(path, "stations")
+    out = read_layer(path, "stations", mapping={"columns": {"station_id": "断面名称"}})
+    assert list(out["station_id"]) == list(out["name"]) == ["甲"]
+
+
+def test_layers_check_guesses_the_kind_of_an_excel_list(tmp_path):
+    from click.testing import CliRunner
+
+    from basin.cli import main
+
+    path = _facility_workbook(tmp_path / "企业清单.xlsx")
+    m = tmp_path / "m.yml"
+    m.write_text("facilities:\n  columns: {facility_id: 企业名称, name: 企业名称}\n", encoding="utf-8")
+    res = CliRunner().invoke(main, ["layers", "check", str(path), "--mapping", str(m)])
+    assert res.exit_code == 0, res.output
+    assert "(facilities): 3 features, CRS EPSG:4326" in res.output
