@@ -399,3 +399,32 @@ def test_layers_check_guesses_the_kind_of_an_excel_list(tmp_path):
     res = CliRunner().invoke(main, ["layers", "check", str(path), "--mapping", str(m)])
     assert res.exit_code == 0, res.output
     assert "(facilities): 3 features, CRS EPSG:4326" in res.output
+
+
+def test_xls_workbook_points_and_dates(tmp_path):
+    import datetime as dt
+
+    import xlwt
+
+    from basin.waterquality import read_wq
+
+    wb = xlwt.Workbook()
+    ws = wb.add_sheet("企业")
+    for j, h in enumerate(["企业名称", "类别", "状态", "经度", "纬度"]):
+        ws.write(0, j, h)
+    for j, v in enumerate(["甲化工", "化工", "现有", 106.5, 29.5]):
+        ws.write(1, j, v)
+    wq = wb.add_sheet("水质")
+    for j, h in enumerate(["断面编码", "采样日期", "总磷"]):
+        wq.write(0, j, h)
+    wq.write(1, 0, "S1")
+    wq.write(1, 1, dt.datetime(2019, 1, 15), xlwt.easyxf(num_format_str="YYYY-MM-DD"))
+    wq.write(1, 2, 0.1)
+    path = tmp_path / "旧表.xls"
+    wb.save(str(path))
+    out = read_layer(path, "facilities", mapping={"columns": {"facility_id": "企业名称", "name": "企业名称"}})
+    assert list(out["category"]) == ["polluting_facility"]
+    assert list(out["status"]) == ["existing"]
+    ds = read_wq(path, sheet="水质")
+    assert str(ds["time"].values[0])[:10] == "2019-01-15"
+    assert float(ds["TP"].values[0, 0]) == 0.1
