@@ -226,7 +226,7 @@ def read_table(
         grid, codec = _text_rows(p, encoding, option)
     grid.columns = range(grid.shape[1])
     filled = (grid != "").to_numpy() if grid.size else np.zeros((len(grid), 0), dtype=bool)
-    nonempty_mask: np.ndarray = filled.any(axis=1) if filled.size else np.zeros(len(grid), dtype=bool)
+    nonempty_mask = np.asarray(filled.any(axis=1) if filled.size else np.zeros(len(grid)), dtype=bool)
     nonempty = np.flatnonzero(nonempty_mask).tolist()
     if not nonempty:
         msg = f"{p}: no data rows (the table is empty)"
@@ -258,7 +258,7 @@ def read_table(
             notes.append(f"header found on line {h + 1}; line(s) above it skipped as titles: {skipped}")
     header = row(h)
     below = filled[h + 1 :]
-    used: np.ndarray = below.any(axis=0) if len(below) else np.zeros(len(header), dtype=bool)
+    used = np.asarray(below.any(axis=0) if len(below) else np.zeros(len(header)), dtype=bool)
     width = len(header)
     while width and header[width - 1] == "" and not used[width - 1]:
         width -= 1
