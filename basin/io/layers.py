@@ -765,7 +765,8 @@ def _read_points_table(
             )
             raise SchemaError(msg)
     used = {lon, lat}
-    gdf = gpd.GeoDataFrame(df.drop(columns=["_line", *used]), geometry=gpd.points_from_xy(x, y), crs=out_crs)
+    attrs = df.drop(columns=["_line", *used]).replace("", None)  # an empty cell is a missing value
+    gdf = gpd.GeoDataFrame(attrs, geometry=gpd.points_from_xy(x, y), crs=out_crs)
     gdf.attrs["basin_lines"] = lines
     return gdf, notes
 
@@ -938,7 +939,8 @@ def _coerce_column(gdf: gpd.GeoDataFrame, col: Column, ids: pd.Series, problems:
                 return str(int(v))
             return str(v).strip()
 
-        gdf[col.name] = s.where(~present, s[present].map(_to_str) if present.any() else s).astype("string")
+        text = s.where(~present, s[present].map(_to_str) if present.any() else s).astype("string")
+        gdf[col.name] = text.where(present, pd.NA)  # empty cells are missing values, not ""
         if col.allowed is not None:
             bad = present & ~gdf[col.name].isin(col.allowed)
             if bad.any():

@@ -428,3 +428,15 @@ def test_xls_workbook_points_and_dates(tmp_path):
     ds = read_wq(path, sheet="水质")
     assert str(ds["time"].values[0])[:10] == "2019-01-15"
     assert float(ds["TP"].values[0, 0]) == 0.1
+
+
+def test_empty_cells_of_a_table_are_missing_values(tmp_path):
+    path = tmp_path / "s.csv"
+    path.write_text(
+        "station_id,name,river_id,lake_id,waterbody,target_class,lon,lat\n"
+        "S1,a,R1,,river,3,106,29\nS2,b,,L1,lake,2,106.1,29\n",
+        encoding="utf-8",
+    )
+    out = read_layer(path, "stations")
+    assert out["lake_id"].isna().tolist() == [True, False]
+    assert out["river_id"].isna().tolist() == [False, True]
