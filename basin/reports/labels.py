@@ -282,13 +282,14 @@ def label(name: str, value: Any, lang: str = "zh", *, short: bool = False) -> st
 def table_title(name: str, lang: str = "zh", df: pd.DataFrame | None = None) -> str:
     """Return the title of the result table ``name`` (a sheet name, a caption).
 
-    The table's own ``attrs["title_zh"]`` / ``attrs["title_en"]`` (set by the capability that made it) win;
-    then ``labels.yml``; an unknown table keeps its name.
+    A table the labels do not know takes the title its producer gave it (``df.attrs["title_zh"]`` /
+    ``["title_en"]``), else keeps its name.
     """
     _check_lang(lang)
-    own = None if df is None else df.attrs.get(f"title_{lang}")
-    if own:
-        return str(own)
+    if df is not None and str(name) not in load_labels().tables:
+        own = df.attrs.get(f"title_{lang}")
+        if own:
+            return str(own)
     tables = load_labels().tables
     name = str(name)
     hit, rest = tables.get(name), ""
