@@ -67,15 +67,32 @@ def classify_cmd(
     type=click.Path(dir_okay=False, path_type=Path),
     help="Set rejected values aside in this CSV (line, reason) and assess the rest; default: stop (exit 2).",
 )
+@click.option(
+    "--layout",
+    type=click.Choice(["auto", "long", "wide", "national_export", "hj212"]),
+    default="auto",
+    show_default=True,
+    help="Input layout; auto recognises the national release export by its header and HJ 212 packets by '##'.",
+)
+@click.option("--year", type=int, default=None, help="National release export: year of the first row.")
 @out_dir_opt
 def assess_cmd(
-    input_path: Path, stations: Path | None, period: str, standard: str | None, rejected: Path | None, outdir: Path
+    input_path: Path,
+    stations: Path | None,
+    period: str,
+    standard: str | None,
+    rejected: Path | None,
+    layout: str,
+    year: int | None,
+    outdir: Path,
 ) -> None:
     """Assess a series with the 2011 national method into OUT/.
 
     Writes sections.csv (class, status, main pollutants, target compliance per station and period),
     compliance.csv (monthly attainment per station and year), trends.csv (Mann-Kendall, Seasonal Kendall,
-    Sen's slope), rivers.csv (river grades, when the stations have river_id) and summary.json.
+    Sen's slope), rivers.csv (river grades, when the stations have river_id) and summary.json. A national
+    release export (give --year) also gets class_check.csv and class_disagreements.csv: the file's own
+    水质类别 against basin's class of every sample.
 
     \b
     Example:
@@ -84,7 +101,14 @@ def assess_cmd(
     from basin.waterquality.demo import assess_to_dir
 
     written = assess_to_dir(
-        input_path, outdir, stations=stations, period=period, standard=standard, rejected=rejected  # type: ignore[arg-type]
+        input_path,
+        outdir,
+        stations=stations,
+        period=period,  # type: ignore[arg-type]
+        standard=standard,
+        rejected=rejected,
+        layout=layout,
+        year=year,
     )
     for label, path in written.items():
         click.echo(f"{label}: {path}")

@@ -20,22 +20,28 @@ def assess_to_dir(
     period: Period = "year",
     standard: str | None = None,
     rejected: str | os.PathLike[str] | None = None,
+    layout: str = "auto",
+    year: int | None = None,
 ) -> dict[str, Path]:
     """Read a series and write ``sections.csv``, ``compliance.csv``, ``trends.csv`` (and ``rivers.csv``).
 
     ``rivers.csv`` (river-level evaluation, :func:`evaluate_rivers`) is written when the stations give a
     ``river_id``. Rejected values stop with a :class:`SchemaError` listing their lines, unless ``rejected`` names
-    a CSV to set them aside in (line, reason ...); they are never used. Returns the written files by label.
+    a CSV to set them aside in (line, reason ...); they are never used. ``layout``/``year`` go to
+    :func:`read_wq`; a station feed also gets its own checks (``class_check.csv``, ``class_disagreements.csv``
+    for a national export, :func:`basin.waterquality.feeds.feed_report`). Returns the written files by label.
     """
     outdir = Path(outdir)
     inputs = [path, stations if isinstance(stations, (str, os.PathLike)) else None]
     for name in ("sections.csv", "compliance.csv", "trends.csv", "rivers.csv", "summary.json"):
         ensure_not_input(outdir / name, inputs)
     if rejected is None:
-        ds = read_wq(path, stations=stations, standard=standard)
+        ds = read_wq(path, stations=stations, standard=standard, layout=layout, year=year)
     else:  # rejected values are set aside in their own table (with line numbers and reasons), never used
         ensure_not_input(rejected, inputs)
-        ds, rejected_rows = read_wq(path, stations=stations, standard=standard, on_invalid="report")
+        ds, rejected_rows = read_wq(
+            path, stations=stations, standard=standard, on_invalid="report", layout=layout, year=year
+        )
         rejected_path = write_csv(rejected_rows, rejected)
     sections = assess(ds, period=period, standard=standard)
     written = {
@@ -58,6 +64,14 @@ def assess_to_dir(
         if sections["compliant"].notna().any()
         else None,
     }
+    if ds.attrs.get("layout") in ("national_export", "hj212"):
+        from basin.waterquality.feeds import feed_report
+
+        feed_tables, summary["feed"] = feed_report(
+            path, layout=ds.attrs["layout"], year=year, stations=stations, standard=standard
+        )
+        for name, table in feed_tables.items():
+            written[name] = write_csv(table, outdir / f"{name}.csv")
     if rejected is not None:
         summary["rejected_values"] = len(rejected_rows)
         summary["rejected_file"] = str(rejected_path)

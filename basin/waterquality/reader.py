@@ -415,6 +415,8 @@ def read_wq(
     stations: Any = None,
     standard: str | None = None,
     on_invalid: Literal["raise"] = "raise",
+    layout: str = "auto",
+    year: int | None = None,
 ) -> xr.Dataset: ...
 @overload
 def read_wq(
@@ -423,6 +425,8 @@ def read_wq(
     stations: Any = None,
     standard: str | None = None,
     on_invalid: Literal["report"],
+    layout: str = "auto",
+    year: int | None = None,
 ) -> tuple[xr.Dataset, pd.DataFrame]: ...
 
 
@@ -432,6 +436,8 @@ def read_wq(
     stations: Any = None,
     standard: str | None = None,
     on_invalid: Literal["raise", "report"] = "raise",
+    layout: str = "auto",
+    year: int | None = None,
 ) -> xr.Dataset | tuple[xr.Dataset, pd.DataFrame]:
     """Read a water-quality series into a Dataset with dims ``(station, time)``.
 
@@ -451,6 +457,12 @@ def read_wq(
         ``"raise"`` (default): any rejected value raises :class:`SchemaError` listing line numbers and reasons.
         ``"report"``: return ``(ds, rejected)``, the Dataset built from the good rows only and a DataFrame
         ``line, station_id, time, parameter, value, unit, reason``.
+    layout
+        ``"auto"`` (recognised by content), ``"long"``, ``"wide"``, or a station feed: ``"national_export"``
+        (国家地表水水质自动监测实时数据发布系统 export) or ``"hj212"`` (HJ 212-2017 packets, one per line); feeds
+        give daily means of their normal values (:func:`basin.waterquality.feeds.feed_dataset`).
+    year
+        Year of the first row of a national export (its 监测时间 has none; December→January rolls over).
 
     Returns
     -------
@@ -478,6 +490,16 @@ def read_wq(
         msg = f"{path}: no such file or directory"
         raise DataError(msg)
     st = _load_stations(stations)
+    if layout in ("national_export", "hj212") or (layout == "auto" and path.is_file() and _is_feed(path)):
+        from basin.waterquality.feeds import feed_dataset, parse_feed
+
+        ds, feed_rejects = feed_dataset(parse_feed(path, layout=layout, year=year, stations=st), stations=st)
+        if len(feed_rejects) and on_invalid == "raise":
+            _raise_rejected(feed_rejects, path)
+        return (ds, feed_rejects) if on_invalid == "report" else ds
+    if layout not in ("auto", "long", "wide"):
+        msg = f"layout must be auto, long, wide, national_export or hj212, got {str(layout)[:60]!r}"
+        raise SchemaError(msg)
     station_ids = set(st["station_id"].astype(str)) if st is not None else None
     suffix = path.suffix.lower()
     if suffix in {".nc", ".nc4", ".netcdf", ".zarr"} or path.is_dir():
@@ -512,6 +534,12 @@ def read_wq(
         raise SchemaError(msg)
     ds = _build_dataset(good, st, path)
     return (ds, rejected) if on_invalid == "report" else ds
+
+
+def _is_feed(path: Path) -> bool:
+    from basin.waterquality.feeds import detect_layout
+
+    return detect_layout(path) in ("national_export", "hj212")
 
 
 def _read_gridded(
