@@ -425,19 +425,17 @@ class PacketReader:
 
     def feed_lines(self, chunk: bytes) -> Iterator[tuple[int, bytes]]:
         """Add a chunk; yield ``(line_number, line)`` of every complete non-empty line."""
-        self.buf += chunk
-        while True:
-            i = self.buf.find(b"\n")
-            if i < 0:
-                if len(self.buf) > self.max_buffer:
-                    self.line += 1
-                    out, self.buf = self.buf, b""
-                    yield self.line, out
-                return
-            out, self.buf = self.buf[: i + 1], self.buf[i + 1 :]
+        data = self.buf + chunk if self.buf else chunk
+        parts = data.split(b"\n")
+        self.buf = parts.pop()  # the incomplete rest
+        for part in parts:
             self.line += 1
-            if out.strip():
-                yield self.line, out
+            if part.strip():
+                yield self.line, part + b"\n"
+        if len(self.buf) > self.max_buffer:
+            self.line += 1
+            out, self.buf = self.buf, b""
+            yield self.line, out
 
     def close_lines(self) -> Iterator[tuple[int, bytes]]:
         """Yield what is left in the buffer (a last line without newline) and empty it."""
@@ -446,15 +444,6 @@ class PacketReader:
             out, self.buf = self.buf, b""
             yield self.line, out
         self.buf = b""
-
-
-def _parse_time(text: str | None) -> pd.Timestamp | None:
-    if text is None or len(text) != 14 or not text.isdigit():
-        return None
-    try:
-        return pd.Timestamp(datetime.strptime(text, "%Y%m%d%H%M%S"))
-    except ValueError:
-        return None
 
 
 LONG_COLUMNS = ["station_id", "time", "parameter", "value", "flag", "status", "line"]
@@ -481,51 +470,43 @@ def packets_to_long(
     table = code_table() if codes is None else codes
     to_param = table["parameter"].to_dict()
     params = parameter_table()
-    lo = params["min"].astype(float).to_dict()
-    hi = params["max"].astype(float).to_dict()
-    rows: list[tuple[Any, ...]] = []
     rejects: list[tuple[int, str, str]] = []
     packets: list[Packet] = []
     items = list(lines)
     # one vectorised CRC pass over the well-framed packets, then the parse without the CRC
-    segs: list[bytes] = []
-    framed: list[int] = []
-    for k, (_ln, raw) in enumerate(items):
-        body = raw.rstrip(b"\r\n")
-        if body.startswith(b"##") and len(body) >= 10 and body[2:6].isdigit():
-            segs.append(body[6:-4])
-            framed.append(k)
+    bodies = [raw.rstrip(b"\r\n") for _ln, raw in items]
+    framed = [k for k, b in enumerate(bodies) if b[:2] == b"##" and len(b) >= 10 and b[2:6].isdigit()]
     crcs = np.full(len(items), -1, dtype=np.int64)
-    if check_crc and segs:
-        crcs[np.asarray(framed)] = crc16_many(segs)
+    if check_crc and framed:
+        crcs[np.asarray(framed)] = crc16_many([bodies[k][6:-4] for k in framed])
 
     def reject(ln: int, reason: str, raw: bytes) -> None:
         rejects.append((ln, reason, raw.rstrip(b"\r\n")[:200].decode("utf-8", "replace")))
 
+    # per value: packet index, code, value text, flag; per packet: line, station, DataTime text
+    v_pkt: list[int] = []
+    v_code: list[str] = []
+    v_txt: list[str] = []
+    v_flag: list[str] = []
+    p_line: list[int] = []
+    p_sid: list[str] = []
+    p_mn: list[str] = []
+    p_time: list[str] = []
+    p_raw: list[bytes] = []
     for k, (ln, raw) in enumerate(items):
         try:
             p = parse_packet(raw, line=ln, check_crc=False)
-            if check_crc:
-                given = int(raw.rstrip(b"\r\n")[-4:], 16)
-                if given != crcs[k]:
-                    msg = f"bad CRC: packet says {given:04X}, data segment gives {crcs[k]:04X}"
-                    raise PacketError(msg, line=ln)
         except PacketError as exc:
             reject(ln, exc.reason, raw)
             continue
-        if p.cn not in DATA_COMMANDS:
+        if check_crc:
+            given = int(bodies[k][-4:], 16)
+            if given != crcs[k]:
+                reject(ln, f"bad CRC: packet says {given:04X}, data segment gives {int(crcs[k]):04X}", raw)
+                continue
+        want = DATA_COMMANDS.get(p.cn)
+        if want is None:
             packets.append(p)  # not a data upload (heartbeat, command): nothing to store, not an error
-            continue
-        dt_txt, fields, problems = p.cp_fields()
-        for prob in problems:
-            reject(ln, prob, raw)
-        t = _parse_time(dt_txt)
-        if t is None:
-            reject(
-                ln,
-                f"DataTime {str(dt_txt)[:_SHOW]!r} is not YYYYMMDDhhmmss" if dt_txt else "no DataTime",
-                raw,
-            )
             continue
         if mn_map is not None:
             sid = mn_map.get(p.mn)
@@ -534,43 +515,92 @@ def packets_to_long(
                 continue
         else:
             sid = p.mn
+        dt_txt = ""
+        vals: dict[str, str] = {}
+        flags: dict[str, str] = {}
+        bad = None
+        for group in p.cp.split(";"):
+            if group.startswith("DataTime="):
+                dt_txt = group[9:]
+                continue
+            for kv in group.split(","):
+                key, eq, value = kv.partition("=")
+                if not eq:
+                    if kv:
+                        bad = f"CP item {kv[:_SHOW]!r} is not KEY=VALUE"
+                    continue
+                code, _dash, fld = key.partition("-")
+                if fld == want or (fld in ("Rtd", "Avg") and code not in vals):
+                    vals[code] = value
+                elif fld == "Flag":
+                    flags[code] = value
+        if bad is not None:
+            reject(ln, bad, raw)
+            continue
+        if not dt_txt:
+            reject(ln, "no DataTime", raw)
+            continue
         packets.append(p)
-        want = DATA_COMMANDS[p.cn]
-        per: dict[str, dict[str, str]] = {}
-        for code, fld, vtext in fields:
-            per.setdefault(code, {})[fld] = vtext
-        for code, f in per.items():
-            vtxt = f.get(want, f.get("Rtd", f.get("Avg")))
-            if vtxt is None:
-                continue  # only Min/Max/Cou or flags: no value to store
-            param = to_param.get(code)
-            if param is None:
-                reject(ln, f"pollutant code {code[:_SHOW]!r} is not in the HJ 212 code table", raw)
-                continue
-            try:
-                value = float(vtxt)
-            except ValueError:
-                reject(ln, f"{code}-{want} value {vtxt[:_SHOW]!r} is not a number", raw)
-                continue
-            if not np.isfinite(value):
-                reject(ln, f"{code}-{want} value {vtxt[:_SHOW]!r} is not a finite number", raw)
-                continue
-            flag = f.get("Flag", "N") or "N"
-            if flag not in DATA_FLAGS:
-                reject(
-                    ln,
-                    f"{code}-Flag {flag[:_SHOW]!r} is not an HJ 212 data flag ({', '.join(DATA_FLAGS)})",
-                    raw,
-                )
-                continue
-            lo_p, hi_p = lo.get(param, np.nan), hi.get(param, np.nan)
-            if (np.isfinite(lo_p) and value < lo_p) or (np.isfinite(hi_p) and value > hi_p):
-                what = "negative concentration" if value < 0 and lo_p == 0 else "outside the plausible range"
-                reject(ln, f"{code} ({param}) value {vtxt[:_SHOW]} {what} {lo_p:g}-{hi_p:g}", raw)
-                continue
-            rows.append((sid, t, param, value, flag, "", ln, p.mn, code))
-    long = pd.DataFrame(rows, columns=[*LONG_COLUMNS, "mn", "code"])
-    long["time"] = pd.to_datetime(long["time"]).astype("datetime64[ns]")
-    long["value"] = long["value"].astype(float)
-    rej = pd.DataFrame(rejects, columns=REJECT_COLUMNS)
+        j = len(p_line)
+        p_line.append(ln)
+        p_sid.append(sid)
+        p_mn.append(p.mn)
+        p_time.append(dt_txt)
+        p_raw.append(raw)
+        for code, value in vals.items():
+            v_pkt.append(j)
+            v_code.append(code)
+            v_txt.append(value)
+            v_flag.append(flags.get(code, "N") or "N")
+    # times, once per packet (vectorised); a packet with a bad time is rejected whole
+    t_txt = pd.Series(p_time, dtype=object)
+    times = pd.to_datetime(t_txt, format="%Y%m%d%H%M%S", errors="coerce").to_numpy("datetime64[ns]")
+    bad_t = np.isnat(times) if len(times) else np.zeros(0, dtype=bool)
+    for j in np.flatnonzero(bad_t).tolist():
+        reject(p_line[j], f"DataTime {p_time[j][:_SHOW]!r} is not YYYYMMDDhhmmss", p_raw[j])
+    vp = np.asarray(v_pkt, dtype=np.int64)
+    code_s = pd.Series(v_code, dtype=object)
+    param = code_s.map(to_param).to_numpy(object)
+    value = pd.to_numeric(pd.Series(v_txt, dtype=object), errors="coerce").to_numpy(float)
+    flag = np.asarray(v_flag, dtype=object)
+    lo = pd.Series(param, dtype=object).map(params["min"]).to_numpy(float)
+    hi = pd.Series(param, dtype=object).map(params["max"]).to_numpy(float)
+    keep = ~bad_t[vp] if len(vp) else np.zeros(0, dtype=bool)
+    unknown = pd.isna(param) & keep
+    nonnum = ~np.isfinite(value) & keep & ~unknown
+    badflag = ~np.isin(flag, list(DATA_FLAGS)) & keep & ~unknown & ~nonnum
+    with np.errstate(invalid="ignore"):
+        out = (np.nan_to_num(value) < np.where(np.isnan(lo), -np.inf, lo)) | (
+            np.nan_to_num(value) > np.where(np.isnan(hi), np.inf, hi)
+        )
+    out &= keep & ~unknown & ~nonnum & ~badflag
+    for i in np.flatnonzero(unknown | nonnum | badflag | out).tolist():
+        j = int(vp[i])
+        c = v_code[i]
+        if unknown[i]:
+            why = f"pollutant code {c[:_SHOW]!r} is not in the HJ 212 code table"
+        elif nonnum[i]:
+            why = f"{c} value {v_txt[i][:_SHOW]!r} is not a number"
+        elif badflag[i]:
+            why = f"{c}-Flag {flag[i][:_SHOW]!r} is not an HJ 212 data flag ({', '.join(DATA_FLAGS)})"
+        else:
+            what = "negative concentration" if value[i] < 0 and lo[i] == 0 else "outside the plausible range"
+            why = f"{c} ({param[i]}) value {v_txt[i][:_SHOW]} {what} {lo[i]:g}-{hi[i]:g}"
+        reject(p_line[j], why, p_raw[j])
+    ok = keep & ~unknown & ~nonnum & ~badflag & ~out
+    idx = vp[ok]
+    long = pd.DataFrame(
+        {
+            "station_id": np.asarray(p_sid, dtype=object)[idx] if len(idx) else np.zeros(0, dtype=object),
+            "time": times[idx] if len(idx) else np.zeros(0, dtype="datetime64[ns]"),
+            "parameter": param[ok],
+            "value": value[ok],
+            "flag": flag[ok],
+            "status": "",
+            "line": np.asarray(p_line, dtype=np.int64)[idx] if len(idx) else np.zeros(0, dtype=np.int64),
+            "mn": np.asarray(p_mn, dtype=object)[idx] if len(idx) else np.zeros(0, dtype=object),
+            "code": code_s.to_numpy(object)[ok],
+        }
+    )
+    rej = pd.DataFrame(sorted(rejects, key=lambda r: r[0]), columns=REJECT_COLUMNS)
     return long, rej, packets
