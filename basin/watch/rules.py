@@ -8,7 +8,8 @@ the common fields ``id``, ``kind``, ``level``, ``text_zh``, ``text_en``, ``sourc
 kind              fields (defaults)
 ================= ==================================================================================
 class_exceedance  ``trigger`` worse_than_target | reaches_class, ``class`` (1-6, for reaches_class),
-                  ``basis`` sample | daily_mean
+                  ``basis`` sample | daily_mean, ``min_samples`` (6: fewest valid samples of a day
+                  for its daily mean to be judged)
 sudden_change     ``window`` (168 samples), ``z`` (6), ``rel_floor`` (0.02), ``abs_floor`` (0),
                   ``direction`` worse | up | down | both
 sustained_shift   ``penalty`` (6, × ln n), ``min_size_days`` (3), ``min_days`` (14), ``min_shift_sigma`` (3),
@@ -45,7 +46,12 @@ _DIRECTIONS = ("worse", "up", "down", "both")
 
 #: kind -> {field: (type, default, check)}; ``None`` default = required.
 _KINDS: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
-    "class_exceedance": {"trigger": (str, None), "class": (int, 0), "basis": (str, "sample")},
+    "class_exceedance": {
+        "trigger": (str, None),
+        "class": (int, 0),
+        "basis": (str, "sample"),
+        "min_samples": (int, 6),
+    },
     "sudden_change": {
         "window": (int, 168),
         "z": ((int, float), 6.0),
@@ -67,8 +73,20 @@ _KINDS: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
     "station_status": {},
 }
 #: Default episode merge gap and close-after time (hours) by kind.
-_DEFAULT_GAP = {"sustained_shift": 24.0, "no_data": 0.0, "flatline": 0.0, "impossible": 6.0, "station_status": 6.0}
-_DEFAULT_CLOSE = {"sustained_shift": 72.0, "no_data": 0.0, "flatline": 0.0, "impossible": 0.0, "station_status": 0.0}
+_DEFAULT_GAP = {
+    "sustained_shift": 24.0,
+    "no_data": 0.0,
+    "flatline": 0.0,
+    "impossible": 6.0,
+    "station_status": 6.0,
+}
+_DEFAULT_CLOSE = {
+    "sustained_shift": 72.0,
+    "no_data": 0.0,
+    "flatline": 0.0,
+    "impossible": 0.0,
+    "station_status": 0.0,
+}
 
 
 @dataclass(frozen=True)
@@ -150,7 +168,9 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _number(value: Any, where: str, name: str, *, positive: bool = False, minimum: float | None = None) -> float:
+def _number(
+    value: Any, where: str, name: str, *, positive: bool = False, minimum: float | None = None
+) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
         msg = f"{where}: field {name!r} must be a number, got {_short(value)}"
         raise SchemaError(msg)
@@ -189,11 +209,16 @@ def _false_alarm(value: Any, where: str, kind: str) -> FalseAlarm:
             msg = f"{where}: a {kind} rule must state its false-alarm rate: field 'false_alarm' {{rate, per, assumption}}"
             raise SchemaError(msg)
         return FalseAlarm(None, "sample", "not a statistical test")
-    if not isinstance(value, Mapping) or not {"rate", "assumption"} <= set(value) or set(value) - {
-        "rate",
-        "per",
-        "assumption",
-    }:
+    if (
+        not isinstance(value, Mapping)
+        or not {"rate", "assumption"} <= set(value)
+        or set(value)
+        - {
+            "rate",
+            "per",
+            "assumption",
+        }
+    ):
         msg = f"{where}: field 'false_alarm' must be a mapping {{rate, per, assumption}}, got {_short(value)}"
         raise SchemaError(msg)
     rate = value["rate"]
@@ -251,7 +276,12 @@ def _check_kind(opts: dict[str, Any], kind: str, where: str) -> None:  # noqa: C
             msg = f"{where}: field 'basis' must be sample or daily_mean, got {_short(opts['basis'])}"
             raise SchemaError(msg)
     if "direction" in opts and opts["direction"] not in _DIRECTIONS:
-        msg = f"{where}: field 'direction' must be one of {list(_DIRECTIONS)}, got {_short(opts['direction'])}"
+        msg = (
+            f"{where}: field 'direction' must be one of {list(_DIRECTIONS)}, got {_short(opts['direction'])}"
+        )
+        raise SchemaError(msg)
+    if "min_samples" in opts and opts["min_samples"] < 1:
+        msg = f"{where}: field 'min_samples' must be at least 1, got {opts['min_samples']!r}"
         raise SchemaError(msg)
     for name in ("window", "count"):
         if name in opts and opts[name] < 3:
@@ -316,7 +346,9 @@ def _parse_rule(raw: Any, where: str, levels: Sequence[Level]) -> WarningRule:
         msg = f"{where}: field 'level' {_short(raw['level'])} is not one of the file's levels {names}"
         raise SchemaError(msg)
     gap = _number(raw.get("merge_gap_h", _DEFAULT_GAP.get(kind, 6.0)), where, "merge_gap_h", minimum=0.0)
-    close = _number(raw.get("close_after_h", _DEFAULT_CLOSE.get(kind, 24.0)), where, "close_after_h", minimum=0.0)
+    close = _number(
+        raw.get("close_after_h", _DEFAULT_CLOSE.get(kind, 24.0)), where, "close_after_h", minimum=0.0
+    )
     for f in ("text_zh", "text_en", "source"):
         if not isinstance(raw[f], str):
             msg = f"{where}: field {f!r} must be text, got {_short(raw[f])}"
