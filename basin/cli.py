@@ -30,6 +30,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "units": "basin.units.cli:units",
     "zoning": "basin.units.cli:zoning",
     "crossborder": "basin.crossborder.cli:crossborder",
+    "watch": "basin.watch.cli:watch",
 }
 
 

@@ -1,4 +1,4 @@
-"""Ingest feed files and packets into the :class:`~basin.watch.store.FeedStore`; bad input is kept, never fatal.
+"""Ingest feed files and packets into the :class:`~basin.watch.store.FeedStore`; bad input is kept.
 
 Every input is archived as received (``raw``) before it is parsed. What cannot be used — a malformed packet, a
 bad CRC, an unknown station code (MN), a duplicate or future timestamp, an unreadable file — goes to the
@@ -19,9 +19,9 @@ from typing import Any
 import pandas as pd
 
 from basin._errors import BasinError
+from basin.watch.store import FeedStore, sha256
 from basin.waterquality.feeds import parse_feed, station_lookup
 from basin.waterquality.feeds.hj212 import packets_to_long
-from basin.watch.store import FeedStore, sha256
 
 __all__ = ["IngestSummary", "feed_files", "ingest_file", "ingest_packets", "ingest_paths", "reject_kind"]
 
@@ -52,7 +52,7 @@ FEED_SUFFIXES = {".csv", ".txt", ".xlsx", ".xls", ".xlsm", ".hj212", ".212", ".d
 
 
 def reject_kind(reason: str) -> str:
-    """Return the summary category of a reject reason (``bad_crc``, ``malformed_packet``, … or ``bad_value``)."""
+    """Return the summary category of a reject reason (``bad_crc`` ... ``bad_value``)."""
     for prefix, kind in _KINDS:
         if reason.startswith(prefix):
             return kind
@@ -83,8 +83,16 @@ class IngestSummary:
 
     def merge(self, other: IngestSummary) -> None:
         """Add another summary's counts to this one."""
-        for f in ("files", "files_already_ingested", "packets", "packets_already_ingested", "added", "unchanged",
-                  "late", "rejected"):
+        for f in (
+            "files",
+            "files_already_ingested",
+            "packets",
+            "packets_already_ingested",
+            "added",
+            "unchanged",
+            "late",
+            "rejected",
+        ):
             setattr(self, f, getattr(self, f) + getattr(other, f))
         self.rejected_by_kind.update(other.rejected_by_kind)
         self.sources.extend(other.sources)
@@ -138,8 +146,11 @@ def ingest_file(
         content = path.read_bytes()
     except OSError as exc:
         reason = f"unreadable file: {exc.strerror or exc}"
-        store.add_rejects(pd.DataFrame({"line": [None], "reason": [reason], "packet": [""]}), source=source,
-                          batch_id=batch_id)
+        store.add_rejects(
+            pd.DataFrame({"line": [None], "reason": [reason], "packet": [""]}),
+            source=source,
+            batch_id=batch_id,
+        )
         summary.add_rejects([reason])
         return summary
     if store.has_raw(sha256(content)):
@@ -151,8 +162,12 @@ def ingest_file(
     except (BasinError, ValueError, UnicodeError) as exc:
         raw_id, _ = store.archive(content, source=source, kind="file", layout=layout, batch_id=batch_id)
         reason = f"unreadable file: {exc}"
-        store.add_rejects(pd.DataFrame({"line": [None], "reason": [reason], "packet": [""]}), source=source,
-                          raw_id=raw_id, batch_id=batch_id)
+        store.add_rejects(
+            pd.DataFrame({"line": [None], "reason": [reason], "packet": [""]}),
+            source=source,
+            raw_id=raw_id,
+            batch_id=batch_id,
+        )
         summary.add_rejects([reason])
         return summary
     raw_id, _ = store.archive(content, source=source, kind="file", layout=feed.layout, batch_id=batch_id)
@@ -181,7 +196,9 @@ def ingest_paths(
     """Ingest every feed file of ``paths`` (files or folders); see :func:`ingest_file`."""
     total = IngestSummary(batch_id=batch_id)
     for f in feed_files(paths):
-        total.merge(ingest_file(store, f, stations=stations, layout=layout, year=year, batch_id=batch_id, now=now))
+        total.merge(
+            ingest_file(store, f, stations=stations, layout=layout, year=year, batch_id=batch_id, now=now)
+        )
     return total
 
 
@@ -203,7 +220,9 @@ def ingest_packets(
     summary = IngestSummary(batch_id=batch_id, sources=[source])
     if not packets:
         return summary
-    raw_ids, new = store.archive_many(list(packets), source=source, kind="packet", layout="hj212", batch_id=batch_id)
+    raw_ids, new = store.archive_many(
+        list(packets), source=source, kind="packet", layout="hj212", batch_id=batch_id
+    )
     summary.packets += sum(new)
     summary.packets_already_ingested += len(new) - sum(new)
     numbered = [(first_number + i, p) for i, (p, n) in enumerate(zip(packets, new, strict=True)) if n]

@@ -1,11 +1,12 @@
-"""Receive HJ 212 packets over TCP (asyncio), answer where the protocol asks, ingest them in batches.
+r"""Receive HJ 212 packets over TCP (asyncio), answer where the protocol asks, ingest them in batches.
 
-Each connection is read line by line (a packet ends with ``\\r\\n``) through a bounded
-:class:`~basin.waterquality.feeds.hj212.PacketReader`. A packet whose CRC checks and whose flag bit A asks for an
-answer is answered at once (CN 9014 data response, :func:`~basin.waterquality.feeds.hj212.reply_for`); a packet
-that fails the check gets no answer (the sender retries, as the protocol foresees) and is kept in the rejects
-table with its reason. Packets are ingested in batches (every ``flush_every`` packets or ``flush_interval``
-seconds) by one worker thread, so the event loop never waits on the database.
+Each connection is read line by line (a packet ends with ``\r\n``) through a bounded
+:class:`~basin.waterquality.feeds.hj212.PacketReader`. A packet whose CRC checks and whose flag bit A
+asks for an answer is answered at once (CN 9014 data response,
+:func:`~basin.waterquality.feeds.hj212.reply_for`); a packet that fails the check gets no answer (the
+sender retries, as the protocol foresees) and is kept in the rejects table with its reason. Packets are
+ingested in batches (every ``flush_every`` packets or ``flush_interval`` seconds) by one worker thread,
+so the event loop never waits on the database.
 
 Bounds: ``max_connections`` at a time (more are closed on accept), ``max_line`` bytes per packet line,
 ``idle_timeout`` seconds without data closes a connection, and ``max_packets`` / ``duration`` end the run.
@@ -25,9 +26,9 @@ from datetime import datetime
 from typing import Any
 
 from basin._errors import SchemaError
-from basin.waterquality.feeds.hj212 import PacketError, PacketReader, parse_packet, reply_for
 from basin.watch.ingest import IngestSummary, ingest_packets
 from basin.watch.store import FeedStore
+from basin.waterquality.feeds.hj212 import PacketError, PacketReader, parse_packet, reply_for
 
 __all__ = ["ListenStats", "PacketListener", "parse_listen"]
 

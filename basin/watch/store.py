@@ -3,7 +3,7 @@
 Tables
 ------
 ``raw``           every input as received (file or packet bytes), its sha256 (unique) and source
-``observations``  one value per (station_id, time, parameter) — the unique key: the same value twice adds nothing
+``observations``  one value per (station_id, time, parameter), unique: the same value twice adds nothing
 ``rejects``       every input that could not be used: reason, line or packet number, the text, when received
 ``batches``       one row per ingest run (what is "new")
 ``warnings``      the warning episodes (one row per episode, extended and closed in place)
@@ -184,7 +184,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 def _py(v: Any) -> Any:
-    """numpy / pandas scalars -> plain Python for the database driver."""
+    """Numpy / pandas scalars -> plain Python for the database driver."""
     if v is None or v is pd.NaT or v is pd.NA:
         return None
     if isinstance(v, (np.floating, float)):
@@ -226,7 +226,8 @@ class FeedStore:
         try:
             metadata.create_all(self.engine)
         except sa.exc.SQLAlchemyError as exc:
-            msg = f"database {self.engine.url.render_as_string(hide_password=True)[:80]}: cannot open: {exc.args[0]}"
+            where = self.engine.url.render_as_string(hide_password=True)[:80]
+            msg = f"database {where}: cannot open: {exc.args[0]}"
             raise DataError(msg) from exc
 
     def __repr__(self) -> str:
@@ -254,13 +255,15 @@ class FeedStore:
         return sa.insert(table)
 
     def _times(self, times: pd.Series) -> list[Any]:
-        """Times as the driver takes them: SQLAlchemy's SQLite text format, else datetime objects."""
+        """Return times as the driver takes them: SQLAlchemy's SQLite text format, else datetime objects."""
         t = pd.to_datetime(times)
         if self.dialect == "sqlite":
             return t.dt.strftime("%Y-%m-%d %H:%M:%S.%f").tolist()
         return list(t.dt.to_pydatetime())
 
-    def _executemany(self, conn: Any, table: sa.Table, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
+    def _executemany(
+        self, conn: Any, table: sa.Table, columns: list[str], rows: list[tuple[Any, ...]]
+    ) -> None:
         """Insert many rows at the driver level, skipping rows whose key is already stored.
 
         SQLAlchemy Core's executemany builds a parameter dict per row; at 10^5 rows a second that is most of
@@ -287,7 +290,9 @@ class FeedStore:
         """Open an ingest batch and return its id."""
         with self.engine.begin() as conn:
             res = conn.execute(sa.insert(batches_t).values(started_at=now_cst(), summary="{}"))
-            return int(res.inserted_primary_key[0])
+            key = res.inserted_primary_key
+            assert key is not None
+            return int(key[0])
 
     def finish_batch(self, batch_id: int, summary: dict[str, Any]) -> None:
         """Close a batch with its summary (JSON)."""
@@ -305,7 +310,13 @@ class FeedStore:
             return conn.execute(sa.select(raw_t.c.raw_id).where(raw_t.c.sha256 == digest)).first() is not None
 
     def archive(
-        self, content: bytes, *, source: str, kind: str = "file", layout: str = "", batch_id: int | None = None
+        self,
+        content: bytes,
+        *,
+        source: str,
+        kind: str = "file",
+        layout: str = "",
+        batch_id: int | None = None,
     ) -> tuple[int, bool]:
         """Archive input as received; return ``(raw_id, new)`` (``new`` False when already archived)."""
         ids, new = self.archive_many([content], source=source, kind=kind, layout=layout, batch_id=batch_id)
@@ -423,7 +434,8 @@ class FeedStore:
                     "line": r.line,
                     "raw_id": r.raw_id,
                     "reason": (
-                        f"future timestamp: {r.parameter} of station {r.station_id} at {r.time} is later than "
+                        f"future timestamp: {r.parameter} of station {r.station_id} at {r.time} "
+                        "is later than "
                         f"now ({limit - future_tolerance:%Y-%m-%d %H:%M} CST)"
                     ),
                     "packet": f"{r.station_id},{r.time},{r.parameter},{r.value}",
@@ -443,7 +455,9 @@ class FeedStore:
                 same = (
                     has
                     & (m["old_flag"] == m["flag"]).to_numpy()
-                    & ((m["old_value"] == m["value"]) | (m["old_value"].isna() & m["value"].isna())).to_numpy()
+                    & (
+                        (m["old_value"] == m["value"]) | (m["old_value"].isna() & m["value"].isna())
+                    ).to_numpy()
                 )
                 for r in m[has & ~same].itertuples():
                     rejects.append(
@@ -451,7 +465,8 @@ class FeedStore:
                             "line": r.line,
                             "raw_id": r.raw_id,
                             "reason": (
-                                f"duplicate timestamp: {r.parameter} of station {r.station_id} at {r.time} already "
+                                f"duplicate timestamp: {r.parameter} of station {r.station_id} at {r.time} "
+                                "already "
                                 f"stored with value {r.old_value:g} flag {r.old_flag} (raw #{r.old_raw}); "
                                 f"new value {r.value:g} flag {r.flag}"
                             ),
@@ -475,7 +490,17 @@ class FeedStore:
                     c = col.astype(object)
                     return [_py(x) for x in c.where(c.notna(), None).tolist()]
 
-                cols = ["station_id", "time", "parameter", "value", "flag", "status", "raw_id", "line", "batch_id"]
+                cols = [
+                    "station_id",
+                    "time",
+                    "parameter",
+                    "value",
+                    "flag",
+                    "status",
+                    "raw_id",
+                    "line",
+                    "batch_id",
+                ]
                 rows = list(
                     zip(
                         new["station_id"].tolist(),
@@ -498,7 +523,7 @@ class FeedStore:
         return counts, rej
 
     def _existing(self, conn: Any, df: pd.DataFrame) -> pd.DataFrame:
-        """Stored rows of the stations of ``df`` within its time range (old_value, old_flag, old_raw)."""
+        """Return the stored rows of the stations of ``df`` in its time range (old_value, old_flag, ...)."""
         cols = ["station_id", "time", "parameter", "old_value", "old_flag", "old_raw"]
         if df.empty:
             return pd.DataFrame(columns=cols)
@@ -507,7 +532,12 @@ class FeedStore:
         parts = []
         for i in range(0, len(stations), 500):
             q = sa.select(
-                obs_t.c.station_id, obs_t.c.time, obs_t.c.parameter, obs_t.c.value, obs_t.c.flag, obs_t.c.raw_id
+                obs_t.c.station_id,
+                obs_t.c.time,
+                obs_t.c.parameter,
+                obs_t.c.value,
+                obs_t.c.flag,
+                obs_t.c.raw_id,
             ).where(obs_t.c.station_id.in_(stations[i : i + 500]), obs_t.c.time >= lo, obs_t.c.time <= hi)
             parts.append(pd.DataFrame(conn.execute(q).all(), columns=cols))
         out = pd.concat(parts, ignore_index=True)
@@ -528,7 +558,11 @@ class FeedStore:
                 .group_by(obs_t.c.station_id, obs_t.c.parameter)
             )
             parts.append(pd.DataFrame(conn.execute(q).all(), columns=["station_id", "parameter", "latest"]))
-        out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["station_id", "parameter", "latest"])
+        out = (
+            pd.concat(parts, ignore_index=True)
+            if parts
+            else pd.DataFrame(columns=["station_id", "parameter", "latest"])
+        )
         out["latest"] = pd.to_datetime(out["latest"]).astype("datetime64[ns]")
         return out
 
@@ -641,7 +675,9 @@ class FeedStore:
             df[c] = pd.to_datetime(df[c]).astype("datetime64[ns]")
         return df
 
-    def save_warnings(self, warnings: pd.DataFrame, *, batch_id: int | None = None) -> tuple[list[str], list[str]]:
+    def save_warnings(
+        self, warnings: pd.DataFrame, *, batch_id: int | None = None
+    ) -> tuple[list[str], list[str]]:
         """Insert new warnings and update known ones (extended or closed); return (new ids, updated ids)."""
         if warnings.empty:
             return [], []
@@ -654,7 +690,9 @@ class FeedStore:
             known = {
                 r[0]
                 for i in range(0, len(ids), 500)
-                for r in conn.execute(sa.select(warnings_t.c.warning_id).where(warnings_t.c.warning_id.in_(ids[i : i + 500])))
+                for r in conn.execute(
+                    sa.select(warnings_t.c.warning_id).where(warnings_t.c.warning_id.in_(ids[i : i + 500]))
+                )
             }
             new_ids, upd_ids = [], []
             for rec in warnings[WARNING_COLUMNS].to_dict("records"):
@@ -672,7 +710,9 @@ class FeedStore:
                     new_ids.append(row["warning_id"])
         return new_ids, upd_ids
 
-    def save_candidates(self, warning_id: str, candidates: pd.DataFrame, *, batch_id: int | None = None) -> None:
+    def save_candidates(
+        self, warning_id: str, candidates: pd.DataFrame, *, batch_id: int | None = None
+    ) -> None:
         """Replace the traced candidates of a warning."""
         with self.engine.begin() as conn:
             conn.execute(sa.delete(candidates_t).where(candidates_t.c.warning_id == warning_id))
@@ -695,17 +735,25 @@ class FeedStore:
         if warning_id is not None:
             q = q.where(candidates_t.c.warning_id == warning_id)
         with self.engine.connect() as conn:
-            return pd.DataFrame(conn.execute(q).mappings().all(), columns=[c.name for c in candidates_t.columns])
+            return pd.DataFrame(
+                conn.execute(q).mappings().all(), columns=[c.name for c in candidates_t.columns]
+            )
 
     def save_notice(self, warning_id: str, notice: dict[str, Any], *, batch_id: int | None = None) -> bool:
         """Keep a cross-border notice (one per warning); return False when the warning already has one."""
         body = json.dumps(notice, ensure_ascii=False, default=str)
         with self.engine.begin() as conn:
-            if conn.execute(sa.select(notices_t.c.notice_id).where(notices_t.c.warning_id == warning_id)).first():
-                conn.execute(sa.update(notices_t).where(notices_t.c.warning_id == warning_id).values(body=body))
+            if conn.execute(
+                sa.select(notices_t.c.notice_id).where(notices_t.c.warning_id == warning_id)
+            ).first():
+                conn.execute(
+                    sa.update(notices_t).where(notices_t.c.warning_id == warning_id).values(body=body)
+                )
                 return False
             conn.execute(
-                sa.insert(notices_t).values(warning_id=warning_id, created_at=now_cst(), body=body, batch_id=batch_id)
+                sa.insert(notices_t).values(
+                    warning_id=warning_id, created_at=now_cst(), body=body, batch_id=batch_id
+                )
             )
         return True
 
@@ -713,4 +761,7 @@ class FeedStore:
         """Return the stored notices (their JSON bodies, with warning_id and created_at)."""
         with self.engine.connect() as conn:
             rows = conn.execute(sa.select(notices_t).order_by(notices_t.c.notice_id)).mappings().all()
-        return [{**json.loads(r["body"]), "warning_id": r["warning_id"], "created_at": str(r["created_at"])} for r in rows]
+        return [
+            {**json.loads(r["body"]), "warning_id": r["warning_id"], "created_at": str(r["created_at"])}
+            for r in rows
+        ]

@@ -28,7 +28,9 @@ def pg_bindir() -> Path | None:
     found = shutil.which("pg_ctl")
     if found and shutil.which("initdb"):
         return Path(os.path.realpath(found)).parent
-    for d in sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(p.split("/")[-2]), reverse=True):
+    for d in sorted(
+        glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(p.split("/")[-2]), reverse=True
+    ):
         if Path(d, "pg_ctl").exists() and Path(d, "initdb").exists():
             return Path(d)
     return None
@@ -46,8 +48,12 @@ def postgres_server() -> Iterator[str]:
     bindir = pg_bindir()
     if bindir is None:
         if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("PostgreSQL binaries (initdb, pg_ctl) not found; .ci/run installs Debian's postgresql")
-        pytest.skip("PostgreSQL binaries (initdb, pg_ctl) not found; install Debian's postgresql to run this test")
+            pytest.fail(
+                "PostgreSQL binaries (initdb, pg_ctl) not found; .ci/run installs Debian's postgresql"
+            )
+        pytest.skip(
+            "PostgreSQL binaries (initdb, pg_ctl) not found; install Debian's postgresql to run this test"
+        )
     prefix: list[str] = []
     owner = None
     if os.geteuid() == 0:
@@ -64,14 +70,28 @@ def postgres_server() -> Iterator[str]:
     env = {**os.environ, "LC_ALL": "C", "LANG": "C"}
 
     def run(*args: str) -> None:
-        res = subprocess.run([*prefix, *args], capture_output=True, text=True, env=env, timeout=120, check=False)
+        res = subprocess.run(
+            [*prefix, *args], capture_output=True, text=True, env=env, timeout=120, check=False
+        )
         if res.returncode != 0:
             log = (base / "log").read_text() if (base / "log").exists() else ""
             pytest.fail(f"{' '.join(args[:2])} failed ({res.returncode}): {res.stderr[-800:]} {log[-800:]}")
 
     run(str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync")
     opts = f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=20"
-    run(str(bindir / "pg_ctl"), "-D", str(data), "-o", opts, "-l", str(base / "log"), "-w", "-t", "60", "start")
+    run(
+        str(bindir / "pg_ctl"),
+        "-D",
+        str(data),
+        "-o",
+        opts,
+        "-l",
+        str(base / "log"),
+        "-w",
+        "-t",
+        "60",
+        "start",
+    )
     try:
         url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
         deadline = time.monotonic() + 30
@@ -92,6 +112,9 @@ def postgres_server() -> Iterator[str]:
     finally:
         subprocess.run(
             [*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"],
-            capture_output=True, env=env, timeout=60, check=False,
+            capture_output=True,
+            env=env,
+            timeout=60,
+            check=False,
         )
         shutil.rmtree(base, ignore_errors=True)

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from basin._errors import SchemaError
-from basin.waterquality.feeds.hj212 import build_packet, parse_packet
 from basin.watch.listen import PacketListener, parse_listen
 from basin.watch.store import FeedStore
+from basin.waterquality.feeds.hj212 import build_packet, parse_packet
 
 STATIONS = pd.DataFrame({"station_id": ["S1", "S2"], "mn": ["MN001", "MN002"]})
 NOW = datetime(2024, 5, 3, 12, 0)
@@ -32,7 +32,12 @@ def test_listen_answers_checks_and_stores(tmp_path):
 
     async def main():
         lst = PacketListener(
-            store, port=0, stations=STATIONS, max_packets=5, flush_interval=0.05, now=lambda: NOW,
+            store,
+            port=0,
+            stations=STATIONS,
+            max_packets=5,
+            flush_interval=0.05,
+            now=lambda: NOW,
             on_batch=lambda b, s: batches.append((b, s.added)),
         )
         host, port = await lst.start()
@@ -50,7 +55,9 @@ def test_listen_answers_checks_and_stores(tmp_path):
             ack2 = await asyncio.wait_for(r.readline(), 10)
             ack3 = await asyncio.wait_for(r.readline(), 10)
             stats = await asyncio.wait_for(server, 20)
-            rest = await asyncio.wait_for(r.read(), 10)  # the server closed the connection: EOF, no more answers
+            rest = await asyncio.wait_for(
+                r.read(), 10
+            )  # the server closed the connection: EOF, no more answers
         finally:
             w.close()
             await w.wait_closed()
@@ -79,7 +86,9 @@ def test_listen_bounds_and_clean_stop(tmp_path):
     store = FeedStore(tmp_path / "w.sqlite")
 
     async def main():
-        lst = PacketListener(store, port=0, max_connections=1, max_line=200, idle_timeout=30, flush_interval=0.05)
+        lst = PacketListener(
+            store, port=0, max_connections=1, max_line=200, idle_timeout=30, flush_interval=0.05
+        )
         host, port = await lst.start()
         server = asyncio.create_task(lst.serve())
         r1, w1 = await asyncio.open_connection(host, port)
@@ -98,7 +107,8 @@ def test_listen_bounds_and_clean_stop(tmp_path):
     stats, refused = asyncio.run(main())
     assert refused == b""
     assert stats.refused == 1
-    assert stats.packets >= 1 and stats.bad_packets == stats.packets
+    assert stats.packets >= 1
+    assert stats.bad_packets == stats.packets
     rej = store.rejects()
     assert rej["reason"].str.startswith("packet does not start with '##'").all()
     store.close()

@@ -10,9 +10,9 @@ import pytest
 import sqlalchemy as sa
 
 from basin._errors import DataError
-from basin.waterquality.feeds.hj212 import build_packet, frame
 from basin.watch.ingest import ingest_file, ingest_packets, ingest_paths, reject_kind
 from basin.watch.store import FeedStore, obs_t
+from basin.waterquality.feeds.hj212 import build_packet, frame
 
 from ._pg import postgres_server
 
@@ -52,7 +52,10 @@ def packets_file(path, packets):
 def test_same_file_twice_adds_nothing(store, tmp_path):
     f = packets_file(
         tmp_path / "a.hj212",
-        [build_packet("MN001", f"2024-05-01 {h:02d}:00", {"NH3_N": 0.5 + h / 10, "TP": 0.1}) for h in range(6)],
+        [
+            build_packet("MN001", f"2024-05-01 {h:02d}:00", {"NH3_N": 0.5 + h / 10, "TP": 0.1})
+            for h in range(6)
+        ],
     )
     s1 = ingest_file(store, f, stations=STATIONS, batch_id=1, now=NOW)
     assert (s1.files, s1.packets, s1.added, s1.rejected) == (1, 6, 12, 0)
@@ -64,12 +67,16 @@ def test_same_file_twice_adds_nothing(store, tmp_path):
     obs = store.observations()
     assert list(obs.columns) == ["station_id", "time", "parameter", "value", "flag", "status"]
     assert str(obs["time"].dtype) == "datetime64[ns]"
-    assert obs.loc[obs["parameter"] == "NH3_N", "value"].tolist() == pytest.approx([0.5, 0.6, 0.7, 0.8, 0.9, 1.0])
+    assert obs.loc[obs["parameter"] == "NH3_N", "value"].tolist() == pytest.approx(
+        [0.5, 0.6, 0.7, 0.8, 0.9, 1.0]
+    )
     assert set(obs["station_id"]) == {"S1"}
 
 
 def test_overlapping_file_same_values_unchanged_different_value_rejected(store, tmp_path):
-    a = packets_file(tmp_path / "a.hj212", [build_packet("MN001", "2024-05-01 08:00", {"TP": 0.1, "DO": 7.0})])
+    a = packets_file(
+        tmp_path / "a.hj212", [build_packet("MN001", "2024-05-01 08:00", {"TP": 0.1, "DO": 7.0})]
+    )
     b = packets_file(
         tmp_path / "b.hj212",
         [
@@ -83,9 +90,14 @@ def test_overlapping_file_same_values_unchanged_different_value_rejected(store, 
     assert s.rejected_by_kind == {"duplicate_timestamp": 1}
     rej = store.rejects()
     assert len(rej) == 1
-    assert rej["reason"].iloc[0].startswith(
-        "duplicate timestamp: DO of station S1 at 2024-05-01 08:00:00 already stored with value 7 flag N (raw #1); "
-        "new value 6 flag N"
+    assert (
+        rej["reason"]
+        .iloc[0]
+        .startswith(
+            "duplicate timestamp: DO of station S1 at 2024-05-01 08:00:00 already stored with value 7 flag N "
+            "(raw #1); "
+            "new value 6 flag N"
+        )
     )
     assert rej["line"].iloc[0] == 1
     assert rej["raw_id"].iloc[0] == 2
@@ -134,7 +146,11 @@ def test_bad_input_kept_with_reasons(store, tmp_path):
     }
     rej = store.rejects().sort_values("line")
     assert rej["line"].tolist() == [2, 3, 4, 5, 6]
-    assert rej["reason"].iloc[3].startswith("future timestamp: TP of station S1 at 2024-06-01 08:00:00 is later than")
+    assert (
+        rej["reason"]
+        .iloc[3]
+        .startswith("future timestamp: TP of station S1 at 2024-06-01 08:00:00 is later than")
+    )
     assert (rej["raw_id"] == 1).all()
     assert rej["source"].iloc[0] == str(f)
     assert rej["packet"].iloc[1].startswith("##00ZZ")
@@ -151,7 +167,8 @@ def test_bad_input_kept_with_reasons(store, tmp_path):
     assert s2.rejected_by_kind == {"unreadable_file": 2}
     r2 = store.rejects(batch_id=2)
     assert "no year in 监测时间" in r2["reason"].iloc[0]
-    assert r2["raw_id"].iloc[0] == 2 and pd.isna(r2["raw_id"].iloc[1])
+    assert r2["raw_id"].iloc[0] == 2
+    assert pd.isna(r2["raw_id"].iloc[1])
     assert store.count("raw") == 2
 
 
@@ -177,7 +194,11 @@ def test_driver_insert_equals_core_insert(store):
     rows = pd.DataFrame(
         {
             "station_id": ["S1", "S1", "S2"],
-            "time": [pd.Timestamp("2024-05-01 08:00"), pd.Timestamp("2024-05-01 08:00:30.5"), pd.Timestamp("2024-05-02")],
+            "time": [
+                pd.Timestamp("2024-05-01 08:00"),
+                pd.Timestamp("2024-05-01 08:00:30.5"),
+                pd.Timestamp("2024-05-02"),
+            ],
             "parameter": ["TP", "TP", "DO"],
             "value": [0.1, 0.25, 7.5],
             "flag": ["N", "M", "N"],
@@ -191,7 +212,10 @@ def test_driver_insert_equals_core_insert(store):
         conn.execute(sa.delete(obs_t))
         conn.execute(
             store._insert(obs_t).on_conflict_do_nothing(),
-            [{**r, "time": r["time"].to_pydatetime(), "batch_id": 7, "raw_id": None} for r in rows.to_dict("records")],
+            [
+                {**r, "time": r["time"].to_pydatetime(), "batch_id": 7, "raw_id": None}
+                for r in rows.to_dict("records")
+            ],
         )
     core = store.observations()
     pd.testing.assert_frame_equal(fast, core)
@@ -225,9 +249,19 @@ def test_warnings_candidates_notices_roundtrip(store):
     assert got["last_time"].iloc[0] == pd.Timestamp("2024-05-01 20:00")
     assert store.warnings(status="open").empty
     cand = pd.DataFrame(
-        {"rank": [1, 2], "kind": ["facility", "station"], "id": ["F1", "S0"], "name": ["厂", "站"],
-         "reach_id": ["R1", "R2"], "travel_time_h": [3.0, 5.5], "distance_km": [10.8, 19.8], "score": [0.9, 0.4],
-         "evidence": ["lag 3 h", "r=0.8"], "province": ["重庆市", "四川省"], "county": ["A", "B"]}
+        {
+            "rank": [1, 2],
+            "kind": ["facility", "station"],
+            "id": ["F1", "S0"],
+            "name": ["厂", "站"],
+            "reach_id": ["R1", "R2"],
+            "travel_time_h": [3.0, 5.5],
+            "distance_km": [10.8, 19.8],
+            "score": [0.9, 0.4],
+            "evidence": ["lag 3 h", "r=0.8"],
+            "province": ["重庆市", "四川省"],
+            "county": ["A", "B"],
+        }
     )
     store.save_candidates("S1|NH3_N|class|1", cand, batch_id=1)
     store.save_candidates("S1|NH3_N|class|1", cand.iloc[:1], batch_id=2)  # replaced, not appended
@@ -235,7 +269,8 @@ def test_warnings_candidates_notices_roundtrip(store):
     assert store.save_notice("S1|NH3_N|class|1", {"upstream_province": "四川省", "text_zh": "通报"})
     assert not store.save_notice("S1|NH3_N|class|1", {"upstream_province": "四川省", "text_zh": "通报2"})
     notes = store.notices()
-    assert len(notes) == 1 and notes[0]["text_zh"] == "通报2"
+    assert len(notes) == 1
+    assert notes[0]["text_zh"] == "通报2"
 
 
 def test_reject_kinds():
