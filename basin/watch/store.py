@@ -90,6 +90,7 @@ obs_t = sa.Table(
     sa.Column("raw_id", sa.Integer, nullable=True),
     sa.Column("line", sa.Integer, nullable=True),
     sa.Column("batch_id", sa.Integer, nullable=True, index=True),
+    sqlite_with_rowid=False,  # SQLite: rows live in the key's B-tree (one tree to update, not two)
 )
 rejects_t = sa.Table(
     "rejects",
@@ -258,7 +259,7 @@ class FeedStore:
         """Return times as the driver takes them: SQLAlchemy's SQLite text format, else datetime objects."""
         t = pd.to_datetime(times)
         if self.dialect == "sqlite":
-            return t.dt.strftime("%Y-%m-%d %H:%M:%S.%f").tolist()
+            return t.dt.strftime("%Y-%m-%d %H:%M:%S.%f").to_numpy(object).tolist()
         return list(t.dt.to_pydatetime())
 
     def _executemany(
@@ -503,12 +504,12 @@ class FeedStore:
                 ]
                 rows = list(
                     zip(
-                        new["station_id"].tolist(),
+                        new["station_id"].to_numpy(object).tolist(),
                         self._times(new["time"]),
-                        new["parameter"].tolist(),
-                        new["value"].tolist(),
-                        new["flag"].astype(str).tolist(),
-                        new["status"].astype(str).tolist(),
+                        new["parameter"].to_numpy(object).tolist(),
+                        new["value"].to_numpy(float).tolist(),
+                        new["flag"].astype(str).to_numpy(object).tolist(),
+                        new["status"].astype(str).to_numpy(object).tolist(),
                         plain(new["raw_id"]),
                         plain(new["line"]),
                         [batch_id] * len(new),
@@ -528,7 +529,7 @@ class FeedStore:
         if df.empty:
             return pd.DataFrame(columns=cols)
         lo, hi = df["time"].min().to_pydatetime(), df["time"].max().to_pydatetime()
-        stations = sorted(set(df["station_id"]))
+        stations = sorted(pd.unique(df["station_id"].to_numpy(object)).tolist())
         parts = []
         for i in range(0, len(stations), 500):
             q = sa.select(
@@ -549,7 +550,7 @@ class FeedStore:
         return out
 
     def _latest(self, conn: Any, df: pd.DataFrame) -> pd.DataFrame:
-        stations = sorted(set(df["station_id"].astype(str)))
+        stations = sorted(pd.unique(df["station_id"].astype(str).to_numpy(object)).tolist())
         parts = []
         for i in range(0, len(stations), 500):
             q = (

@@ -318,3 +318,33 @@ def test_cli_assess_national_export(export, tmp_path):
     res = CliRunner().invoke(cli, ["wq", "assess", str(export), "-o", str(out)])
     assert res.exit_code == 2
     assert "--year" in res.output
+
+
+def test_fast_path_equals_packet_by_packet():
+    from basin.waterquality.feeds.hj212 import packets_to_long
+
+    pk = [
+        build_packet("MN001", "2024-05-01 08:00", {"NH3_N": 1.0, "TP": (0.1, "M"), "pH": 7.2}),
+        build_packet("MN002", "2024-05-01 09:00", {"DO": 6.5, "CODMn": (3.2, "C")}, cn="2061"),
+        build_packet("MN001", "2024-05-01 10:00", {"w99999": 1.0, "TP": -0.2, "NH3_N": 0.4}),
+        frame(
+            "QN=20240501110000000;ST=21;CN=2061;PW=1;MN=MN002;Flag=7;PNUM=2;PNO=1;CP=&&DataTime=20240501110000;"
+            "w21003-Min=0.1,w21003-Avg=0.2,w21003-Max=0.3,w21003-Flag=N;w01009-Avg=7.1&&"
+        ),
+        frame("QN=1;ST=21;CN=2011;PW=1;MN=MN001;Flag=4;CP=&&DataTime=20240501120000;w21003-Rtd=0.5,w21003-Flag=&&"),
+        frame("QN=1;ST=21;CN=2011;PW=1;MN=MNXX;Flag=4;CP=&&DataTime=20240501120000;w21003-Rtd=0.5&&"),
+        frame("QN=1;ST=21;CN=2011;PW=1;MN=MN001;Flag=4;CP=&&DataTime=20240501130000;w21003-Rtd=abc&&"),
+        frame("QN=1;ST=21;CN=2011;PW=1;MN=MN001;Flag=4;CP=&&DataTime=20241301130000;w21003-Rtd=1&&"),
+        frame("QN=1;ST=21;CN=1062;PW=1;MN=MN001;Flag=4;CP=&&RtdInterval=30&&"),
+        frame("QN=1;ST=21;CN=2011;PW=1;MN=MN001;Flag=4;CP=&&DataTime=20240501140000;w21003-Rtd=1,w21003-Flag=X&&"),
+    ]
+    lines = list(enumerate(pk, start=1))
+    mn = {"MN001": "S1", "MN002": "S2"}
+    fast, rej_f, n_f = packets_to_long(lines, mn_map=mn)
+    slow, rej_s, n_s = packets_to_long(lines, mn_map=mn, fast=False)
+    pd.testing.assert_frame_equal(fast, slow)
+    pd.testing.assert_frame_equal(rej_f, rej_s)
+    assert n_f == n_s == {"lines": 10, "packets": 10, "data_packets": 9}
+    assert len(rej_f) == 6  # unknown code, negative TP, unknown MN, text value, month 13, flag X
+    assert fast.loc[fast["line"] == 4, ["parameter", "value"]].values.tolist() == [["NH3_N", 0.2], ["DO", 7.1]]
+    assert fast.loc[fast["line"] == 5, "flag"].tolist() == ["N"]  # an empty flag is N

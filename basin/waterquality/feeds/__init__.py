@@ -219,8 +219,9 @@ def parse_feed(
     info: dict[str, Any] = {}
     packets: list[Any] = []
     if kind == "hj212":
-        long, rejects, packets = packets_to_long(iter_packet_lines(path), mn_map=mn_map, codes=codes)
-        info["packets"] = len(packets) + int(rejects["line"].nunique()) if len(rejects) else len(packets)
+        long, rejects, counts = packets_to_long(iter_packet_lines(path), mn_map=mn_map, codes=codes)
+        info.update(counts)  # packets = lines read (good or bad)
+        info["packets"] = counts["lines"]
     elif kind == "national_export":
         long, rejects, info = read_national_export(
             path, year=year, station_names=name_map, encoding=encoding, sheet=sheet
