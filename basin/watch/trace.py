@@ -30,6 +30,8 @@ The ``evidence`` column says which factors applied and their values.
 
 from __future__ import annotations
 
+import copy
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -75,11 +77,16 @@ PRIORS = {
 _EPS = 0.05  # factor of a candidate contradicted by an upstream station
 
 
-def transport_defaults() -> dict[str, Any]:
-    """Velocity, channel, dispersion and decay defaults (``basin/watch/rules/transport.yaml``)."""
+@functools.lru_cache(maxsize=1)
+def _transport() -> dict[str, Any]:
     text = resources.files("basin.watch").joinpath("rules", "transport.yaml").read_text(encoding="utf-8")
     data = yaml.safe_load(text)
     return {"levels": {int(k): v for k, v in data["levels"].items()}, "decay_per_day": data["decay_per_day"]}
+
+
+def transport_defaults() -> dict[str, Any]:
+    """Velocity, channel, dispersion and decay defaults (``basin/watch/rules/transport.yaml``)."""
+    return copy.deepcopy(_transport())
 
 
 def _per_level(levels: np.ndarray, table: Mapping[int, Mapping[str, float]], key: str) -> np.ndarray:
@@ -526,13 +533,21 @@ def _warning_fields(warning: Any) -> dict[str, Any]:
     return w
 
 
-def _hourly(obs: pd.DataFrame, station: str, parameter: str, t0: pd.Timestamp, t1: pd.Timestamp) -> pd.Series:
-    m = (obs["station_id"].astype(str) == station) & (obs["parameter"].astype(str) == parameter)
-    sub = obs.loc[m, ["time", "value"] + [c for c in ("flag", "status") if c in obs.columns]]
+def _usable(obs: pd.DataFrame, parameter: str) -> dict[str, pd.DataFrame]:
+    """Valid rows of one parameter (flag N, status 正常 or empty), by station."""
+    sub = obs[obs["parameter"].astype(str) == parameter]
     if "flag" in sub.columns:
         sub = sub[sub["flag"].astype(str) == "N"]
     if "status" in sub.columns:
-        sub = sub[sub["status"].astype(str).isin(["正常", "", "nan", "<NA>"])]
+        sub = sub[sub["status"].fillna("").astype(str).isin(["正常", ""])]
+    sub = sub[["station_id", "time", "value"]]
+    return {str(k): g for k, g in sub.groupby(sub["station_id"].astype(str), sort=False)}
+
+
+def _hourly(by_station: dict[str, pd.DataFrame], station: str, t0: pd.Timestamp, t1: pd.Timestamp) -> pd.Series:
+    sub = by_station.get(station)
+    if sub is None:
+        sub = pd.DataFrame({"time": pd.Series(dtype="datetime64[ns]"), "value": pd.Series(dtype=float)})
     sub = sub[(sub["time"] >= t0) & (sub["time"] <= t1)]
     idx = pd.date_range(t0.floor("h"), t1.ceil("h"), freq="h")
     if sub.empty:
@@ -555,15 +570,27 @@ def _excess(s: pd.Series, before: pd.Timestamp) -> tuple[pd.Series, float, float
 
 
 def _spread_hours(ex: pd.Series, scale: float, sign: float) -> float:
-    e = (ex * sign).clip(lower=0)
-    e = e[e > 2 * scale]
-    if len(e) < 2:
-        return 0.5
-    h = (e.index - e.index[0]) / pd.Timedelta(hours=1)
-    w = e.to_numpy(float)
-    mu = float(np.sum(w * h) / w.sum())
-    var = float(np.sum(w * (h - mu) ** 2) / w.sum()) + 1.0 / 12.0
-    return float(np.sqrt(var))
+    """Temporal spread (h) of the pulse: area / (peak √(2π)) of the contiguous excursion around the peak.
+
+    For a Gaussian pulse this is its standard deviation; the excursion runs while the excess stays above
+    max(2 scale, 10 % of the peak), so isolated noise far from the pulse does not count.
+    """
+    e = (ex * sign).to_numpy(float)
+    if not np.isfinite(e).any():
+        return float("nan")
+    i = int(np.nanargmax(e))
+    peak = e[i]
+    if not peak > 3 * scale:
+        return float("nan")
+    thr = max(2 * scale, 0.1 * peak)
+    lo = i
+    while lo > 0 and (np.isnan(e[lo - 1]) or e[lo - 1] > thr):
+        lo -= 1
+    hi = i
+    while hi < e.size - 1 and (np.isnan(e[hi + 1]) or e[hi + 1] > thr):
+        hi += 1
+    area = float(np.nansum(np.clip(e[lo : hi + 1], 0, None)))  # hourly steps: sum = integral in h
+    return float(max(area / (peak * np.sqrt(2 * np.pi)), np.sqrt(1.0 / 12.0)))
 
 
 def _lag_corr(
@@ -699,7 +726,8 @@ def trace_sources(  # noqa: C901 - one block per evidence
     if obs is not None and len(obs):
         t0 = w["first_time"] - pd.Timedelta(hours=48)
         t1 = w["last_time"] + pd.Timedelta(hours=12)
-        ws = _hourly(obs, station, parameter, t0 - pd.Timedelta(hours=max_hours), t1)
+        by_station = _usable(obs, parameter)
+        ws = _hourly(by_station, station, t0 - pd.Timedelta(hours=max_hours), t1)
         w_ex, _, w_scale = _excess(ws, w["first_time"])
         if np.isfinite(w_scale):
             w_win = w_ex[(w_ex.index >= t0) & (w_ex.index <= t1)]
@@ -710,7 +738,7 @@ def trace_sources(  # noqa: C901 - one block per evidence
             for _, row in st_rows.iterrows():
                 lag = float(row["travel_time_h"])
                 tol = max(2.0, 0.3 * lag)
-                us = _hourly(obs, str(row["id"]), parameter, t0 - pd.Timedelta(hours=lag + tol + max_hours), t1)
+                us = _hourly(by_station, str(row["id"]), t0 - pd.Timedelta(hours=lag + tol + max_hours), t1)
                 if us.notna().sum() < 6:
                     continue
                 u_ex, _, u_scale = _excess(us, w["first_time"] - pd.Timedelta(hours=lag + tol))
