@@ -719,7 +719,7 @@ def trace_sources(  # noqa: C901 - one block per evidence
     factor = cand["prior"].to_numpy(float).copy()
     ev: list[list[str]] = [[] for _ in range(len(cand))]
     ev_zh: list[list[str]] = [[] for _ in range(len(cand))]
-    passthrough = cand["kind"].isin(["station", "section"]).to_numpy()
+    passthrough = cand["kind"].isin(["station", "section", "confluence"]).to_numpy()  # the pulse came through them
 
     # --- the warned pulse and its spread
     sigma_obs = np.nan
