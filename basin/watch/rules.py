@@ -25,6 +25,7 @@ See ``docs/watch.md`` for what each rule computes and its false-alarm assumption
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -443,8 +444,7 @@ def load_warning_rules(path: str | os.PathLike[str] | WarningRules | None = None
     if isinstance(path, WarningRules):
         return path
     if path is None:
-        text = resources.files("basin.watch").joinpath("rules", "default.yaml").read_text(encoding="utf-8")
-        where = "basin/watch/rules/default.yaml"
+        return _default_rules()
     else:
         p = Path(path)
         where = str(p)
@@ -462,6 +462,12 @@ def load_warning_rules(path: str | os.PathLike[str] | WarningRules | None = None
         msg = f"warning rule file {where} is not valid YAML: {str(exc)[:200]}"
         raise SchemaError(msg) from exc
     return parse_warning_rules(data, where)
+
+
+@functools.lru_cache(maxsize=1)
+def _default_rules() -> WarningRules:
+    text = resources.files("basin.watch").joinpath("rules", "default.yaml").read_text(encoding="utf-8")
+    return parse_warning_rules(yaml.safe_load(text), "basin/watch/rules/default.yaml")
 
 
 def physical_limits() -> dict[str, tuple[float | None, float | None]]:

@@ -30,6 +30,8 @@ The ``evidence`` column says which factors applied and their values.
 
 from __future__ import annotations
 
+import copy
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -75,11 +77,16 @@ PRIORS = {
 _EPS = 0.05  # factor of a candidate contradicted by an upstream station
 
 
-def transport_defaults() -> dict[str, Any]:
-    """Velocity, channel, dispersion and decay defaults (``basin/watch/rules/transport.yaml``)."""
+@functools.lru_cache(maxsize=1)
+def _transport() -> dict[str, Any]:
     text = resources.files("basin.watch").joinpath("rules", "transport.yaml").read_text(encoding="utf-8")
     data = yaml.safe_load(text)
     return {"levels": {int(k): v for k, v in data["levels"].items()}, "decay_per_day": data["decay_per_day"]}
+
+
+def transport_defaults() -> dict[str, Any]:
+    """Velocity, channel, dispersion and decay defaults (``basin/watch/rules/transport.yaml``)."""
+    return copy.deepcopy(_transport())
 
 
 def _per_level(levels: np.ndarray, table: Mapping[int, Mapping[str, float]], key: str) -> np.ndarray:
@@ -526,63 +533,87 @@ def _warning_fields(warning: Any) -> dict[str, Any]:
     return w
 
 
-def _hourly(obs: pd.DataFrame, station: str, parameter: str, t0: pd.Timestamp, t1: pd.Timestamp) -> pd.Series:
-    m = (obs["station_id"].astype(str) == station) & (obs["parameter"].astype(str) == parameter)
-    sub = obs.loc[m, ["time", "value"] + [c for c in ("flag", "status") if c in obs.columns]]
-    if "flag" in sub.columns:
-        sub = sub[sub["flag"].astype(str) == "N"]
-    if "status" in sub.columns:
-        sub = sub[sub["status"].astype(str).isin(["正常", "", "nan", "<NA>"])]
-    sub = sub[(sub["time"] >= t0) & (sub["time"] <= t1)]
-    idx = pd.date_range(t0.floor("h"), t1.ceil("h"), freq="h")
-    if sub.empty:
-        return pd.Series(np.nan, index=idx)
-    s = sub.groupby(pd.to_datetime(sub["time"]).dt.floor("h"))["value"].mean()
-    return s.reindex(idx)
+class _Bank:
+    """Hourly means of one parameter's valid readings, all stations on one hourly grid ``[h0, h1]``."""
+
+    def __init__(self, obs: pd.DataFrame, parameter: str, h0: int, h1: int) -> None:
+        self.h0, self.n = h0, h1 - h0 + 1
+        m = (obs["parameter"] == parameter).to_numpy(bool).copy()
+        if "flag" in obs.columns:
+            m &= (obs["flag"] == "N").to_numpy(bool)
+        if "status" in obs.columns:
+            m &= obs["status"].isin(["正常", ""]).to_numpy(bool) | obs["status"].isna().to_numpy(bool)
+        t = obs["time"].to_numpy("datetime64[ns]").view(np.int64) // 3_600_000_000_000
+        m &= (t >= h0) & (t <= h1)
+        codes, names = pd.factorize(obs["station_id"].to_numpy(object)[m])
+        v = obs["value"].to_numpy(float)[m]
+        ok = np.isfinite(v)
+        flat = codes[ok].astype(np.int64) * self.n + (t[m][ok] - h0)
+        size = len(names) * self.n
+        total = np.bincount(flat, weights=v[ok], minlength=size)
+        count = np.bincount(flat, minlength=size)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            self.grid = (total / count).reshape(len(names), self.n) if len(names) else np.zeros((0, self.n))
+        self.row = {str(k): i for i, k in enumerate(names)}
+
+    def series(self, station: str) -> np.ndarray:
+        i = self.row.get(station)
+        return self.grid[i] if i is not None else np.full(self.n, np.nan)
 
 
-def _excess(s: pd.Series, before: pd.Timestamp) -> tuple[pd.Series, float, float]:
-    """Excess over the pre-episode median, and the robust scale (1.4826 MAD) of the pre-episode values."""
-    pre = s[s.index < before].dropna()
-    if len(pre) < 6:
-        pre = s.dropna()
-    if pre.empty:
-        return s * np.nan, np.nan, np.nan
-    med = float(pre.median())
-    mad = float((pre - med).abs().median()) * 1.4826
-    scale = max(mad, 0.02 * abs(med), 1e-9)
-    return s - med, med, scale
+def _excess(s: np.ndarray, before: int) -> tuple[np.ndarray, float]:
+    """Excess over the median of the values before index ``before``, and their robust scale (1.4826 MAD)."""
+    pre = s[: max(before, 0)]
+    pre = pre[np.isfinite(pre)]
+    if pre.size < 6:
+        pre = s[np.isfinite(s)]
+    if pre.size == 0:
+        return s * np.nan, float("nan")
+    med = float(np.median(pre))
+    mad = float(np.median(np.abs(pre - med))) * 1.4826
+    return s - med, max(mad, 0.02 * abs(med), 1e-9)
 
 
-def _spread_hours(ex: pd.Series, scale: float, sign: float) -> float:
-    e = (ex * sign).clip(lower=0)
-    e = e[e > 2 * scale]
-    if len(e) < 2:
-        return 0.5
-    h = (e.index - e.index[0]) / pd.Timedelta(hours=1)
-    w = e.to_numpy(float)
-    mu = float(np.sum(w * h) / w.sum())
-    var = float(np.sum(w * (h - mu) ** 2) / w.sum()) + 1.0 / 12.0
-    return float(np.sqrt(var))
+def _spread_hours(ex: np.ndarray, scale: float, sign: float) -> float:
+    """Temporal spread (h) of the pulse: area / (peak √(2π)) of the contiguous excursion around the peak.
+
+    For a Gaussian pulse this is its standard deviation; the excursion runs while the excess stays above
+    max(2 scale, 10 % of the peak), so isolated noise far from the pulse does not count.
+    """
+    e = ex * sign
+    if not np.isfinite(e).any():
+        return float("nan")
+    i = int(np.nanargmax(e))
+    peak = e[i]
+    if not peak > 3 * scale:
+        return float("nan")
+    thr = max(2 * scale, 0.1 * peak)
+    lo = i
+    while lo > 0 and (np.isnan(e[lo - 1]) or e[lo - 1] > thr):
+        lo -= 1
+    hi = i
+    while hi < e.size - 1 and (np.isnan(e[hi + 1]) or e[hi + 1] > thr):
+        hi += 1
+    area = float(np.nansum(np.clip(e[lo : hi + 1], 0, None)))  # hourly steps: sum = integral in h
+    return float(max(area / (peak * np.sqrt(2 * np.pi)), np.sqrt(1.0 / 12.0)))
 
 
-def _lag_corr(
-    w_ex: pd.Series, u_ex: pd.Series, lag_h: float, tol_h: float
-) -> tuple[float, float]:
-    """Best Pearson correlation of the warned excess with the upstream excess shifted by lags near ``lag_h``."""
+def _lag_corr(w_ex: np.ndarray, u_ex: np.ndarray, i0: int, i1: int, lag_h: float, tol_h: float) -> tuple[float, float]:
+    """Best Pearson correlation of the warned excess on ``[i0, i1]`` with the upstream excess ``lag`` hours earlier."""
     best, best_lag = -1.0, lag_h
-    wv = w_ex.to_numpy(float)
-    for lag in range(int(np.floor(lag_h - tol_h)), int(np.ceil(lag_h + tol_h)) + 1):
-        if lag < 0:
-            continue
-        shifted = u_ex.shift(lag).reindex(w_ex.index).to_numpy(float)
-        ok = np.isfinite(wv) & np.isfinite(shifted)
+    a_all = w_ex[i0 : i1 + 1]
+    for lag in range(max(int(np.floor(lag_h - tol_h)), 0), int(np.ceil(lag_h + tol_h)) + 1):
+        if i0 - lag < 0:
+            break
+        b = u_ex[i0 - lag : i1 + 1 - lag]
+        ok = np.isfinite(a_all) & np.isfinite(b)
         if ok.sum() < 6:
             continue
-        a, b = wv[ok], shifted[ok]
-        if a.std() == 0 or b.std() == 0:
+        x, y = a_all[ok], b[ok]
+        sx, sy = x.std(), y.std()
+        if sx == 0 or sy == 0:
             continue
-        r = float(np.corrcoef(a, b)[0, 1])
+        r = float(np.mean((x - x.mean()) * (y - y.mean())) / (sx * sy))
         if r > best:
             best, best_lag = r, float(lag)
     return best, best_lag
@@ -692,56 +723,60 @@ def trace_sources(  # noqa: C901 - one block per evidence
     factor = cand["prior"].to_numpy(float).copy()
     ev: list[list[str]] = [[] for _ in range(len(cand))]
     ev_zh: list[list[str]] = [[] for _ in range(len(cand))]
-    passthrough = cand["kind"].isin(["station", "section"]).to_numpy()
+    passthrough = cand["kind"].isin(["station", "section", "confluence"]).to_numpy()  # the pulse came through them
 
-    # --- the warned pulse and its spread
+    # --- the warned pulse and its spread (all series on one hourly grid)
     sigma_obs = np.nan
     if obs is not None and len(obs):
-        t0 = w["first_time"] - pd.Timedelta(hours=48)
-        t1 = w["last_time"] + pd.Timedelta(hours=12)
-        ws = _hourly(obs, station, parameter, t0 - pd.Timedelta(hours=max_hours), t1)
-        w_ex, _, w_scale = _excess(ws, w["first_time"])
+        hour = 3_600_000_000_000
+        first_h = int(w["first_time"].value // hour)
+        last_h = int(w["last_time"].value // hour)
+        h1 = last_h + 12
+        h0 = first_h - 48 - int(np.ceil(2.6 * max_hours)) - 48
+        bank = _Bank(obs, parameter, h0, h1)
+        i0, i1 = first_h - 48 - h0, h1 - h0
+        sign = _sign(parameter)
+        w_ex, w_scale = _excess(bank.series(station), first_h - h0)
         if np.isfinite(w_scale):
-            w_win = w_ex[(w_ex.index >= t0) & (w_ex.index <= t1)]
-            sigma_obs = _spread_hours(w_win, w_scale, _sign(parameter))
+            sigma_obs = _spread_hours(w_ex[i0 : i1 + 1], w_scale, sign)
             # --- upstream stations at the matching lag
             st_rows = cand[cand["kind"] == "station"]
             evid: list[_StationEvidence] = []
-            for _, row in st_rows.iterrows():
-                lag = float(row["travel_time_h"])
+            for sid, reach_u, pos_u, lag in zip(
+                st_rows["id"].astype(str), st_rows["reach"], st_rows["pos"], st_rows["travel_time_h"], strict=True
+            ):
                 tol = max(2.0, 0.3 * lag)
-                us = _hourly(obs, str(row["id"]), parameter, t0 - pd.Timedelta(hours=lag + tol + max_hours), t1)
-                if us.notna().sum() < 6:
+                us = bank.series(sid)
+                if np.isfinite(us).sum() < 6:
                     continue
-                u_ex, _, u_scale = _excess(us, w["first_time"] - pd.Timedelta(hours=lag + tol))
+                u_ex, u_scale = _excess(us, first_h - h0 - int(np.ceil(lag + tol)))
                 if not np.isfinite(u_scale):
                     continue
-                rho, best_lag = _lag_corr(w_win, u_ex, lag, tol)
-                lo = w["first_time"] - pd.Timedelta(hours=best_lag + tol)
-                hi = w["last_time"] - pd.Timedelta(hours=best_lag - tol)
-                seg = u_ex[(u_ex.index >= lo) & (u_ex.index <= hi)] * _sign(parameter)
-                z = float(seg.max() / u_scale) if seg.notna().any() else 0.0
+                rho, best_lag = _lag_corr(w_ex, u_ex, i0, i1, lag, tol)
+                a_ = max(first_h - h0 - int(np.ceil(best_lag + tol)), 0)
+                b_ = max(last_h - h0 - int(np.floor(best_lag - tol)), a_)
+                seg = u_ex[a_ : b_ + 1] * sign
+                z = float(np.nanmax(seg) / u_scale) if np.isfinite(seg).any() else 0.0
                 strength = max(0.0, rho) * float(np.clip((z - 2.0) / 3.0, 0.0, 1.0))
                 mb_txt = mb_zh = ""
                 if net.discharge is not None:
-                    qu, qw = net.discharge[int(row["reach"])], net.discharge[r0]
+                    qu, qw = net.discharge[int(reach_u)], net.discharge[r0]
                     if np.isfinite(qu) and np.isfinite(qw) and qu > 0 and qw > 0:
                         k = float(transport_defaults()["decay_per_day"].get(parameter, 0.1)) / 86400.0
                         load_u = float(np.nansum(np.clip(seg, 0, None))) * qu * np.exp(-k * lag * 3600.0)
-                        load_w = float(np.nansum(np.clip(w_win * _sign(parameter), 0, None))) * qw
+                        load_w = float(np.nansum(np.clip(w_ex[i0 : i1 + 1] * sign, 0, None))) * qw
                         if load_w > 0 and load_u > 0:
                             ratio = load_u / load_w
-                            mb = float(np.exp(-abs(np.log(ratio))))
-                            strength *= 0.5 + 0.5 * mb
+                            strength *= 0.5 + 0.5 * float(np.exp(-abs(np.log(ratio))))
                             mb_txt = f", load ratio {ratio:.2f}"
                             mb_zh = f"，负荷比{ratio:.2f}"
                 evid.append(
                     _StationEvidence(
-                        int(row["reach"]),
-                        float(row["pos"]),
+                        int(reach_u),
+                        float(pos_u),
                         strength,
-                        f"station {row['id']}: r={rho:.2f} at lag {best_lag:.0f} h, z={z:.1f}{mb_txt}",
-                        f"上游站{row['id']}：滞后{best_lag:.0f}小时相关系数{rho:.2f}，z={z:.1f}{mb_zh}",
+                        f"station {sid}: r={rho:.2f} at lag {best_lag:.0f} h, z={z:.1f}{mb_txt}",
+                        f"上游站{sid}：滞后{best_lag:.0f}小时相关系数{rho:.2f}，z={z:.1f}{mb_zh}",
                     )
                 )
             c_reach = cand["reach"].to_numpy(np.int64)
