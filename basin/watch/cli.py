@@ -16,7 +16,10 @@ _LAYOUTS = ["auto", "long", "wide", "national_export", "hj212"]
 
 
 def _context(
-    project_file: str | None, layer_paths: dict[str, Path | None], rules: Path | None, echo: Any
+    project_file: str | None,
+    layer_paths: dict[str, Path | None],
+    rules: Path | None,
+    mn_table: Path | None = None,
 ) -> Any:
     """Read the layers (project file, then the explicit options) into a WatchContext."""
     from basin.io import read_layer
@@ -45,6 +48,8 @@ def _context(
         elif kind in specs:
             spec = specs[kind]
             setattr(ctx, kind, read_layer(spec.path, kind, **spec.read_kwargs(kind)))
+    if mn_table is not None:
+        ctx.stations = _with_mn(ctx.stations, mn_table)
     if ctx.stations is None:
         ctx.skipped.append(
             "no stations layer: station codes are taken as they come (HJ 212 MN = station_id), no target "
@@ -61,6 +66,35 @@ def _context(
     elif ctx.rivers is not None:
         ctx.skipped.append("cross-border notices skipped: no admin layer (give layers.admin or --admin)")
     return ctx
+
+
+def _with_mn(stations: Any, path: Path) -> Any:
+    """Add the HJ 212 equipment codes of a table (columns mn, station_id) to the stations."""
+    import pandas as pd
+
+    from basin._errors import DataError
+
+    try:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        msg = f"{path}: cannot read the MN table: {exc}"
+        raise DataError(msg) from exc
+    lack = [c for c in ("mn", "station_id") if c not in table.columns]
+    if lack:
+        msg = f"{path}: MN table without column(s) {lack} (expected mn, station_id)"
+        raise SchemaError(msg)
+    dup = table["mn"][table["mn"].duplicated()]
+    if len(dup):
+        msg = f"{path}: MN code(s) listed twice: {sorted(set(dup))[:10]}"
+        raise SchemaError(msg)
+    if stations is None:
+        return table[["station_id", "mn"]]
+    unknown = sorted(set(table["station_id"]) - set(stations["station_id"].astype(str)))
+    if unknown:
+        msg = f"{path}: station_id(s) {unknown[:10]} are not in the stations layer"
+        raise SchemaError(msg)
+    mn = table.set_index("station_id")["mn"]
+    return stations.assign(mn=stations["station_id"].astype(str).map(mn).fillna(""))
 
 
 def _echo_summary(summary: dict[str, Any], echo: Any) -> None:
@@ -106,6 +140,12 @@ def _echo_summary(summary: dict[str, Any], echo: Any) -> None:
     "--rules", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Warning rules YAML."
 )
 @click.option(
+    "--mn",
+    "mn_table",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="CSV of HJ 212 equipment codes (columns mn, station_id); default: the stations' mn column.",
+)
+@click.option(
     "--stations",
     type=click.Path(exists=True, path_type=Path),
     help="Stations layer (overrides the project's).",
@@ -137,6 +177,7 @@ def watch(  # noqa: C901 - one branch per mode
     layout: str,
     year: int | None,
     rules: Path | None,
+    mn_table: Path | None,
     stations: Path | None,
     rivers: Path | None,
     facilities: Path | None,
@@ -182,7 +223,7 @@ def watch(  # noqa: C901 - one branch per mode
         project_file,
         {"stations": stations, "rivers": rivers, "facilities": facilities, "admin": admin},
         rules,
-        click.echo,
+        mn_table,
     )
     outdir.mkdir(parents=True, exist_ok=True)
     store = FeedStore(db or outdir / "watch.sqlite")

@@ -287,3 +287,21 @@ def test_store_open_errors(tmp_path):
         FeedStore("nosuchdb://x")
     with pytest.raises(DataError, match="cannot open"):
         FeedStore(tmp_path / "no" / "such" / "dir" / "w.sqlite")
+
+
+def test_long_table_ingested(store, tmp_path):
+    f = tmp_path / "long.csv"
+    f.write_text(
+        "station_id,time,parameter,value,unit\n"
+        "S1,2024-05-01 08:00,总磷,0.1,mg/L\n"
+        "S1,2024-05-01 08:00,氨氮,0.05L,mg/L\n"
+        "S1,2024-05-01 09:00,总磷,abc,mg/L\n",
+        encoding="utf-8",
+    )
+    s = ingest_file(store, f, stations=STATIONS, batch_id=1, now=NOW)
+    assert (s.added, s.rejected) == (2, 1)
+    assert s.rejected_by_kind == {"bad_value": 1}
+    obs = store.observations().set_index("parameter")
+    assert obs.loc["NH3_N", "flag"] == "L"  # below the detection limit, half the limit stored
+    assert obs.loc["NH3_N", "value"] == pytest.approx(0.025)
+    assert store.rejects()["line"].tolist() == [4]

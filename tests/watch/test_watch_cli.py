@@ -233,3 +233,34 @@ def test_watch_db_option(tmp_path):
     assert r.exit_code == 0, r.output
     assert db.exists()
     assert not (tmp_path / "out" / "watch.sqlite").exists()
+
+
+def test_watch_mn_table(tmp_path):
+    f = tmp_path / "a.hj212"
+    f.write_bytes(
+        build_packet("EQ-1", "2024-05-01 08:00", {"NH3_N": 0.3})
+        + build_packet("EQ-9", "2024-05-01 08:00", {"TP": 0.1})
+    )
+    mn = tmp_path / "mn.csv"
+    mn.write_text("mn,station_id\nEQ-1,S001\n", encoding="utf-8")
+    out = tmp_path / "out"
+    args = [
+        "watch",
+        str(f),
+        "--stations",
+        str(datasets.get_path("stations")),
+        "--mn",
+        str(mn),
+        "-o",
+        str(out),
+    ]
+    r = CliRunner().invoke(main, args)
+    assert r.exit_code == 0, r.output
+    rej = pd.read_csv(out / "rejects.csv")
+    assert rej["reason"].tolist() == ["unknown station code MN='EQ-9' (not in the stations' mn column)"]
+    assert json.loads((out / "summary.json").read_text(encoding="utf-8"))["ingest"]["values_added"] == 1
+    bad = tmp_path / "bad.csv"
+    bad.write_text("mn,station_id\nEQ-1,S999\n", encoding="utf-8")
+    r = CliRunner().invoke(main, [*args[:-4], "--mn", str(bad), "-o", str(out)])
+    assert r.exit_code == 2
+    assert "station_id(s) ['S999'] are not in the stations layer" in r.output

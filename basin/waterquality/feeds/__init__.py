@@ -47,7 +47,6 @@ class Feed:
     long: pd.DataFrame
     rejects: pd.DataFrame
     info: dict[str, Any] = field(default_factory=dict)
-    packets: list[Any] = field(default_factory=list)
 
 
 def detect_layout(path: str | os.PathLike[str], *, encoding: str | None = None) -> str:
@@ -217,7 +216,6 @@ def parse_feed(
     kind = detect_layout(path, encoding=encoding) if layout == "auto" else layout
     mn_map, name_map = station_lookup(stations)
     info: dict[str, Any] = {}
-    packets: list[Any] = []
     if kind == "hj212":
         long, rejects, counts = packets_to_long(iter_packet_lines(path), mn_map=mn_map, codes=codes)
         info.update(counts)  # packets = lines read (good or bad)
@@ -231,7 +229,7 @@ def parse_feed(
         kind = "table" if layout == "auto" else kind
     long, rejects = _mark_duplicates(long, rejects)
     rejects = rejects.sort_values("line", kind="stable").reset_index(drop=True)
-    return Feed(str(path), kind, long, rejects, info, packets)
+    return Feed(str(path), kind, long, rejects, info)
 
 
 def read_feed(

@@ -459,7 +459,7 @@ _FAST_PACKET = (
 
 
 def _fast_items(segs: list[str]) -> tuple[np.ndarray, dict[str, np.ndarray], pd.DataFrame]:
-    """Return (well-formed mask, per-packet fields MN/CN/DataTime, items pkt/code/fld/val) of data segments."""
+    """Return (well-formed mask, fields MN/CN/DataTime, items pkt/code/fld/val) of data segments."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -575,8 +575,11 @@ def packets_to_long(
             known = pd.notna(sid)
             for j in np.flatnonzero(~known).tolist():
                 k = int(fast_k[j])
-                reject(items[k][0], f"unknown station code MN={mns[j][:_SHOW]!r} (not in the stations' mn column)",
-                       items[k][1])
+                reject(
+                    items[k][0],
+                    f"unknown station code MN={mns[j][:_SHOW]!r} (not in the stations' mn column)",
+                    items[k][1],
+                )
         else:
             sid = mns
             known = np.ones(len(mns), dtype=bool)
@@ -590,20 +593,23 @@ def packets_to_long(
         p_raw = [items[int(fast_k[j])][1] for j in keep.tolist()]
         it = fitems[known[fitems["pkt"].to_numpy()]] if len(fitems) else fitems
         if len(it):
-            want = np.where(ff["cn"] == "2011", "Rtd", "Avg")
-            vals = it[it["fld"].isin(["Rtd", "Avg"])]
-            pref = (vals["fld"].to_numpy(object) == want[vals["pkt"].to_numpy()]).astype(np.int8)
-            vals = vals.assign(pref=pref).sort_values(["pkt", "pref"], kind="stable")
-            vals = vals.drop_duplicates(["pkt", "code"], keep="last").sort_index(kind="stable")
-            flags = it[it["fld"] == "Flag"].drop_duplicates(["pkt", "code"], keep="last")
-            fl = vals.merge(flags[["pkt", "code", "val"]].rename(columns={"val": "flag"}), on=["pkt", "code"],
-                            how="left")
-            flag = fl["flag"].fillna("N").to_numpy(object)
-            flag[flag == ""] = "N"
+            want_f = np.where(ff["cn"] == "2011", "Rtd", "Avg")
+            fv = it[it["fld"].isin(["Rtd", "Avg"])]
+            pref = (fv["fld"].to_numpy(object) == want_f[fv["pkt"].to_numpy()]).astype(np.int8)
+            fv = fv.assign(pref=pref).sort_values(["pkt", "pref"], kind="stable")
+            fv = fv.drop_duplicates(["pkt", "code"], keep="last").sort_index(kind="stable")
+            f_flags = it[it["fld"] == "Flag"].drop_duplicates(["pkt", "code"], keep="last")
+            fl = fv.merge(
+                f_flags[["pkt", "code", "val"]].rename(columns={"val": "flag"}),
+                on=["pkt", "code"],
+                how="left",
+            )
+            flag_f = fl["flag"].fillna("N").to_numpy(object)
+            flag_f[flag_f == ""] = "N"
             v_pkt = remap[fl["pkt"].to_numpy()].tolist()
-            v_code = fl["code"].tolist()
-            v_txt = fl["val"].tolist()
-            v_flag = list(flag)
+            v_code = fl["code"].to_numpy(object).tolist()
+            v_txt = fl["val"].to_numpy(object).tolist()
+            v_flag = flag_f.tolist()
     for k, (ln, raw) in enumerate(items):
         if is_fast[k]:
             continue
