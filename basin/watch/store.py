@@ -398,8 +398,8 @@ class FeedStore:
 
         A value already stored with the same value and flag is unchanged (adds nothing); a value for a stored
         key with a *different* value or flag is rejected (duplicate timestamp), as is a time later than
-        ``now`` + ``future_tolerance`` (future timestamp). Late values (older than the newest stored time of
-        their station and parameter) are accepted and counted.
+        ``now`` + ``future_tolerance`` (future timestamp). Late values (older than the newest value stored for
+        their station) are accepted and counted.
 
         Returns
         -------
@@ -482,7 +482,7 @@ class FeedStore:
             if len(new):
                 latest = self._latest(conn, new)
                 if len(latest):
-                    lt = new.merge(latest, on=["station_id", "parameter"], how="left")
+                    lt = new.merge(latest, on="station_id", how="left")
                     counts["late"] = int((lt["time"] < lt["latest"]).sum())
 
                 def plain(col: pd.Series) -> list[Any]:
@@ -550,22 +550,13 @@ class FeedStore:
         return out
 
     def _latest(self, conn: Any, df: pd.DataFrame) -> pd.DataFrame:
+        """Return the newest stored time of each station of ``df`` (one index lookup per station)."""
         stations = sorted(pd.unique(df["station_id"].astype(str).to_numpy(object)).tolist())
-        parts = []
-        for i in range(0, len(stations), 500):
-            q = (
-                sa.select(obs_t.c.station_id, obs_t.c.parameter, sa.func.max(obs_t.c.time).label("latest"))
-                .where(obs_t.c.station_id.in_(stations[i : i + 500]))
-                .group_by(obs_t.c.station_id, obs_t.c.parameter)
-            )
-            parts.append(pd.DataFrame(conn.execute(q).all(), columns=["station_id", "parameter", "latest"]))
-        out = (
-            pd.concat(parts, ignore_index=True)
-            if parts
-            else pd.DataFrame(columns=["station_id", "parameter", "latest"])
-        )
+        q = sa.select(sa.func.max(obs_t.c.time)).where(obs_t.c.station_id == sa.bindparam("s"))
+        rows = [(s_, conn.execute(q, {"s": s_}).scalar()) for s_ in stations]
+        out = pd.DataFrame(rows, columns=["station_id", "latest"])
         out["latest"] = pd.to_datetime(out["latest"]).astype("datetime64[ns]")
-        return out
+        return out.dropna()
 
     def observations(
         self,
