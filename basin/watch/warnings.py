@@ -503,7 +503,8 @@ def robust_baseline(
     res_med = np.empty(bb.size)
     res_mad = np.empty(bb.size)
     if HAVE_NUMBA and use_numba:
-        _baseline_kernel(np.ascontiguousarray(v, dtype=np.float64), bb.astype(np.int64), int(window), res_med, res_mad)
+        vv = np.ascontiguousarray(v, dtype=np.float64)
+        _baseline_kernel(vv, bb.astype(np.int64), int(window), res_med, res_mad)
     else:
         steps = np.arange(-window, 0)
         for s in range(0, bb.size, _CHUNK):

@@ -469,7 +469,8 @@ def bench_rules(args: argparse.Namespace) -> None:
     problems = _compare(fast_sub, ref)
     print(
         f"subset of {n_sub} stations ({len(sub):,} values): "
-        f"basin {t_fast_sub:.2f} s wall / {c_fast_sub:.2f} s CPU, pandas baseline {t_ref:.2f} s wall / {c_ref:.2f} s CPU -> {t_ref / t_fast_sub:.1f}x wall, "
+        f"basin {t_fast_sub:.2f} s wall / {c_fast_sub:.2f} s CPU, "
+        f"pandas baseline {t_ref:.2f} s wall / {c_ref:.2f} s CPU -> {t_ref / t_fast_sub:.1f}x wall, "
         f"{c_ref / c_fast_sub:.1f}x CPU"
     )
     print(f"  {len(ref):,} warnings in the subset, identical: {not problems} {problems or ''}")
