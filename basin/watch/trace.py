@@ -47,6 +47,7 @@ from scipy.sparse.csgraph import depth_first_order, dijkstra
 
 from basin._errors import DataError, SchemaError
 from basin.crs import metric_crs, require_crs
+from basin.waterquality.standards import parameter_table
 from basin.zoning.rules import Rule, load_rules
 
 __all__ = ["TRACE_COLUMNS", "Network", "crossborder_notice", "transport_defaults", "trace_sources"]
@@ -910,7 +911,7 @@ def crossborder_notice(
     sections
         Cross-border sections (:func:`basin.crossborder.find_sections`, province level).
     admin
-        Admin layer (provinces and counties) to name the warned station's province.
+        Admin layer (provinces and counties): names the provinces when the candidates carry admin ids.
     top
         How many of the best candidates decide where the source lies (score-weighted).
 
@@ -943,28 +944,39 @@ def crossborder_notice(
     if len(sec_rows):
         s = sec_rows.sort_values("travel_time_h").iloc[0]
         section_id, section_name = str(s["id"]), str(s["name"])
-    t0 = w["first_time"] - pd.Timedelta(hours=float(from_rows["travel_time_h"].max()))
-    t1 = w["last_time"] - pd.Timedelta(hours=float(from_rows["travel_time_h"].min()))
+    t0 = (w["first_time"] - pd.Timedelta(hours=float(from_rows["travel_time_h"].max()))).floor("h")
+    t1 = (w["last_time"] - pd.Timedelta(hours=float(from_rows["travel_time_h"].min()))).ceil("h")
     ids = from_rows["id"].astype(str).tolist()
+    labels = [
+        f"{n}（{i}）" if n and n != i else i for n, i in zip(from_rows["name"].astype(str), ids, strict=True)
+    ]
     evidence = "; ".join(from_rows["evidence"].astype(str).head(2))
     evidence_zh = (
         "；".join(from_rows["evidence_zh"].astype(str).head(2)) if "evidence_zh" in from_rows else evidence
     )
+    src_prov, here = _admin_name(src_prov, admin), _admin_name(here, admin)
+    par = str(w.get("parameter", ""))
+    ptab = parameter_table()
+    par_zh = ptab.at[par, "name_zh"] if par in ptab.index else par
+    par_en = ptab.at[par, "name_en"] if par in ptab.index else par
+    here_county = str(candidates.attrs.get("station", {}).get("county", ""))
     fmt = "%Y-%m-%d %H:%M"
+    sec_zh = section_name or section_id or "（未识别）"
     text_zh = (
-        f"【跨界联防联控通报】{here}{w['station_id']}断面{w.get('parameter', '')}预警"
+        f"【跨界联防联控通报】{here}{here_county}{w['station_id']}断面{par_zh}预警"
         f"（{w['first_time'].strftime(fmt)}至{w['last_time'].strftime(fmt)}）。溯源分析显示，污染来源可能位于上游"
-        f"{src_prov}{county}，经跨界断面{section_name or section_id or '（未识别）'}进入本辖区；"
-        f"推算排放时段{t0.strftime(fmt)}至{t1.strftime(fmt)}。可能来源：{'、'.join(ids)}。"
-        f"依据：{evidence_zh}。请{src_prov}相关部门核查并反馈。"
+        f"{src_prov}{county}，经跨界断面{sec_zh}进入本辖区；推算排放时段{t0.strftime(fmt)}至"
+        f"{t1.strftime(fmt)}。可能来源：{'、'.join(labels)}。依据：{evidence_zh}。"
+        f"请{src_prov}相关部门核查并反馈。"
     )
     sec_label = section_name or section_id or "(not identified)"
     text_en = (
-        f"[Cross-border joint-control notice] {w.get('parameter', '')} warning at station "
-        f"{w['station_id']} ({here}), {w['first_time'].strftime(fmt)} to {w['last_time'].strftime(fmt)}. "
-        f"Source tracing points upstream to {src_prov} {county}, entering through cross-border section "
-        f"{sec_label}; estimated release window {t0.strftime(fmt)} to {t1.strftime(fmt)}. "
-        f"Likely sources: {', '.join(ids)}. Evidence: {evidence}. {src_prov} is asked to inspect and reply."
+        f"[Cross-border joint-control notice] {par_en} warning at station {w['station_id']} ({here} "
+        f"{here_county}), {w['first_time'].strftime(fmt)} to {w['last_time'].strftime(fmt)}. Source tracing "
+        f"points upstream to {src_prov} {county}, entering through cross-border section {sec_label}; "
+        f"estimated release window {t0.strftime(fmt)} to {t1.strftime(fmt)}. "
+        f"Likely sources: {', '.join(labels)}. Evidence: {evidence}. "
+        f"{src_prov} is asked to inspect and reply."
     )
     return {
         "warning_id": w.get("warning_id", ""),
@@ -982,6 +994,14 @@ def crossborder_notice(
         "text_zh": text_zh,
         "text_en": text_en,
     }
+
+
+def _admin_name(value: str, admin: gpd.GeoDataFrame | None) -> str:
+    """Return the name of an admin unit given by its id (names are returned unchanged)."""
+    if admin is None or "admin_id" not in admin.columns or "name" not in admin.columns:
+        return value
+    hit = admin.loc[admin["admin_id"].astype(str) == value, "name"]
+    return str(hit.iloc[0]) if len(hit) else value
 
 
 def _station_province(w: Mapping[str, Any], candidates: pd.DataFrame, sections: Any) -> str:
