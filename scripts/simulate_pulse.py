@@ -2,9 +2,9 @@
 
 Injects an instantaneous pollution pulse at a random facility (or reach) of the demo network, carries it
 downstream with the 1-D advection-dispersion-decay solution, adds it to simulated background feeds with noise,
-gaps, flags and maintenance periods, runs the warning rules and traces the first warning; then the same number of
-trials without a pulse. Prints the detection rate, the top-1 / top-3 rates of the true source and the false
-alarms of the trials without a pulse against the rules' stated rates.
+gaps, flags and maintenance periods, runs the warning rules and traces the first warning; then the same
+number of trials without a pulse. Prints the detection rate, the top-1 / top-3 rates of the true source
+and the false alarms of the trials without a pulse against the rules' stated rates.
 
     python scripts/simulate_pulse.py                 # 200 + 200 trials, facility releases
     python scripts/simulate_pulse.py --source reach  # releases at a random point of a random reach
@@ -44,19 +44,32 @@ def main() -> None:
         print(json.dumps(figures, indent=2, ensure_ascii=False))
         return
     n = res["trials"]
-    print(f"demo network: {net.n} reaches, {int((net.points['kind'] == 'station').sum())} stations placed, "
-          f"{int((net.points['kind'] == 'facility').sum())} existing facilities within the riparian distances")
-    print(f"{n} trials with a pulse ({args.source} releases), {n} without, {args.days} days hourly, seed {args.seed}")
+    print(
+        f"demo network: {net.n} reaches, {int((net.points['kind'] == 'station').sum())} stations placed, "
+        f"{int((net.points['kind'] == 'facility').sum())} existing facilities within the riparian distances"
+    )
+    print(
+        f"{n} trials with a pulse ({args.source} releases), {n} without, {args.days} days hourly, "
+        f"seed {args.seed}"
+    )
     print(f"  warning at a downstream station : {res['detected']}/{n} ({res['detection_rate']:.1%})")
     print(f"  true source ranked 1st          : {res['top1']:.1%} of detected")
     print(f"  true source in the top 3        : {res['top3']:.1%} of detected (goal >= 90 %)")
     if args.source == "reach":
-        print(f"  locatable (a candidate locates the release): {res['locatable']}; top 3 of those: "
-              f"{res['top3_locatable']:.1%}")
-    print(f"  trials without a pulse with a water-quality warning: {res['null_trials_with_wq_warning']}/{n}; "
-          f"warnings {res['null_wq_warnings']} vs {res['null_expected_wq_warnings']:.2f} expected from the rules' "
-          "stated false-alarm rates")
-    print(f"  data-problem warnings in those trials (maintenance, gaps; real, not false): {res['null_data_warnings']}")
+        print(
+            f"  locatable (a candidate locates the release): {res['locatable']}; top 3 of those: "
+            f"{res['top3_locatable']:.1%}"
+        )
+    print(
+        f"  trials without a pulse with a water-quality warning: {res['null_trials_with_wq_warning']}/{n}; "
+        f"warnings {res['null_wq_warnings']} vs {res['null_expected_wq_warnings']:.2f} expected "
+        "from the rules' "
+        "stated false-alarm rates"
+    )
+    print(
+        "  data-problem warnings in those trials (maintenance, gaps; real, not false): "
+        f"{res['null_data_warnings']}"
+    )
     print(f"  {elapsed:.0f} s")
 
 

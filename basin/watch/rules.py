@@ -125,7 +125,7 @@ class WarningRule:
     options: Mapping[str, Any] = field(default_factory=dict)
 
     def applies_to(self, parameter: str) -> bool:
-        """True when the rule covers ``parameter`` (canonical code)."""
+        """Return True when the rule covers ``parameter`` (canonical code)."""
         return self.parameters is None or parameter in self.parameters
 
 
@@ -142,7 +142,7 @@ class WarningRules:
         return next(lv for lv in self.levels if lv.name == name)
 
     def table(self) -> pd.DataFrame:
-        """One row per rule: id, kind, level, parameters, options, false-alarm rate and assumption, texts, source."""
+        """Return one row per rule: id, kind, level, parameters, options, false-alarm rate, texts, source."""
         return pd.DataFrame(
             [
                 {
@@ -188,7 +188,10 @@ def _parameters(value: Any, where: str) -> tuple[str, ...] | None:
     if value is None or value == "all":
         return None
     if isinstance(value, str) or not isinstance(value, Sequence) or not value:
-        msg = f"{where}: field 'parameters' must be 'all' or a non-empty list of parameter codes, got {_short(value)}"
+        msg = (
+            f"{where}: field 'parameters' must be 'all' or a non-empty list of parameter codes, "
+            f"got {_short(value)}"
+        )
         raise SchemaError(msg)
     out = []
     for p in value:
@@ -207,7 +210,10 @@ def _false_alarm(value: Any, where: str, kind: str) -> FalseAlarm:
     statistical = kind in ("sudden_change", "sustained_shift")
     if value is None:
         if statistical:
-            msg = f"{where}: a {kind} rule must state its false-alarm rate: field 'false_alarm' {{rate, per, assumption}}"
+            msg = (
+                f"{where}: a {kind} rule must state its false-alarm rate: field 'false_alarm' "
+                f"{{rate, per, assumption}}"
+            )
             raise SchemaError(msg)
         return FalseAlarm(None, "sample", "not a statistical test")
     if (
@@ -268,10 +274,16 @@ def _options(raw: Mapping[str, Any], kind: str, where: str) -> dict[str, Any]:
 def _check_kind(opts: dict[str, Any], kind: str, where: str) -> None:  # noqa: C901 - one check per field
     if kind == "class_exceedance":
         if opts["trigger"] not in ("worse_than_target", "reaches_class"):
-            msg = f"{where}: field 'trigger' must be worse_than_target or reaches_class, got {_short(opts['trigger'])}"
+            msg = (
+                f"{where}: field 'trigger' must be worse_than_target or reaches_class, got "
+                f"{_short(opts['trigger'])}"
+            )
             raise SchemaError(msg)
         if opts["trigger"] == "reaches_class" and not 2 <= opts["class"] <= 6:
-            msg = f"{where}: field 'class' must be a class 2-6 (6 = 劣Ⅴ) for trigger reaches_class, got {opts['class']!r}"
+            msg = (
+                f"{where}: field 'class' must be a class 2-6 (6 = 劣Ⅴ) for trigger reaches_class, "
+                f"got {opts['class']!r}"
+            )
             raise SchemaError(msg)
         if opts["basis"] not in ("sample", "daily_mean"):
             msg = f"{where}: field 'basis' must be sample or daily_mean, got {_short(opts['basis'])}"
@@ -313,7 +325,10 @@ def _check_kind(opts: dict[str, Any], kind: str, where: str) -> None:  # noqa: C
                 or any(v is not None and (isinstance(v, bool) or not isinstance(v, int | float)) for v in rng)
                 or (rng[0] is not None and rng[1] is not None and rng[0] >= rng[1])
             ):
-                msg = f"{where}: field 'limits.{p}' must be [min, max] with min < max (null = no bound), got {_short(rng)}"
+                msg = (
+                    f"{where}: field 'limits.{p}' must be [min, max] with min < max (null = no "
+                    f"bound), got {_short(rng)}"
+                )
                 raise SchemaError(msg)
             limits[code] = (rng[0], rng[1])
         opts["limits"] = limits
@@ -439,7 +454,8 @@ def load_warning_rules(path: str | os.PathLike[str] | WarningRules | None = None
     DataError
         The file does not exist.
     SchemaError
-        The file is not UTF-8 YAML, or a rule is malformed (the message names the file, the rule and the field).
+        The file is not UTF-8 YAML, or a rule is malformed (the message names the file, the rule
+        and the field).
     """
     if isinstance(path, WarningRules):
         return path

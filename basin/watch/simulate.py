@@ -25,10 +25,10 @@ import numpy as np
 import pandas as pd
 from scipy.signal import lfilter
 
-from basin.waterquality.standards import load_standard
 from basin.watch.rules import WarningRules, load_warning_rules
 from basin.watch.trace import Network, trace_sources, transport_defaults
 from basin.watch.warnings import evaluate_warnings
+from basin.waterquality.standards import load_standard
 
 __all__ = ["Pulse", "TrialResult", "background", "run_trials", "simulate_trial", "pulse_concentration"]
 
@@ -78,7 +78,10 @@ def pulse_concentration(
     pos = t > 0
     tp = t[pos]
     out[pos] = (
-        mass_g / (area * np.sqrt(4.0 * np.pi * d * tp)) * np.exp(-((x_m - u * tp) ** 2) / (4.0 * d * tp)) * np.exp(-k_per_s * tp)
+        mass_g
+        / (area * np.sqrt(4.0 * np.pi * d * tp))
+        * np.exp(-((x_m - u * tp) ** 2) / (4.0 * d * tp))
+        * np.exp(-k_per_s * tp)
     )
     return out
 
@@ -87,7 +90,10 @@ def _targets(stations: pd.DataFrame) -> pd.DataFrame:
     st = pd.DataFrame(
         {
             "station_id": stations["station_id"].astype(str).to_numpy(),
-            "target_class": pd.to_numeric(stations["target_class"], errors="coerce").fillna(3).astype(int).to_numpy(),
+            "target_class": pd.to_numeric(stations["target_class"], errors="coerce")
+            .fillna(3)
+            .astype(int)
+            .to_numpy(),
             "waterbody": stations["waterbody"].astype(str).to_numpy() if "waterbody" in stations else "river",
         }
     )
@@ -101,10 +107,10 @@ def background(
     *,
     parameters: tuple[str, ...] = PARAMETERS,
 ) -> pd.DataFrame:
-    """Background observations: AR(1) noise (φ 0.6, CV 5 %) around 35 % of the target-class limit, gaps, flags.
+    """Return background observations: AR(1) noise (φ 0.6, CV 5 %) around 35 % of the target-class limit.
 
-    DO (8 mg/L ± 0.6 diurnal, σ 0.25) and pH (7.6 ± 0.1, σ 0.05) follow a diurnal cycle; each station gets up to
-    two gaps of 1-6 h, 1 % missing hours, 0.5 % values flagged ``D`` and, one time in twenty, a 4-hour
+    DO (8 mg/L ± 0.6 diurnal, σ 0.25) and pH (7.6 ± 0.1, σ 0.05) follow a diurnal cycle; each station gets up
+    to two gaps of 1-6 h, 1 % missing hours, 0.5 % values flagged ``D`` and, one time in twenty, a 4-hour
     maintenance period (status 维护).
     """
     std = load_standard(None)
@@ -167,7 +173,9 @@ def _downstream_path(net: Network, reach: int) -> list[int]:
 def _reach_area(net: Network) -> np.ndarray:
     tr = transport_defaults()["levels"]
     top = max(tr)
-    return np.asarray([tr[min(int(lv), top)]["width_m"] * tr[min(int(lv), top)]["depth_m"] for lv in net.level])
+    return np.asarray(
+        [tr[min(int(lv), top)]["width_m"] * tr[min(int(lv), top)]["depth_m"] for lv in net.level]
+    )
 
 
 def _stations_below(net: Network, reach: int, pos: float, max_hours: float) -> pd.DataFrame:
@@ -283,7 +291,9 @@ def simulate_trial(  # noqa: C901 - the steps of one trial
     warnings = evaluate_warnings(obs, stations, rules=wr)
     wq_rules = {r.id for r in wr.rules if r.kind in ("class_exceedance", "sudden_change", "sustained_shift")}
     is_wq = warnings["rule_id"].isin(wq_rules)
-    res = TrialResult(seed, pulse, warnings, n_wq_warnings=int(is_wq.sum()), n_data_warnings=int((~is_wq).sum()))
+    res = TrialResult(
+        seed, pulse, warnings, n_wq_warnings=int(is_wq.sum()), n_data_warnings=int((~is_wq).sum())
+    )
     res.exposure = _exposure(obs, wr, days)
     if pulse is None:
         return res
@@ -358,7 +368,7 @@ def _true_rank(net: Network, pulse: Pulse, cands: pd.DataFrame) -> int | None:
 
 
 def _exposure(obs: pd.DataFrame, wr: WarningRules, days: int) -> dict[str, float]:
-    """Expected number of false alarms of each statistical rule under its stated rate."""
+    """Return the expected number of false alarms of each statistical rule under its stated rate."""
     out: dict[str, float] = {}
     for r in wr.rules:
         fa = r.false_alarm
@@ -388,9 +398,12 @@ def run_trials(
     rules: WarningRules | None = None,
 ) -> dict[str, Any]:
     """Run ``n`` pulse trials and ``n`` trials without a pulse; return the figures (see docs/watch.md)."""
-    pulse_runs = [simulate_trial(net, stations, seed=seed + i, source=source, days=days, rules=rules) for i in range(n)]
+    pulse_runs = [
+        simulate_trial(net, stations, seed=seed + i, source=source, days=days, rules=rules) for i in range(n)
+    ]
     null_runs = [
-        simulate_trial(net, stations, seed=seed + 100_000 + i, source="none", days=days, rules=rules) for i in range(n)
+        simulate_trial(net, stations, seed=seed + 100_000 + i, source="none", days=days, rules=rules)
+        for i in range(n)
     ]
     detected = [r for r in pulse_runs if r.detected]
     ranks = [r.rank for r in detected]

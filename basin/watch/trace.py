@@ -47,6 +47,7 @@ from scipy.sparse.csgraph import depth_first_order, dijkstra
 
 from basin._errors import DataError, SchemaError
 from basin.crs import metric_crs, require_crs
+from basin.waterquality.standards import parameter_table
 from basin.zoning.rules import Rule, load_rules
 
 __all__ = ["TRACE_COLUMNS", "Network", "crossborder_notice", "transport_defaults", "trace_sources"]
@@ -147,9 +148,9 @@ class Network:
             Rivers layer of the data model (``river_id``, ``level``, ``downstream_id``; optional ``name``,
             ``stem_id``), lines digitised downstream, any CRS (projected to the metric CRS).
         stations, facilities, sections, admin
-            Optional layers: stations (``station_id``, ``river_id``), facilities (``facility_id``, ``category``,
-            ``status``), cross-border sections (:func:`basin.crossborder.find_sections`), admin (counties with
-            ``parent_id`` -> provinces) for the province and county of each candidate.
+            Optional layers: stations (``station_id``, ``river_id``), facilities (``facility_id``,
+            ``category``, ``status``), cross-border sections (:func:`basin.crossborder.find_sections`), admin
+            (counties with ``parent_id`` -> provinces) for the province and county of each candidate.
         velocities
             ``{level: m/s}`` overriding the defaults of ``transport.yaml``.
         flows
@@ -175,7 +176,10 @@ class Network:
             msg = f"rivers: missing column(s) {missing}; the tracer needs river_id, level and downstream_id"
             raise SchemaError(msg)
         if "downstream_id" not in rivers.columns:
-            msg = "rivers: no downstream_id column; the tracer walks the downstream_id graph (see basin.io.layers)"
+            msg = (
+                "rivers: no downstream_id column; the tracer walks the downstream_id graph (see "
+                "basin.io.layers)"
+            )
             raise SchemaError(msg)
         require_crs(rivers, "rivers")
         target = metric_crs(crs)
@@ -198,7 +202,11 @@ class Network:
         n = len(ids)
         length = shapely.length(rv.geometry.values)
         level = pd.to_numeric(rv["level"], errors="coerce").fillna(9).astype(int).to_numpy()
-        names = rv["name"].astype("string").fillna("").to_numpy(object) if "name" in rv.columns else np.full(n, "")
+        names = (
+            rv["name"].astype("string").fillna("").to_numpy(object)
+            if "name" in rv.columns
+            else np.full(n, "")
+        )
         if "stem_id" in rv.columns:
             key = rv["stem_id"].astype("string").fillna("").to_numpy(object)
         else:
@@ -272,7 +280,9 @@ class Network:
             parts.append(net._place_facilities(facilities, load_rules(rules), rv))
         if sections is not None and len(sections):
             parts.append(net._place_sections(sections))
-        pts = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else None
+        pts = (
+            pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else None
+        )
         net.points = pts if pts is not None else _empty_points()
         net._locate_admin()
         return net
@@ -315,7 +325,9 @@ class Network:
         near_i, near_d = tree.query_nearest(pts, max_distance=snap_m, return_distance=True, all_matches=False)
         nearest = np.full(len(st), -1)
         nearest[near_i[0]] = near_i[1]
-        dist_own = np.where(reach >= 0, shapely.distance(pts, self.geometry.values[np.maximum(reach, 0)]), np.inf)
+        dist_own = np.where(
+            reach >= 0, shapely.distance(pts, self.geometry.values[np.maximum(reach, 0)]), np.inf
+        )
         reach = np.where((reach >= 0) & (dist_own <= snap_m), reach, nearest)
         ok = reach >= 0
         if (~ok).any():
@@ -339,7 +351,9 @@ class Network:
             }
         )
 
-    def _place_facilities(self, facilities: gpd.GeoDataFrame, rules: list[Rule], rv: gpd.GeoDataFrame) -> pd.DataFrame:
+    def _place_facilities(
+        self, facilities: gpd.GeoDataFrame, rules: list[Rule], rv: gpd.GeoDataFrame
+    ) -> pd.DataFrame:
         for c in ("facility_id", "category"):
             if c not in facilities.columns:
                 msg = f"facilities: missing column {c!r}"
@@ -349,7 +363,9 @@ class Network:
         if "status" in fa.columns:
             proposed = fa["status"].astype(str) == "proposed"
             if proposed.any():
-                self.notes.append(f"facilities: {int(proposed.sum())} proposed facilities left out (not built)")
+                self.notes.append(
+                    f"facilities: {int(proposed.sum())} proposed facilities left out (not built)"
+                )
             fa = fa[~proposed.to_numpy()]
         # search distance per reach: the largest distance of the riparian rules that select it
         dist = np.zeros(self.n)
@@ -359,7 +375,9 @@ class Network:
         dist[dist == 0] = min(r.distance_m for r in rules)
         tree = shapely.STRtree(self.geometry.values)
         geoms = fa.geometry.values
-        idx, d = tree.query_nearest(geoms, max_distance=float(dist.max()), return_distance=True, all_matches=False)
+        idx, d = tree.query_nearest(
+            geoms, max_distance=float(dist.max()), return_distance=True, all_matches=False
+        )
         fi, ri = idx[0], idx[1]
         keep = d <= dist[ri]
         fi, ri = fi[keep], ri[keep]
@@ -410,12 +428,16 @@ class Network:
                 "reach": reach,
                 "pos": pos,
                 "prior": PRIORS["section"],
-                "province": se["from_admin_name"].astype(str).to_numpy() if "from_admin_name" in se.columns else "",
+                "province": se["from_admin_name"].astype(str).to_numpy()
+                if "from_admin_name" in se.columns
+                else "",
                 "county": "",
                 "geometry": pt,
             }
         )
-        out["to_province"] = se["to_admin_name"].astype(str).to_numpy() if "to_admin_name" in se.columns else ""
+        out["to_province"] = (
+            se["to_admin_name"].astype(str).to_numpy() if "to_admin_name" in se.columns else ""
+        )
         return out
 
     def _locate_admin(self) -> None:
@@ -447,12 +469,19 @@ class Network:
         same = reaches == reach
         return np.where(same, positions < pos, inside)
 
-    def to_outlet(self, reaches: np.ndarray, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def to_outlet(
+        self, reaches: np.ndarray, positions: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Travel time (s), distance (m) and temporal variance (s²) from points to their outlet."""
         frac = positions / np.maximum(self.length[reaches], 1e-9)
         t = self.t_out[reaches] - positions / self.velocity[reaches]
         d = self.d_out[reaches] - positions
-        lv = 2.0 * self.dispersion[reaches] * (self.length[reaches] / self.velocity[reaches]) / self.velocity[reaches] ** 2
+        lv = (
+            2.0
+            * self.dispersion[reaches]
+            * (self.length[reaches] / self.velocity[reaches])
+            / self.velocity[reaches] ** 2
+        )
         v = self.v_out[reaches] - frac * lv
         return t, d, v
 
@@ -462,7 +491,8 @@ class Network:
         m = (pts["kind"] == "station").to_numpy() & (pts["id"].astype(str) == str(station_id)).to_numpy()
         if not m.any():
             msg = (
-                f"station {str(station_id)[:40]!r} is not placed on the river network (not in the stations layer, "
+                f"station {str(station_id)[:40]!r} is not placed on the river network (not in the "
+                "stations layer, "
                 "no river_id, or too far from every reach); it cannot be traced"
             )
             raise DataError(msg)
@@ -506,7 +536,9 @@ def _counties(admin: gpd.GeoDataFrame, crs: Any) -> gpd.GeoDataFrame:
             raise SchemaError(msg)
     require_crs(admin, "admin")
     ad = admin.to_crs(crs)
-    prov = ad[ad["level"].astype(str) == "province"].set_index(ad["admin_id"].astype(str)[ad["level"] == "province"])
+    prov = ad[ad["level"].astype(str) == "province"].set_index(
+        ad["admin_id"].astype(str)[ad["level"] == "province"]
+    )
     cty = ad[ad["level"].astype(str) == "county"].copy()
     if not len(cty):
         cty = ad[ad["level"].astype(str) == "province"].copy()
@@ -598,8 +630,10 @@ def _spread_hours(ex: np.ndarray, scale: float, sign: float) -> float:
     return float(max(area / (peak * np.sqrt(2 * np.pi)), np.sqrt(1.0 / 12.0)))
 
 
-def _lag_corr(w_ex: np.ndarray, u_ex: np.ndarray, i0: int, i1: int, lag_h: float, tol_h: float) -> tuple[float, float]:
-    """Best Pearson correlation of the warned excess on ``[i0, i1]`` with the upstream excess ``lag`` hours earlier."""
+def _lag_corr(
+    w_ex: np.ndarray, u_ex: np.ndarray, i0: int, i1: int, lag_h: float, tol_h: float
+) -> tuple[float, float]:
+    """Return the best correlation of the warned excess on ``[i0, i1]`` with the upstream one, lagged."""
     best, best_lag = -1.0, lag_h
     a_all = w_ex[i0 : i1 + 1]
     for lag in range(max(int(np.floor(lag_h - tol_h)), 0), int(np.ceil(lag_h + tol_h)) + 1):
@@ -619,7 +653,9 @@ def _lag_corr(w_ex: np.ndarray, u_ex: np.ndarray, i0: int, i1: int, lag_h: float
     return best, best_lag
 
 
-def _is_upstream(net: Network, reach: int, pos: float, reaches: np.ndarray, positions: np.ndarray) -> np.ndarray:
+def _is_upstream(
+    net: Network, reach: int, pos: float, reaches: np.ndarray, positions: np.ndarray
+) -> np.ndarray:
     """Mask of points that the point (``reach``, ``pos``) lies upstream of."""
     inside = (net.tin[reach] >= net.tin[reaches]) & (net.tin[reach] < net.tout[reaches])
     return np.where(reaches == reach, positions > pos, inside)
@@ -704,7 +740,9 @@ def trace_sources(  # noqa: C901 - one block per evidence
     pts = net.points
     reach = pts["reach"].to_numpy(np.int64)
     pos = pts["pos"].to_numpy(float)
-    up = net.upstream_of(r0, s0, reach, pos) & ~((pts["kind"] == "station").to_numpy() & (pts["id"] == station).to_numpy())
+    up = net.upstream_of(r0, s0, reach, pos) & ~(
+        (pts["kind"] == "station").to_numpy() & (pts["id"] == station).to_numpy()
+    )
     t_c, d_c, v_c = net.to_outlet(reach, pos)
     t_w, d_w, v_w = net.to_outlet(np.array([r0]), np.array([s0]))
     tt = (t_c - t_w[0]) / 3600.0
@@ -723,7 +761,9 @@ def trace_sources(  # noqa: C901 - one block per evidence
     factor = cand["prior"].to_numpy(float).copy()
     ev: list[list[str]] = [[] for _ in range(len(cand))]
     ev_zh: list[list[str]] = [[] for _ in range(len(cand))]
-    passthrough = cand["kind"].isin(["station", "section", "confluence"]).to_numpy()  # the pulse came through them
+    passthrough = (
+        cand["kind"].isin(["station", "section", "confluence"]).to_numpy()
+    )  # the pulse came through them
 
     # --- the warned pulse and its spread (all series on one hourly grid)
     sigma_obs = np.nan
@@ -743,7 +783,11 @@ def trace_sources(  # noqa: C901 - one block per evidence
             st_rows = cand[cand["kind"] == "station"]
             evid: list[_StationEvidence] = []
             for sid, reach_u, pos_u, lag in zip(
-                st_rows["id"].astype(str), st_rows["reach"], st_rows["pos"], st_rows["travel_time_h"], strict=True
+                st_rows["id"].astype(str),
+                st_rows["reach"],
+                st_rows["pos"],
+                st_rows["travel_time_h"],
+                strict=True,
             ):
                 tol = max(2.0, 0.3 * lag)
                 us = bank.series(sid)
@@ -792,14 +836,18 @@ def trace_sources(  # noqa: C901 - one block per evidence
                 # below e is passed by whatever e saw
                 f = np.where(below, f_pass, np.where(passthrough & e_above, 1.0, f_other))
                 factor *= f
-                for i in np.flatnonzero(np.abs(f - 1.0) > 1e-3):
-                    ev[i].append(e.text + (" (pulse passes it)" if below[i] else " (pulse does not pass it)"))
-                    ev_zh[i].append(e.text_zh + ("（污染团经过该站）" if below[i] else "（污染团不经过该站）"))
+                for j in np.flatnonzero(np.abs(f - 1.0) > 1e-3).tolist():
+                    ev[j].append(e.text + (" (pulse passes it)" if below[j] else " (pulse does not pass it)"))
+                    ev_zh[j].append(
+                        e.text_zh + ("（污染团经过该站）" if below[j] else "（污染团不经过该站）")
+                    )
     # --- travel-time consistency of the episode's spread
     if np.isfinite(sigma_obs):
         pred = np.sqrt(cand["sigma_h"].to_numpy(float) ** 2 + 1.0 / 12.0)
         ratio = pred / sigma_obs
-        f = np.where(ratio > 1.0, np.exp(-0.5 * (np.log(ratio) / 0.4) ** 2), np.exp(-0.5 * (np.log(ratio) / 1.0) ** 2))
+        f = np.where(
+            ratio > 1.0, np.exp(-0.5 * (np.log(ratio) / 0.4) ** 2), np.exp(-0.5 * (np.log(ratio) / 1.0) ** 2)
+        )
         f = np.where(passthrough & (ratio <= 1.0), 1.0, f)
         factor *= f
         for i in range(len(cand)):
@@ -823,7 +871,13 @@ def trace_sources(  # noqa: C901 - one block per evidence
     out = cand.reindex(columns=TRACE_COLUMNS).reset_index(drop=True)
     out.attrs["station"] = _station_admin(net, station)
     out.attrs["sections_to"] = (
-        dict(zip(cand.loc[cand["kind"] == "section", "id"], cand.loc[cand["kind"] == "section", "to_province"], strict=True))
+        dict(
+            zip(
+                cand.loc[cand["kind"] == "section", "id"],
+                cand.loc[cand["kind"] == "section", "to_province"],
+                strict=True,
+            )
+        )
         if "to_province" in cand.columns
         else {}
     )
@@ -857,7 +911,7 @@ def crossborder_notice(
     sections
         Cross-border sections (:func:`basin.crossborder.find_sections`, province level).
     admin
-        Admin layer (provinces and counties) to name the warned station's province.
+        Admin layer (provinces and counties): names the provinces when the candidates carry admin ids.
     top
         How many of the best candidates decide where the source lies (score-weighted).
 
@@ -890,25 +944,39 @@ def crossborder_notice(
     if len(sec_rows):
         s = sec_rows.sort_values("travel_time_h").iloc[0]
         section_id, section_name = str(s["id"]), str(s["name"])
-    t0 = w["first_time"] - pd.Timedelta(hours=float(from_rows["travel_time_h"].max()))
-    t1 = w["last_time"] - pd.Timedelta(hours=float(from_rows["travel_time_h"].min()))
+    t0 = (w["first_time"] - pd.Timedelta(hours=float(from_rows["travel_time_h"].max()))).floor("h")
+    t1 = (w["last_time"] - pd.Timedelta(hours=float(from_rows["travel_time_h"].min()))).ceil("h")
     ids = from_rows["id"].astype(str).tolist()
+    labels = [
+        f"{n}（{i}）" if n and n != i else i for n, i in zip(from_rows["name"].astype(str), ids, strict=True)
+    ]
     evidence = "; ".join(from_rows["evidence"].astype(str).head(2))
-    evidence_zh = "；".join(from_rows["evidence_zh"].astype(str).head(2)) if "evidence_zh" in from_rows else evidence
-    fmt = "%Y-%m-%d %H:%M"
-    text_zh = (
-        f"【跨界联防联控通报】{here}{w['station_id']}断面{w.get('parameter', '')}预警"
-        f"（{w['first_time'].strftime(fmt)}至{w['last_time'].strftime(fmt)}）。溯源分析显示，污染来源可能位于上游"
-        f"{src_prov}{county}，经跨界断面{section_name or section_id or '（未识别）'}进入本辖区；"
-        f"推算排放时段{t0.strftime(fmt)}至{t1.strftime(fmt)}。可能来源：{'、'.join(ids)}。"
-        f"依据：{evidence_zh}。请{src_prov}相关部门核查并反馈。"
+    evidence_zh = (
+        "；".join(from_rows["evidence_zh"].astype(str).head(2)) if "evidence_zh" in from_rows else evidence
     )
+    src_prov, here = _admin_name(src_prov, admin), _admin_name(here, admin)
+    par = str(w.get("parameter", ""))
+    ptab = parameter_table()
+    par_zh = ptab.at[par, "name_zh"] if par in ptab.index else par
+    par_en = ptab.at[par, "name_en"] if par in ptab.index else par
+    here_county = str(candidates.attrs.get("station", {}).get("county", ""))
+    fmt = "%Y-%m-%d %H:%M"
+    sec_zh = section_name or section_id or "（未识别）"
+    text_zh = (
+        f"【跨界联防联控通报】{here}{here_county}{w['station_id']}断面{par_zh}预警"
+        f"（{w['first_time'].strftime(fmt)}至{w['last_time'].strftime(fmt)}）。溯源分析显示，污染来源可能位于上游"
+        f"{src_prov}{county}，经跨界断面{sec_zh}进入本辖区；推算排放时段{t0.strftime(fmt)}至"
+        f"{t1.strftime(fmt)}。可能来源：{'、'.join(labels)}。依据：{evidence_zh}。"
+        f"请{src_prov}相关部门核查并反馈。"
+    )
+    sec_label = section_name or section_id or "(not identified)"
     text_en = (
-        f"[Cross-border joint-control notice] {w.get('parameter', '')} warning at station {w['station_id']} ({here}), "
-        f"{w['first_time'].strftime(fmt)} to {w['last_time'].strftime(fmt)}. Source tracing points upstream to "
-        f"{src_prov} {county}, entering through cross-border section {section_name or section_id or '(not identified)'}; "
-        f"estimated release window {t0.strftime(fmt)} to {t1.strftime(fmt)}. Likely sources: {', '.join(ids)}. "
-        f"Evidence: {evidence}. {src_prov} is asked to inspect and reply."
+        f"[Cross-border joint-control notice] {par_en} warning at station {w['station_id']} ({here} "
+        f"{here_county}), {w['first_time'].strftime(fmt)} to {w['last_time'].strftime(fmt)}. Source tracing "
+        f"points upstream to {src_prov} {county}, entering through cross-border section {sec_label}; "
+        f"estimated release window {t0.strftime(fmt)} to {t1.strftime(fmt)}. "
+        f"Likely sources: {', '.join(labels)}. Evidence: {evidence}. "
+        f"{src_prov} is asked to inspect and reply."
     )
     return {
         "warning_id": w.get("warning_id", ""),
@@ -928,8 +996,16 @@ def crossborder_notice(
     }
 
 
+def _admin_name(value: str, admin: gpd.GeoDataFrame | None) -> str:
+    """Return the name of an admin unit given by its id (names are returned unchanged)."""
+    if admin is None or "admin_id" not in admin.columns or "name" not in admin.columns:
+        return value
+    hit = admin.loc[admin["admin_id"].astype(str) == value, "name"]
+    return str(hit.iloc[0]) if len(hit) else value
+
+
 def _station_province(w: Mapping[str, Any], candidates: pd.DataFrame, sections: Any) -> str:
-    """Province of the warned station: from the tracer (admin given), else the downstream side of a section."""
+    """Return the warned station's province: from the tracer (admin given), else from a section."""
     own = candidates.attrs.get("station", {}).get("province", "")
     if own:
         return str(own)

@@ -12,8 +12,8 @@ rule of :mod:`basin.watch.rules` is evaluated on whole arrays (numpy, no Python 
    samples. An episode is ``closed`` once its series has gone on for ``close_after_h`` past the last
    triggering item without a new one, else ``open``;
 4. open warnings from the store (``open_warnings``) are extended by the first new episode of the same
-   station, parameter and rule that starts within ``merge_gap_h`` of their last time (keeping their id and first
-   time), and closed by the same rule as above.
+   station, parameter and rule that starts within ``merge_gap_h`` of their last time (keeping their id
+   and first time), and closed by the same rule as above.
 
 The warning id is the first 16 hex digits of SHA-1 over ``station|parameter|rule|first_time``: evaluating
 the same data again gives the same ids.
@@ -30,9 +30,9 @@ import numpy as np
 import pandas as pd
 
 from basin._errors import DataError, SchemaError
+from basin.watch.rules import WarningRule, WarningRules, load_warning_rules, physical_limits
 from basin.waterquality.classify import class_labels, classify
 from basin.waterquality.standards import Limits, Standard, load_standard, parameter_table
-from basin.watch.rules import WarningRule, WarningRules, load_warning_rules, physical_limits
 
 __all__ = ["OBS_COLUMNS", "WARNING_COLUMNS", "evaluate_warnings", "robust_baseline", "pelt_l2"]
 
@@ -58,6 +58,64 @@ _DAY = 24 * _HOUR
 _MAD = 1.4826  # 1 / Phi^-1(0.75): MAD -> sigma for Gaussian data
 _CHUNK = 1 << 16  # baseline windows per chunk (bounds memory to ~_CHUNK * window * 8 bytes)
 
+try:  # numba is a dependency (the classify kernels use it); the numpy path below is the fallback
+    from numba import njit, prange
+
+    @njit(cache=True, nogil=True)
+    def _kth(a, k):  # type: ignore[no-untyped-def]  # pragma: no cover - jit
+        # Wirth's selection in place: afterwards a[:k] <= a[k] <= a[k+1:]
+        lo, hi = 0, a.size - 1
+        while lo < hi:
+            x = a[k]
+            i, j = lo, hi
+            while True:
+                while a[i] < x:
+                    i += 1
+                while x < a[j]:
+                    j -= 1
+                if i <= j:
+                    a[i], a[j] = a[j], a[i]
+                    i += 1
+                    j -= 1
+                if i > j:
+                    break
+            if j < k:
+                lo = i
+            if k < i:
+                hi = j
+        return a[k]
+
+    @njit(cache=True, nogil=True)
+    def _median_inplace(a):  # type: ignore[no-untyped-def]  # pragma: no cover - jit
+        n = a.size
+        k = n // 2
+        x = _kth(a, k)
+        if n % 2 == 1:
+            return x
+        y = a[0]
+        for i in range(1, k):
+            y = max(y, a[i])
+        return (x + y) / 2.0
+
+    @njit(cache=True, nogil=True, parallel=True)
+    def _baseline_kernel(v, starts, window, med, mad):  # type: ignore[no-untyped-def]  # pragma: no cover - jit
+        n_chunks = 64
+        per = (starts.size + n_chunks - 1) // n_chunks
+        for c in prange(n_chunks):
+            buf = np.empty(window)
+            for k in range(c * per, min(starts.size, (c + 1) * per)):
+                b = starts[k]
+                buf[:] = v[b - window : b]
+                m = _median_inplace(buf)
+                for i in range(window):
+                    buf[i] = abs(v[b - window + i] - m)
+                med[k] = m
+                mad[k] = _median_inplace(buf)
+
+    HAVE_NUMBA = True
+except ImportError:  # pragma: no cover
+    HAVE_NUMBA = False
+
 
 # ----------------------------------------------------------------------------------------- observations
 @dataclass
@@ -78,6 +136,15 @@ class _Obs:
     impossible: np.ndarray  # bool
     series_end: np.ndarray  # int64 ns: last row time per series code (any row)
     now: int
+    _rows: dict[int, np.ndarray] | None = None
+
+    def rows_of(self, p: int) -> np.ndarray:
+        """Row positions of parameter code ``p`` (in series, time order)."""
+        if self._rows is None:
+            order = np.argsort(self.par, kind="stable")
+            bounds = np.searchsorted(self.par[order], np.arange(self.n_par + 1))
+            self._rows = {q: order[bounds[q] : bounds[q + 1]] for q in range(self.n_par)}
+        return self._rows[p]
 
     @property
     def n_par(self) -> int:
@@ -128,14 +195,18 @@ def _prepare(  # noqa: C901 - one block per column
     idx = st_table.index.get_indexer(pd.Index(st_uniques))
     if (idx < 0).any():
         unknown = [str(u)[:30] for u in st_uniques[idx < 0][:5]]
-        msg = f"observations: station_id(s) {unknown} are not in the stations layer (add them or reject the rows)"
+        msg = (
+            f"observations: station_id(s) {unknown} are not in the stations layer (add them or "
+            "reject the rows)"
+        )
         raise DataError(msg)
     par_codes, par_uniques = _codes(obs["parameter"])
     known = set(parameter_table().index)
     bad = [str(p)[:30] for p in par_uniques if p not in known]
     if bad or (par_codes < 0).any():
         msg = (
-            f"observations: column 'parameter' has value(s) {bad[:5] or ['(missing)']} that are not canonical codes "
+            f"observations: column 'parameter' has value(s) {bad[:5] or ['(missing)']} that are "
+            "not canonical codes "
             "of basin/waterquality/standards/parameters.csv (NH3_N, TP, CODMn, DO, pH, ...)"
         )
         raise SchemaError(msg)
@@ -175,19 +246,9 @@ def _prepare(  # noqa: C901 - one block per column
             st, par, series, t, v = st[order], par[order], series[order], t[order], v[order]
             flag_ok, s_codes, status_ok = flag_ok[order], s_codes[order], status_ok[order]
     finite = np.isfinite(v)
-    impossible = np.zeros(len(v), dtype=bool)
-    for p, code in enumerate(par_uniques):
-        lo, hi = limits.get(str(code), (None, None))
-        if lo is None and hi is None:
-            continue
-        m = par == p
-        vv = v[m]
-        out = np.zeros(vv.size, dtype=bool)
-        if lo is not None:
-            out |= vv < lo
-        if hi is not None:
-            out |= vv > hi
-        impossible[m] = out & np.isfinite(vv)
+    lo_p = np.asarray([_bound(limits.get(str(c), (None, None))[0], -np.inf) for c in par_uniques] + [-np.inf])
+    hi_p = np.asarray([_bound(limits.get(str(c), (None, None))[1], np.inf) for c in par_uniques] + [np.inf])
+    impossible = finite & ((v < lo_p[par]) | (v > hi_p[par]))
     valid = flag_ok & status_ok & finite & ~impossible
     n_series = len(st_table) * n_par
     series_end = np.full(n_series, np.iinfo(np.int64).min, dtype=np.int64)
@@ -215,6 +276,10 @@ def _prepare(  # noqa: C901 - one block per column
         now=now_ns,
     )
     return prepared, st_table
+
+
+def _bound(x: float | None, default: float) -> float:
+    return default if x is None else float(x)
 
 
 def _stations(stations: pd.DataFrame) -> pd.DataFrame:
@@ -324,10 +389,10 @@ def _class_rule(o: _Obs, st: pd.DataFrame, rule: WarningRule, std: Standard) -> 
     for p, code in enumerate(o.parameters):
         if not rule.applies_to(code) or code not in std.parameters:
             continue
-        m = o.valid & (o.par == p)
-        if not m.any():
+        idx = o.rows_of(p)
+        idx = idx[o.valid[idx]]
+        if idx.size == 0:
             continue
-        idx = np.flatnonzero(m)
         if basis == "daily_mean":
             key_rows, t_rows, v_rows = o.series[idx], o.t[idx], o.v[idx]
             day = t_rows // _DAY
@@ -340,7 +405,14 @@ def _class_rule(o: _Obs, st: pd.DataFrame, rule: WarningRule, std: Standard) -> 
             stc = o.st[idx[starts]]
             keys = key_rows[starts]
             full = n >= int(rule.options["min_samples"])
-            vals, t_first, t_last, stc, keys, n = vals[full], t_first[full], t_last[full], stc[full], keys[full], n[full]
+            vals, t_first, t_last, stc, keys, n = (
+                vals[full],
+                t_first[full],
+                t_last[full],
+                stc[full],
+                keys[full],
+                n[full],
+            )
         else:
             vals, t_first, t_last = o.v[idx], o.t[idx], o.t[idx]
             stc, keys = o.st[idx], o.series[idx]
@@ -396,7 +468,7 @@ def _concat(parts: Sequence[_Hits]) -> _Hits:
 
 
 def robust_baseline(
-    v: np.ndarray, group: np.ndarray, t: np.ndarray, window: int
+    v: np.ndarray, group: np.ndarray, t: np.ndarray, window: int, *, use_numba: bool = True
 ) -> tuple[np.ndarray, np.ndarray]:
     """Median and MAD of the ``window`` samples before the start of each sample's day.
 
@@ -406,6 +478,8 @@ def robust_baseline(
         Values, series codes and times (int64 ns) of valid samples sorted by (group, time).
     window
         Number of samples in the baseline window (all in the same series, before the day's first sample).
+    use_numba
+        Use the compiled kernel (parallel over the days; numba) rather than the numpy path (same result).
 
     Returns
     -------
@@ -426,16 +500,20 @@ def robust_baseline(
     bb = b[ok]
     bmed = np.full(b.size, np.nan)
     bmad = np.full(b.size, np.nan)
-    steps = np.arange(-window, 0)
     res_med = np.empty(bb.size)
     res_mad = np.empty(bb.size)
-    for s in range(0, bb.size, _CHUNK):
-        win = v[bb[s : s + _CHUNK, None] + steps]
-        m = np.median(win, axis=1)
-        res_med[s : s + _CHUNK] = m
-        np.subtract(win, m[:, None], out=win)
-        np.abs(win, out=win)
-        res_mad[s : s + _CHUNK] = np.median(win, axis=1)
+    if HAVE_NUMBA and use_numba:
+        vv = np.ascontiguousarray(v, dtype=np.float64)
+        _baseline_kernel(vv, bb.astype(np.int64), int(window), res_med, res_mad)
+    else:
+        steps = np.arange(-window, 0)
+        for s in range(0, bb.size, _CHUNK):
+            win = v[bb[s : s + _CHUNK, None] + steps]
+            m = np.median(win, axis=1)
+            res_med[s : s + _CHUNK] = m
+            np.subtract(win, m[:, None], out=win)
+            np.abs(win, out=win)
+            res_mad[s : s + _CHUNK] = np.median(win, axis=1)
     bmed[ok] = res_med
     bmad[ok] = res_mad
     blk = np.cumsum(new_block) - 1
@@ -456,10 +534,10 @@ def _sudden_rule(o: _Obs, rule: WarningRule) -> _Hits:
         z = (v - med) / scale
     z = np.where(np.isfinite(z) & (scale > 0), z, 0.0)
     zc = float(opts["z"])
-    dirs = np.asarray([_direction(p, opts["direction"]) for p in o.parameters], dtype=object)
-    d = dirs[par]
-    up = (d == "up") | (d == "both")
-    down = (d == "down") | (d == "both")
+    dirs = [_direction(p, opts["direction"]) for p in o.parameters]
+    up_p = np.asarray([d in ("up", "both") for d in dirs] + [False], dtype=bool)
+    down_p = np.asarray([d in ("down", "both") for d in dirs] + [False], dtype=bool)
+    up, down = up_p[par], down_p[par]
     hit_up = up & (z > zc)
     hit_down = down & (z < -zc)
     hit = hit_up | hit_down
@@ -492,7 +570,8 @@ def pelt_l2(x: np.ndarray, lengths: np.ndarray, pen: np.ndarray, min_size: int) 
     Returns
     -------
     list of numpy.ndarray
-        Per row the breakpoints as ruptures returns them: the end index of each segment, the last one = length.
+        Per row the breakpoints as ruptures returns them: the end index of each segment, the last one
+        equal to the row's length.
     """
     n_rows, n = x.shape
     xs = np.where(np.arange(n)[None, :] < lengths[:, None], x, 0.0)
@@ -579,7 +658,10 @@ def _shift_rule(o: _Obs, rule: WarningRule) -> _Hits:  # noqa: C901 - one pass p
         edges = np.r_[0, bk]
         base = sstart[r]
         seg_means = np.array(
-            [np.average(mat[r, a:b], weights=cnt[base + a : base + b]) for a, b in zip(edges[:-1], edges[1:])]
+            [
+                np.average(mat[r, a:b], weights=cnt[base + a : base + b])
+                for a, b in zip(edges[:-1], edges[1:], strict=False)
+            ]
         )
         d = _direction(str(o.parameters[dpar[base]]), opts["direction"])
         for j in range(1, seg_means.size):
@@ -699,37 +781,44 @@ def _messages(
     ptab = parameter_table()
     level = rules.level(rule.level)
     zh, en = [], []
-    for row in df.itertuples(index=False):
-        name = st.at[row.station_id, "name"] if row.station_id in st.index else ""
-        p = row.parameter
-        pz = ptab.at[p, "name_zh"] if p in ptab.index else "全部指标"
-        pe = ptab.at[p, "name_en"] if p in ptab.index else "all parameters"
-        unit = ptab.at[p, "unit"] if p in ptab.index else ""
+    names = dict(zip(st.index, st["name"].astype(str), strict=True))
+    targets = dict(zip(st.index, st["target_class"].to_numpy(float), strict=True))
+    labels = class_labels(np.arange(7))
+    cols = ("station_id", "parameter", "value", "threshold", "n_samples", "status", "first_time", "last_time")
+    arrays = [df[c].to_numpy(object) for c in cols] + [
+        df["extra"].to_numpy(object) if "extra" in df.columns else np.full(len(df), "", dtype=object)
+    ]
+    for sid, p, value, thr, n_samples, status, first, last, extra in zip(*arrays, strict=True):
+        name = names.get(sid, "")
+        known = p in ptab.index
+        pz = ptab.at[p, "name_zh"] if known else "全部指标"
+        pe = ptab.at[p, "name_en"] if known else "all parameters"
+        unit = ptab.at[p, "unit"] if known else ""
         unit = "" if unit in ("1", "") else f" {unit}"
-        t0 = pd.Timestamp(row.first_time).strftime("%Y-%m-%d %H:%M")
-        t1 = pd.Timestamp(row.last_time).strftime("%Y-%m-%d %H:%M")
+        t0 = pd.Timestamp(first).strftime("%Y-%m-%d %H:%M")
+        t1 = pd.Timestamp(last).strftime("%Y-%m-%d %H:%M")
         span_zh, span_en = f"{t0} 至 {t1}", f"{t0} to {t1}"
-        what_zh = f"{rule.text_zh}：{pz} {_fmt(row.value)}{unit}（阈值 {_fmt(row.threshold)}）"
-        what_en = f"{rule.text_en}: {pe} {_fmt(row.value)}{unit} (threshold {_fmt(row.threshold)})"
+        what_zh = f"{rule.text_zh}：{pz} {_fmt(value)}{unit}（阈值 {_fmt(thr)}）"
+        what_en = f"{rule.text_en}: {pe} {_fmt(value)}{unit} (threshold {_fmt(thr)})"
         if rule.kind == "class_exceedance" and p in std.parameters:
-            tgt = st.at[row.station_id, "target_class"]
+            tgt = targets.get(sid, np.nan)
             if rule.options["trigger"] == "worse_than_target" and np.isfinite(tgt):
-                lab = class_labels([int(tgt)])[0]
+                lab = labels[int(tgt)]
                 what_zh += f"，目标{lab}类"
                 what_en += f", target class {lab}"
         elif rule.kind == "no_data":
-            what_zh = f"{rule.text_zh}：{pz} 无数据 {row.value:.1f} 小时（允许 {_fmt(row.threshold)} 小时）"
-            what_en = f"{rule.text_en}: {pe} no data for {row.value:.1f} h (allowed {_fmt(row.threshold)} h)"
+            what_zh = f"{rule.text_zh}：{pz} 无数据 {value:.1f} 小时（允许 {_fmt(thr)} 小时）"
+            what_en = f"{rule.text_en}: {pe} no data for {value:.1f} h (allowed {_fmt(thr)} h)"
         elif rule.kind == "flatline":
-            what_zh = f"{rule.text_zh}：{pz} 连续 {row.n_samples} 次为 {_fmt(row.value)}{unit}"
-            what_en = f"{rule.text_en}: {pe} {row.n_samples} times in a row at {_fmt(row.value)}{unit}"
+            what_zh = f"{rule.text_zh}：{pz} 连续 {n_samples} 次为 {_fmt(value)}{unit}"
+            what_en = f"{rule.text_en}: {pe} {n_samples} times in a row at {_fmt(value)}{unit}"
         elif rule.kind == "station_status":
-            what_zh = f"{rule.text_zh}：{row.extra}"
-            what_en = f"{rule.text_en}: {row.extra}"
-        state_zh = "持续中" if row.status == "open" else "已结束"
-        state_en = "ongoing" if row.status == "open" else "closed"
-        zh.append(f"【{rule.level}】{row.station_id} {name} {what_zh}；{span_zh}，{state_zh} [{rule.id}]")
-        en.append(f"[{level.en}] {row.station_id} {name} {what_en}; {span_en}, {state_en} [{rule.id}]")
+            what_zh = f"{rule.text_zh}：{extra}"
+            what_en = f"{rule.text_en}: {extra}"
+        state_zh = "持续中" if status == "open" else "已结束"
+        state_en = "ongoing" if status == "open" else "closed"
+        zh.append(f"【{rule.level}】{sid} {name} {what_zh}；{span_zh}，{state_zh} [{rule.id}]")
+        en.append(f"[{level.en}] {sid} {name} {what_en}; {span_en}, {state_en} [{rule.id}]")
     return zh, en
 
 
@@ -784,9 +873,10 @@ def evaluate_warnings(  # noqa: C901 - one branch per rule kind
     ----------
     obs
         Long table with columns ``station_id`` (str), ``time`` (naive China Standard Time), ``parameter``
-        (canonical code, e.g. ``NH3_N``), ``value`` (float), optional ``flag`` (``N`` = normal, others left out of
-        statistics) and ``status`` (正常 / 维护 / 停站 / 不具备运行条件 or empty; non-正常 rows are left out of
-        statistics and raise the station-status rule). Categorical columns are used as they are (fastest).
+        (canonical code, e.g. ``NH3_N``), ``value`` (float), optional ``flag`` (``N`` = normal, others
+        left out of statistics) and ``status`` (正常 / 维护 / 停站 / 不具备运行条件 or empty; non-正常
+        rows are left out of statistics and raise the station-status rule). Categorical columns are used
+        as they are (fastest).
     stations
         Stations layer or table: ``station_id``, ``target_class`` (1-5), optional ``name`` and ``waterbody``.
     rules
@@ -801,10 +891,10 @@ def evaluate_warnings(  # noqa: C901 - one branch per rule kind
     Returns
     -------
     pandas.DataFrame
-        Columns :data:`WARNING_COLUMNS`: ``warning_id`` (deterministic), ``station_id``, ``parameter`` (``*`` for
-        station-level rules), ``rule_id``, ``level``, ``first_time``, ``last_time``, ``status`` (open | closed),
-        ``value`` (worst), ``threshold``, ``n_samples``, ``message_zh``, ``message_en``; sorted by first time.
-        The open warnings passed in are returned too (extended, closed or unchanged).
+        Columns :data:`WARNING_COLUMNS`: ``warning_id`` (deterministic), ``station_id``, ``parameter``
+        (``*`` for station-level rules), ``rule_id``, ``level``, ``first_time``, ``last_time``, ``status``
+        (open | closed), ``value`` (worst), ``threshold``, ``n_samples``, ``message_zh``, ``message_en``;
+        sorted by first time. The open warnings passed in are returned too (extended, closed or unchanged).
 
     Raises
     ------
@@ -886,7 +976,12 @@ def evaluate_warnings(  # noqa: C901 - one branch per rule kind
         ep["level"] = rule.level
         ep["warning_id"] = [
             _warning_id(s, p, rule.id, f)
-            for s, p, f in zip(ep["station_id"], ep["parameter"], ep["first"].to_numpy(np.int64), strict=True)
+            for s, p, f in zip(
+                ep["station_id"].to_numpy(object),
+                ep["parameter"].to_numpy(object),
+                ep["first"].to_numpy(np.int64).tolist(),
+                strict=True,
+            )
         ]
         if ow is not None:
             ep = _merge_open(ep, ow[ow["rule_id"].astype(str) == rule.id], rule, o, used_open)

@@ -41,7 +41,8 @@ def test_shipped_rules_cover_every_kind_and_state_false_alarms() -> None:
     for r in wr.rules:
         assert r.false_alarm.assumption
         if r.kind in ("sudden_change", "sustained_shift"):
-            assert r.false_alarm.rate is not None and 0 < r.false_alarm.rate < 0.01
+            assert r.false_alarm.rate is not None
+            assert 0 < r.false_alarm.rate < 0.01
     table = wr.table()
     assert list(table["rule_id"]) == [r.id for r in wr.rules]
     assert table.loc[table["rule_id"] == "W3", "level"].item() == "报警"
@@ -55,7 +56,9 @@ def test_user_file_round_trip(tmp_path: Path) -> None:
     wr = load_warning_rules(p)
     (r,) = wr.rules
     assert r.parameters == ("NH3_N", "TP")
-    assert r.options["window"] == 24 and r.options["z"] == 4.5 and r.options["direction"] == "worse"
+    assert r.options["window"] == 24
+    assert r.options["z"] == 4.5
+    assert r.options["direction"] == "worse"
     assert wr.level("预警").en == "high"
 
 
@@ -86,10 +89,27 @@ def test_bad_rule_names_file_rule_and_field(change: dict, match: str) -> None:
     ("rule", "match"),
     [
         ({"kind": "class_exceedance", "trigger": "worse", "false_alarm": None}, r"field 'trigger' must be"),
-        ({"kind": "class_exceedance", "trigger": "reaches_class", "class": 7, "false_alarm": None}, r"'class' must be a class 2-6"),
-        ({"kind": "class_exceedance", "trigger": "worse_than_target", "basis": "hourly", "false_alarm": None}, r"'basis'"),
-        ({"kind": "impossible", "limits": {"DO": [5, 1]}, "false_alarm": None}, r"'limits.DO' must be \[min, max\]"),
-        ({"kind": "sustained_shift", "min_days": 4, "min_size_days": 3}, r"'min_days' must be at least twice"),
+        (
+            {"kind": "class_exceedance", "trigger": "reaches_class", "class": 7, "false_alarm": None},
+            r"'class' must be a class 2-6",
+        ),
+        (
+            {
+                "kind": "class_exceedance",
+                "trigger": "worse_than_target",
+                "basis": "hourly",
+                "false_alarm": None,
+            },
+            r"'basis'",
+        ),
+        (
+            {"kind": "impossible", "limits": {"DO": [5, 1]}, "false_alarm": None},
+            r"'limits.DO' must be \[min, max\]",
+        ),
+        (
+            {"kind": "sustained_shift", "min_days": 4, "min_size_days": 3},
+            r"'min_days' must be at least twice",
+        ),
         ({"kind": "no_data", "hours": 0, "false_alarm": None}, r"field 'hours' must be positive"),
     ],
 )

@@ -17,13 +17,18 @@ def test_pulse_solution_conserves_mass_and_moves_at_u() -> None:
     x = np.linspace(-50_000, 150_000, 200_001)
     m, u, d, area, k = 5.0e6, 0.8, 300.0, 200.0, 0.2 / 86400
     t = 36_000.0
-    c = np.array([pulse_concentration(m, xi, np.array([t]), u=u, d=d, area=area, k_per_s=k)[0] for xi in x[::100]])
+    c = np.array(
+        [pulse_concentration(m, xi, np.array([t]), u=u, d=d, area=area, k_per_s=k)[0] for xi in x[::100]]
+    )
     dx = (x[1] - x[0]) * 100
     # mass in the river = M exp(-k t); the peak sits at u t with height M / (A sqrt(4 pi D t)) exp(-k t)
     assert np.sum(c) * dx * area == pytest.approx(m * np.exp(-k * t), rel=1e-6)
     assert x[::100][np.argmax(c)] == pytest.approx(u * t, abs=dx)
     assert c.max() == pytest.approx(m / (area * np.sqrt(4 * np.pi * d * t)) * np.exp(-k * t), rel=1e-4)
-    assert pulse_concentration(m, 1000.0, np.array([-5.0, 0.0]), u=u, d=d, area=area, k_per_s=k).tolist() == [0, 0]
+    assert pulse_concentration(m, 1000.0, np.array([-5.0, 0.0]), u=u, d=d, area=area, k_per_s=k).tolist() == [
+        0,
+        0,
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +49,8 @@ def test_pulses_are_warned_and_traced(demo: tuple[Network, gpd.GeoDataFrame]) ->
     for run in res["pulse_runs"]:
         if run.detected:
             assert run.warned_station in run.pulse.stations
-            assert run.candidates is not None and not run.candidates.empty
+            assert run.candidates is not None
+            assert not run.candidates.empty
     # without a pulse: no more water-quality warnings than the rules' stated false-alarm rates allow
     lam = res["null_expected_wq_warnings"]
     assert res["null_wq_warnings"] <= poisson.ppf(0.99, lam), (res["null_wq_warnings"], lam)

@@ -52,7 +52,13 @@ def world() -> dict[str, gpd.GeoDataFrame]:
         {
             "facility_id": ["F1", "F2", "F3", "F4", "F5"],
             "name": ["支流化工厂", "干流电镀厂", "远处工厂", "拟建园区", "下游工厂"],
-            "category": ["polluting_facility", "polluting_facility", "polluting_facility", "industrial_park", "polluting_facility"],
+            "category": [
+                "polluting_facility",
+                "polluting_facility",
+                "polluting_facility",
+                "industrial_park",
+                "polluting_facility",
+            ],
             "status": ["existing", "existing", "existing", "proposed", "existing"],
         },
         geometry=[
@@ -81,7 +87,12 @@ def world() -> dict[str, gpd.GeoDataFrame]:
 
 def _net(world: dict, **kw: object) -> Network:
     return Network.from_layers(
-        world["rivers"], stations=world["stations"], facilities=world["facilities"], velocities=V, crs=CRS, **kw
+        world["rivers"],
+        stations=world["stations"],
+        facilities=world["facilities"],
+        velocities=V,
+        crs=CRS,
+        **kw,
     )
 
 
@@ -108,7 +119,8 @@ def test_candidates_and_travel_times(world: dict) -> None:
     assert got.at["F2", "travel_time_h"] == pytest.approx(10.0)
     assert got.at["F1", "distance_km"] == pytest.approx(32.4)
     assert got.at["F2", "distance_km"] == pytest.approx(36.0)
-    assert got.at["F1", "reach_id"] == "T1" and got.at["T1>M2", "kind"] == "confluence"
+    assert got.at["F1", "reach_id"] == "T1"
+    assert got.at["T1>M2", "kind"] == "confluence"
     assert c["rank"].tolist() == [1, 2, 3, 4]
     assert (np.diff(c["score"]) <= 0).all()
     # the horizon
@@ -129,7 +141,9 @@ def _obs(pulse_at_u: bool) -> pd.DataFrame:
     w = 0.3 + 0.01 * rng.standard_normal(t.size) + pulse(centre_w, 4.0, 1.0)
     u = 0.3 + 0.01 * rng.standard_normal(t.size) + (pulse(centre_w - 10, 2.5, 2.0) if pulse_at_u else 0)
     frames = [
-        pd.DataFrame({"station_id": s, "time": t, "parameter": "NH3_N", "value": v, "flag": "N", "status": "正常"})
+        pd.DataFrame(
+            {"station_id": s, "time": t, "parameter": "NH3_N", "value": v, "flag": "N", "status": "正常"}
+        )
         for s, v in (("W", w), ("U", u))
     ]
     return pd.concat(frames, ignore_index=True)
@@ -139,7 +153,8 @@ def test_upstream_station_decides_the_branch(world: dict) -> None:
     net = _net(world)
     via_trib = trace_sources(_warning(), rivers=net, obs=_obs(pulse_at_u=True)).set_index("id")
     assert via_trib.at["F1", "score"] > via_trib.at["F2", "score"]
-    assert "lag 10 h" in via_trib.at["F1", "evidence"] and "pulse passes it" in via_trib.at["F1", "evidence"]
+    assert "lag 10 h" in via_trib.at["F1", "evidence"]
+    assert "pulse passes it" in via_trib.at["F1", "evidence"]
     assert "滞后10小时" in via_trib.at["F1", "evidence_zh"]
     via_main = trace_sources(_warning(), rivers=net, obs=_obs(pulse_at_u=False)).set_index("id")
     assert via_main.at["F2", "score"] > via_main.at["F1", "score"]
@@ -147,7 +162,9 @@ def test_upstream_station_decides_the_branch(world: dict) -> None:
 
 
 def test_flows_velocity_and_mass_balance(world: dict) -> None:
-    flows = pd.DataFrame({"river_id": ["T1", "M2"], "velocity_m_s": [0.25, np.nan], "discharge_m3s": [50.0, 100.0]})
+    flows = pd.DataFrame(
+        {"river_id": ["T1", "M2"], "velocity_m_s": [0.25, np.nan], "discharge_m3s": [50.0, 100.0]}
+    )
     net = _net(world, flows=flows)
     c = trace_sources(_warning(), rivers=net, obs=_obs(pulse_at_u=True), max_hours=40).set_index("id")
     assert c.at["U", "travel_time_h"] == pytest.approx(15.0)  # 9 km at 0.25 m/s + 5 h
@@ -166,9 +183,13 @@ def test_crossborder_notice(world: dict) -> None:
     assert c.set_index("id").at["F1", "county"] == "西县"
     n = crossborder_notice(_warning(), c, sections=sections, admin=world["admin"])
     assert n is not None
-    assert n["from_province"] == "四川省" and n["to_province"] == "重庆市" and n["from_county"] == "西县"
+    assert n["from_province"] == "四川省"
+    assert n["to_province"] == "重庆市"
+    assert n["from_county"] == "西县"
     assert n["section_id"] == sections["section_id"].iat[0]
-    assert "联防联控" in n["text_zh"] and "四川省" in n["text_zh"] and "joint-control" in n["text_en"]
+    assert "联防联控" in n["text_zh"]
+    assert "四川省" in n["text_zh"]
+    assert "joint-control" in n["text_en"]
     assert n["window_start"] < n["window_end"] <= _warning()["last_time"]
     # a source in the station's own province: no notice
     own = c.assign(province="重庆市")
@@ -242,5 +263,11 @@ def test_errors(world: dict) -> None:
     with pytest.raises(DataError, match=r"duplicate river_id\(s\) \['M1'\]"):
         Network.from_layers(dup)
     # trace with layers (the network is built on the fly) gives the same ranking
-    c = trace_sources(_warning(), rivers=world["rivers"], stations=world["stations"], facilities=world["facilities"], velocities=V)
+    c = trace_sources(
+        _warning(),
+        rivers=world["rivers"],
+        stations=world["stations"],
+        facilities=world["facilities"],
+        velocities=V,
+    )
     assert sorted(c["id"]) == ["F1", "F2", "T1>M2", "U"]

@@ -1,4 +1,4 @@
-"""evaluate_warnings on tiny hand-made feeds with hand-computed episodes; the kernels against the libraries."""
+"""evaluate_warnings on tiny hand-made feeds with hand-computed episodes; kernels against the libraries."""
 
 from __future__ import annotations
 
@@ -25,9 +25,13 @@ def _stations() -> pd.DataFrame:
     )
 
 
-def _series(station: str, parameter: str, values: list[float] | np.ndarray, start: pd.Timestamp = T0, **cols: object) -> pd.DataFrame:
+def _series(
+    station: str, parameter: str, values: list[float] | np.ndarray, start: pd.Timestamp = T0, **cols: object
+) -> pd.DataFrame:
     t = pd.date_range(start, periods=len(values), freq="h")
-    df = pd.DataFrame({"station_id": station, "time": t, "parameter": parameter, "value": np.asarray(values, float)})
+    df = pd.DataFrame(
+        {"station_id": station, "time": t, "parameter": parameter, "value": np.asarray(values, float)}
+    )
     df["flag"] = cols.get("flag", "N")
     df["status"] = cols.get("status", "正常")
     return df
@@ -52,11 +56,18 @@ def test_target_and_class_v_episodes() -> None:
     assert list(w.columns) == WARNING_COLUMNS
     w1 = w[w["rule_id"] == "W1"].iloc[0]
     assert (w1["first_time"], w1["last_time"]) == (T0 + pd.Timedelta(hours=20), T0 + pd.Timedelta(hours=23))
-    assert w1["n_samples"] == 3 and w1["value"] == 1.8 and w1["threshold"] == 1.0 and w1["level"] == "预警"
+    assert w1["n_samples"] == 3
+    assert w1["value"] == 1.8
+    assert w1["threshold"] == 1.0
+    assert w1["level"] == "预警"
     assert w1["status"] == "closed"  # 24 h of data after the last exceedance
     w3 = w[w["rule_id"] == "W3"].iloc[0]
-    assert w3["n_samples"] == 2 and w3["threshold"] == 1.5 and w3["level"] == "报警"
-    assert "氨氮" in w1["message_zh"] and "目标Ⅲ类" in w1["message_zh"] and "ammonia" in w1["message_en"]
+    assert w3["n_samples"] == 2
+    assert w3["threshold"] == 1.5
+    assert w3["level"] == "报警"
+    assert "氨氮" in w1["message_zh"]
+    assert "目标Ⅲ类" in w1["message_zh"]
+    assert "ammonia" in w1["message_en"]
     assert len(w) == 2
 
 
@@ -68,10 +79,13 @@ def test_do_lower_limit_lake_limits_and_open_status() -> None:
     obs = pd.concat([_series("A", "DO", do), _series("L", "TP", tp)])
     w = evaluate_warnings(obs, _stations(), rules=_only("W1"))
     do_w = w[w["parameter"] == "DO"].iloc[0]
-    assert do_w["value"] == 4.0 and do_w["threshold"] == 5.0 and do_w["n_samples"] == 2
+    assert do_w["value"] == 4.0
+    assert do_w["threshold"] == 5.0
+    assert do_w["n_samples"] == 2
     assert do_w["status"] == "open"  # the feed ends inside the episode
     tp_w = w[w["parameter"] == "TP"].iloc[0]
-    assert tp_w["station_id"] == "L" and tp_w["threshold"] == 0.05
+    assert tp_w["station_id"] == "L"
+    assert tp_w["threshold"] == 0.05
 
 
 def test_daily_mean_needs_min_samples() -> None:
@@ -80,8 +94,10 @@ def test_daily_mean_needs_min_samples() -> None:
     assert evaluate_warnings(_series("A", "NH3_N", v), _stations(), rules=rules).empty
     v = np.r_[_noisy(24, 0.3), _noisy(24, 1.2, 1)]
     w = evaluate_warnings(_series("A", "NH3_N", v), _stations(), rules=rules)
-    assert len(w) == 1 and w["first_time"].iat[0] == T0 + pd.Timedelta(days=1)
-    assert w["n_samples"].iat[0] == 24 and w["value"].iat[0] == pytest.approx(v[24:].mean())
+    assert len(w) == 1
+    assert w["first_time"].iat[0] == T0 + pd.Timedelta(days=1)
+    assert w["n_samples"].iat[0] == 24
+    assert w["value"].iat[0] == pytest.approx(v[24:].mean())
 
 
 def test_excluded_rows_flags_status_impossible() -> None:
@@ -96,9 +112,11 @@ def test_excluded_rows_flags_status_impossible() -> None:
     w = evaluate_warnings(obs, _stations())
     assert set(w["rule_id"]) == {"D3", "D4"}
     d4 = w[w["rule_id"] == "D4"].iloc[0]
-    assert d4["parameter"] == "*" and "维护" in d4["message_zh"]
+    assert d4["parameter"] == "*"
+    assert "维护" in d4["message_zh"]
     d3 = w[w["rule_id"] == "D3"].iloc[0]
-    assert d3["value"] == -2.0 and d3["threshold"] == 0.0
+    assert d3["value"] == -2.0
+    assert d3["threshold"] == 0.0
 
 
 def test_no_data_and_flatline() -> None:
@@ -107,14 +125,20 @@ def test_no_data_and_flatline() -> None:
     flat = _series("L", "TP", np.r_[_noisy(5, 0.02), np.full(12, 0.021), _noisy(5, 0.02, 3)])
     w = evaluate_warnings(pd.concat([a, b, flat]), _stations(), rules=_only("D1", "D2"))
     d1 = w[w["rule_id"] == "D1"]
-    assert len(d1) == 1 and d1["value"].iat[0] == 13.0 and d1["status"].iat[0] == "closed"
+    assert len(d1) == 1
+    assert d1["value"].iat[0] == 13.0
+    assert d1["status"].iat[0] == "closed"
     d2 = w[w["rule_id"] == "D2"]
-    assert len(d2) == 1 and d2["n_samples"].iat[0] == 12 and d2["value"].iat[0] == 0.021
+    assert len(d2) == 1
+    assert d2["n_samples"].iat[0] == 12
+    assert d2["value"].iat[0] == 0.021
     # 11 repeats are not a flat line; a trailing gap up to `now` is an open no-data warning
     flat11 = _series("L", "TP", np.r_[_noisy(5, 0.02), np.full(11, 0.021), _noisy(5, 0.02, 3)])
     assert evaluate_warnings(flat11, _stations(), rules=_only("D2")).empty
     w = evaluate_warnings(a, _stations(), rules=_only("D1"), now=T0 + pd.Timedelta(hours=30))
-    assert len(w) == 1 and w["status"].iat[0] == "open" and w["value"].iat[0] == 21.0
+    assert len(w) == 1
+    assert w["status"].iat[0] == "open"
+    assert w["value"].iat[0] == 21.0
 
 
 def test_sudden_change_and_baseline_against_pandas() -> None:
@@ -122,11 +146,24 @@ def test_sudden_change_and_baseline_against_pandas() -> None:
     v = np.round(1.0 + 0.05 * rng.standard_normal(24 * 10), 4)
     v[24 * 9 + 5] = 2.0  # 20 sigma on day 10
     w = evaluate_warnings(_series("A", "CODMn", v), _stations(), rules=_only("W4"))
-    assert len(w) == 1 and w["first_time"].iat[0] == T0 + pd.Timedelta(hours=24 * 9 + 5)
+    assert len(w) == 1
+    assert w["first_time"].iat[0] == T0 + pd.Timedelta(hours=24 * 9 + 5)
     # baseline = pandas rolling median / MAD of the 168 samples before the day's first sample
     g = np.zeros(v.size, dtype=np.int64)
     t = pd.date_range(T0, periods=v.size, freq="h").to_numpy("datetime64[ns]").view(np.int64)
     med, mad = robust_baseline(v, g, t, 168)
+    med_np, mad_np = robust_baseline(v, g, t, 168, use_numba=False)  # the numpy path gives the same
+    np.testing.assert_array_equal(med, med_np)
+    np.testing.assert_array_equal(mad, mad_np)
+    # ties (a coarse sensor resolution), odd windows and several series: compiled kernel = numpy medians
+    tied = np.round(rng.standard_normal(3000), 1)
+    gg = np.repeat([0, 1, 2], 1000)
+    tt = np.tile(pd.date_range(T0, periods=1000, freq="h").to_numpy("datetime64[ns]").view(np.int64), 3)
+    for window in (5, 24, 49, 168):
+        a = robust_baseline(tied, gg, tt, window)
+        b = robust_baseline(tied, gg, tt, window, use_numba=False)
+        np.testing.assert_array_equal(a[0], b[0])
+        np.testing.assert_array_equal(a[1], b[1])
     s = pd.Series(v)
     ref_med = s.rolling(168, closed="left").median()
     ref_mad = s.rolling(168, closed="left").apply(lambda a: np.median(np.abs(a - np.median(a))), raw=True)
@@ -152,9 +189,12 @@ def test_pelt_equals_ruptures() -> None:
         got = pelt_l2(x[None, :], np.array([n]), np.array([pen]), ms)[0].tolist()
         assert got == ref
     # rows of different lengths in one call
-    x = np.vstack([np.r_[np.zeros(20), np.full(20, 5.0)], np.r_[np.zeros(10), np.full(20, 5.0), np.zeros(10)]])
+    x = np.vstack(
+        [np.r_[np.zeros(20), np.full(20, 5.0)], np.r_[np.zeros(10), np.full(20, 5.0), np.zeros(10)]]
+    )
     got = pelt_l2(x + 0.01 * rng.standard_normal(x.shape), np.array([40, 30]), np.array([3.0, 3.0]), 3)
-    assert got[0].tolist() == [20, 40] and got[1].tolist() == [10, 30]
+    assert got[0].tolist() == [20, 40]
+    assert got[1].tolist() == [10, 30]
 
 
 def test_sustained_shift() -> None:
@@ -165,8 +205,11 @@ def test_sustained_shift() -> None:
     t = pd.date_range(T0, periods=days, freq="D")
     obs = pd.DataFrame({"station_id": "A", "time": t, "parameter": "NH3_N", "value": daily, "flag": "N"})
     w = evaluate_warnings(obs, _stations(), rules=_only("W5"))
-    assert len(w) == 1 and w["first_time"].iat[0] == t[25] and w["last_time"].iat[0] == t[-1]
-    assert w["status"].iat[0] == "open" and w["value"].iat[0] == pytest.approx(daily[25:].mean())
+    assert len(w) == 1
+    assert w["first_time"].iat[0] == t[25]
+    assert w["last_time"].iat[0] == t[-1]
+    assert w["status"].iat[0] == "open"
+    assert w["value"].iat[0] == pytest.approx(daily[25:].mean())
     down = obs.assign(value=np.r_[daily[:25], daily[25:] - 0.2])  # a drop is not worse for NH3-N
     assert evaluate_warnings(down, _stations(), rules=_only("W5")).empty
 
@@ -178,24 +221,30 @@ def test_open_warnings_are_extended_and_ids_are_stable() -> None:
     rules = _only("W1")
     full = evaluate_warnings(obs, _stations(), rules=rules)
     first = evaluate_warnings(obs.iloc[:25], _stations(), rules=rules)
-    assert first["status"].iat[0] == "open" and first["n_samples"].iat[0] == 5
+    assert first["status"].iat[0] == "open"
+    assert first["n_samples"].iat[0] == 5
     later = evaluate_warnings(obs.iloc[25:], _stations(), rules=rules, open_warnings=first)
     assert len(later) == 1
     for col in ("warning_id", "first_time", "last_time", "n_samples", "status", "value"):
         assert later[col].iat[0] == full[col].iat[0], col
-    again = evaluate_warnings(obs.sample(frac=1.0, random_state=1), _stations(), rules=rules)  # unsorted input
+    again = evaluate_warnings(
+        obs.sample(frac=1.0, random_state=1), _stations(), rules=rules
+    )  # unsorted input
     pd.testing.assert_frame_equal(again, full)
     # an open warning with no new data stays open; after close_after_h of data without exceedance it closes
     quiet = _series("A", "NH3_N", np.full(30, 0.3) + 0.001 * np.arange(30), start=T0 + pd.Timedelta(hours=30))
     closed = evaluate_warnings(quiet, _stations(), rules=rules, open_warnings=first)
-    assert closed["warning_id"].iat[0] == first["warning_id"].iat[0] and closed["status"].iat[0] == "closed"
+    assert closed["warning_id"].iat[0] == first["warning_id"].iat[0]
+    assert closed["status"].iat[0] == "closed"
 
 
 def test_categorical_input_same_result() -> None:
     v = _noisy(48, 0.3)
     v[30] = 2.5
     obs = _series("A", "NH3_N", v)
-    cat = obs.astype({"station_id": "category", "parameter": "category", "flag": "category", "status": "category"})
+    cat = obs.astype(
+        {"station_id": "category", "parameter": "category", "flag": "category", "status": "category"}
+    )
     pd.testing.assert_frame_equal(evaluate_warnings(cat, _stations()), evaluate_warnings(obs, _stations()))
 
 
@@ -237,4 +286,5 @@ def test_rules_from_a_document() -> None:
     }
     obs = _series("A", "TP", [0.1, 0.25, 0.1])  # river TP: Ⅲ ≤ 0.2 < 0.25 → Ⅳ
     w = evaluate_warnings(obs, _stations(), rules=parse_warning_rules(doc))
-    assert w["rule_id"].tolist() == ["T"] and w["threshold"].iat[0] == 0.2
+    assert w["rule_id"].tolist() == ["T"]
+    assert w["threshold"].iat[0] == 0.2

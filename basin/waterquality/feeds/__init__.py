@@ -102,23 +102,26 @@ def station_lookup(stations: Any) -> tuple[dict[str, str] | None, dict[str, str]
     return mn_map, name_map
 
 
-def _table_feed(path: Path, stations: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _table_feed(
+    path: Path, stations: Any, *, layout: str, encoding: str | None, sheet: str | int | None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Long/wide tables through the reader's own checks (line numbers and reasons kept)."""
     from basin.waterquality import reader
 
-    df = reader._rename_columns(reader._read_table(path))
-    missing = [c for c in ("station_id", "time") if c not in df.columns]
-    if missing:
-        msg = f"{path}: missing column(s) {missing}; found {[c for c in df.columns if c != '_line']}"
+    long, unknown, _notes, file_dl, mp = reader._read_wq_table(
+        path, mapping=None, layout=layout, header_row=None, encoding=encoding, sheet=sheet
+    )
+    if unknown:
+        msg = f"{path}: unknown parameter column(s) {unknown[:20]}"
         raise SchemaError(msg)
-    if "parameter" in df.columns or "value" in df.columns:
-        long = df
-    else:
-        long, _unknown = reader._wide_to_long(df, path)
     if "unit" not in long.columns:
         long = long.assign(unit="")
+    if stations is not None and len(long):
+        long, _note = reader._names_to_ids(long, stations)
     ids = set(stations["station_id"].astype(str)) if stations is not None else None
-    checked = reader._validate_long(long, ids)
+    checked = reader._validate_long(
+        long, ids, detection_limits=file_dl, excel=path.suffix.lower() in {".xlsx", ".xlsm", ".xls"}
+    )
     bad = checked[checked["reason"].notna()]
     rejects = pd.DataFrame(
         {
@@ -225,7 +228,9 @@ def parse_feed(
             path, year=year, station_names=name_map, encoding=encoding, sheet=sheet
         )
     else:
-        long, rejects = _table_feed(path, stations)
+        long, rejects = _table_feed(
+            path, stations, layout="auto" if kind == "table" else kind, encoding=encoding, sheet=sheet
+        )
         kind = "table" if layout == "auto" else kind
     long, rejects = _mark_duplicates(long, rejects)
     rejects = rejects.sort_values("line", kind="stable").reset_index(drop=True)
