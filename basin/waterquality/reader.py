@@ -1163,7 +1163,8 @@ def read_wq(
         msg = f"{path}: no such file or directory"
         raise DataError(msg)
     st = _load_stations(stations)
-    if layout in ("national_export", "hj212") or (layout == "auto" and path.is_file() and _is_feed(path, encoding)):
+    feed_layout = layout in ("national_export", "hj212")
+    if feed_layout or (layout == "auto" and path.is_file() and _is_feed(path, encoding)):
         # station feeds (issue 12): daily means of the normal values, see basin.waterquality.feeds
         from basin.waterquality.feeds import feed_dataset, parse_feed
 
