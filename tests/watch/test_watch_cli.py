@@ -61,7 +61,7 @@ def test_watch_once_on_the_demo_network(tmp_path):
     feed.mkdir()
     (feed / "day1.hj212").write_bytes(b"".join(simulated_packets()))
     out = tmp_path / "out"
-    res = CliRunner().invoke(main, ["watch", str(feed), "--project", "demo", "-o", str(out)])  # the demo network
+    res = CliRunner().invoke(main, ["watch", str(feed), "--project", "demo", "-o", str(out)])
     assert res.exit_code == 1, res.output  # new warnings
     assert "960 packet(s): 1920 value(s) added" in res.output
     w = pd.read_csv(out / "warnings.csv")

@@ -346,5 +346,6 @@ def test_fast_path_equals_packet_by_packet():
     pd.testing.assert_frame_equal(rej_f, rej_s)
     assert n_f == n_s == {"lines": 10, "packets": 10, "data_packets": 9}
     assert len(rej_f) == 6  # unknown code, negative TP, unknown MN, text value, month 13, flag X
-    assert fast.loc[fast["line"] == 4, ["parameter", "value"]].values.tolist() == [["NH3_N", 0.2], ["DO", 7.1]]
+    got = fast.loc[fast["line"] == 4, ["parameter", "value"]].to_numpy().tolist()
+    assert got == [["NH3_N", 0.2], ["DO", 7.1]]
     assert fast.loc[fast["line"] == 5, "flag"].tolist() == ["N"]  # an empty flag is N
