@@ -37,6 +37,12 @@ __all__ = [
 
 FLAG_MEANINGS = "measured below_detection_limit"
 STATION_COLUMNS = ("name", "river_id", "lake_id", "waterbody", "target_class")
+# optional station attributes carried as coordinates when the stations layer has them (issue 12: grouping of
+# the class proportions, drinking-water sources checked against Table 2, river-type reservoirs)
+OPTIONAL_STATION_COLUMNS = ("basin_id", "province", "county")
+STATION_FLAGS = ("drinking_source", "river_type_reservoir")
+_TRUE = {"true", "1", "yes", "y", "是", "t"}
+_FALSE = {"false", "0", "no", "n", "否", "f", "", "nan", "none", "<na>"}
 MAX_LISTED = 20
 
 # header spellings -> model column (after normalize_name)
@@ -921,6 +927,21 @@ def stations_coords(stations: Any, station_ids: list[str]) -> dict[str, tuple[st
                 gdf[col].astype("string").fillna("") if col in gdf.columns else pd.Series("", index=gdf.index)
             )
             coords[col] = ("station", vals.to_numpy(str).astype(object))
+    for col in OPTIONAL_STATION_COLUMNS:
+        if col in gdf.columns:
+            coords[col] = ("station", gdf[col].astype("string").fillna("").to_numpy(str).astype(object))
+    for col in STATION_FLAGS:
+        if col in gdf.columns:
+            text = gdf[col].astype("string").fillna("").str.strip().str.lower()
+            bad = ~text.isin(_TRUE | _FALSE)
+            if bad.any():
+                first = str(gdf[col][bad.to_numpy()].iloc[0])[:60]
+                msg = (
+                    f"stations: column {col!r} must be true/false (or 1/0, 是/否); station "
+                    f"{gdf.index[bad.to_numpy()][0]!r} has {first!r}"
+                )
+                raise SchemaError(msg)
+            coords[col] = ("station", text.isin(_TRUE).to_numpy(bool))
     if hasattr(gdf, "geometry") and gdf.crs is not None:
         ll = gdf.geometry.to_crs(4326)
         coords["lon"] = ("station", ll.x.to_numpy())
