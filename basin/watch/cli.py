@@ -27,11 +27,9 @@ def _context(
 
     ctx = WatchContext(rules=rules)
     specs: dict[str, Any] = {}
-    project = None
-    if project_file is not None:
-        from basin.project import find_project
+    from basin.project import find_project
 
-        project = find_project(project_file)
+    project = find_project(project_file)  # None: no --project and no ./basin.yml
     if project is not None:
         specs = project.layers.given()
         if ctx.rules is None and getattr(project.choices, "standard", None):

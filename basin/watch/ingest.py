@@ -113,12 +113,19 @@ class IngestSummary:
         }
 
 
-def feed_files(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
-    """Expand FEED arguments: files as given, folders to their feed files (sorted by name)."""
+def feed_files(
+    paths: Iterable[str | os.PathLike[str]], *, exclude: Iterable[str | os.PathLike[str]] = ()
+) -> list[Path]:
+    """Expand FEED arguments: files as given, folders to their feed files (sorted by name).
+
+    The files of ``exclude`` (the watcher's own outputs, when OUT is a feed folder) are left out of folders.
+    """
+    ex = {Path(e).resolve() for e in exclude}
     out: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            out.extend(sorted(f for f in p.iterdir() if f.is_file() and f.suffix.lower() in FEED_SUFFIXES))
+            files = sorted(f for f in p.iterdir() if f.is_file() and f.suffix.lower() in FEED_SUFFIXES)
+            out.extend(f for f in files if f.resolve() not in ex)
         else:
             out.append(p)
     return out
@@ -192,10 +199,11 @@ def ingest_paths(
     year: int | None = None,
     batch_id: int | None = None,
     now: datetime | None = None,
+    exclude: Iterable[str | os.PathLike[str]] = (),
 ) -> IngestSummary:
-    """Ingest every feed file of ``paths`` (files or folders); see :func:`ingest_file`."""
+    """Ingest every feed file of ``paths`` (files or folders, less ``exclude``); see :func:`ingest_file`."""
     total = IngestSummary(batch_id=batch_id)
-    for f in feed_files(paths):
+    for f in feed_files(paths, exclude=exclude):
         total.merge(
             ingest_file(store, f, stations=stations, layout=layout, year=year, batch_id=batch_id, now=now)
         )

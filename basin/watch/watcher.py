@@ -30,6 +30,8 @@ __all__ = ["TRACED_KINDS", "WatchContext", "evaluate_batch", "watch_once", "writ
 #: rule kinds whose new warnings are traced upstream (pollution, not data problems)
 TRACED_KINDS = ("class_exceedance", "sudden_change", "sustained_shift")
 DEFAULT_LOOKBACK = timedelta(days=30)
+#: the watcher's own tables in OUT (never read back as feeds when OUT is a feed folder)
+OUTPUT_TABLES = ("warnings.csv", "candidates.csv", "rejects.csv")
 
 
 @dataclass
@@ -318,7 +320,14 @@ def watch_once(
     """Ingest new feed files, evaluate, trace, write the outputs; return the run's summary."""
     batch_id = store.begin_batch()
     ingest: IngestSummary = ingest_paths(
-        store, feeds, stations=ctx.stations, layout=layout, year=year, batch_id=batch_id, now=now
+        store,
+        feeds,
+        stations=ctx.stations,
+        layout=layout,
+        year=year,
+        batch_id=batch_id,
+        now=now,
+        exclude=[Path(outdir) / name for name in OUTPUT_TABLES],
     )
     result = evaluate_batch(store, batch_id, ctx, lookback=lookback)
     summary = {

@@ -264,3 +264,13 @@ def test_watch_mn_table(tmp_path):
     r = CliRunner().invoke(main, [*args[:-4], "--mn", str(bad), "-o", str(out)])
     assert r.exit_code == 2
     assert "station_id(s) ['S999'] are not in the stations layer" in r.output
+
+
+def test_watch_output_inside_the_feed_folder_is_not_ingested(tmp_path):
+    (tmp_path / "a.hj212").write_bytes(b"".join(simulated_packets(pulse=False, days=1)))
+    args = ["watch", str(tmp_path), "-o", str(tmp_path)]  # warnings.csv, rejects.csv ... land in the feed folder
+    assert CliRunner().invoke(main, args).exit_code == 0
+    r = CliRunner().invoke(main, args)
+    assert r.exit_code == 0, r.output
+    assert "0 file(s) (1 already ingested)" in r.output
+    assert "0 rejected" in r.output
