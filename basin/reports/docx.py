@@ -227,7 +227,7 @@ def _printed(doc: Any, name: str, df: pd.DataFrame, cols: list[str], lang: str) 
     from docx.shared import Pt
 
     use = [c for c in cols if c in df.columns] or [c for c in df.columns if c != "geometry"][:8]
-    doc.add_heading(table_title(name, lang), level=2)
+    doc.add_heading(table_title(name, lang, df), level=2)
     if not len(df):
         doc.add_paragraph("—")
         return

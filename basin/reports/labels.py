@@ -227,9 +227,17 @@ def label(name: str, value: Any, lang: str = "zh", *, short: bool = False) -> st
     return str(value)
 
 
-def table_title(name: str, lang: str = "zh") -> str:
-    """Title of the result table ``name`` (a sheet name, a caption); an unknown table keeps its name."""
+def table_title(name: str, lang: str = "zh", df: pd.DataFrame | None = None) -> str:
+    """Title of the result table ``name`` (a sheet name, a caption).
+
+    A table the labels do not know takes the title its producer gave it (``df.attrs["title_zh"]`` /
+    ``["title_en"]``), else keeps its name.
+    """
     _check_lang(lang)
+    if df is not None and str(name) not in load_labels().tables:
+        own = df.attrs.get(f"title_{lang}")
+        if own:
+            return str(own)
     tables = load_labels().tables
     name = str(name)
     hit, rest = tables.get(name), ""

@@ -133,7 +133,7 @@ def write_workbook(
     head_font = Font(bold=True)
     head_fill = PatternFill("solid", fgColor="DDEBF7")
     for name, df in tables.items():
-        ws = wb.create_sheet(sheet_name(table_title(name, lang), taken))
+        ws = wb.create_sheet(sheet_name(table_title(name, lang, df), taken))
         loc = localize(df, lang, short=True)
         fields = loc.attrs["fields"]
         formats = [number_format(f, df[f]) for f in fields]
