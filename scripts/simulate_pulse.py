@@ -70,6 +70,11 @@ def main() -> None:
         "  data-problem warnings in those trials (maintenance, gaps; real, not false): "
         f"{res['null_data_warnings']}"
     )
+    by_rule: dict[str, int] = {}
+    for run in res["null_runs"]:
+        for rid, k in run.warnings["rule_id"].value_counts().items():
+            by_rule[str(rid)] = by_rule.get(str(rid), 0) + int(k)
+    print(f"  warnings by rule in the trials without a pulse: {dict(sorted(by_rule.items()))}")
     print(f"  {elapsed:.0f} s")
 
 

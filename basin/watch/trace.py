@@ -570,17 +570,18 @@ class _Bank:
 
     def __init__(self, obs: pd.DataFrame, parameter: str, h0: int, h1: int) -> None:
         self.h0, self.n = h0, h1 - h0 + 1
-        m = (obs["parameter"] == parameter).to_numpy(bool).copy()
-        if "flag" in obs.columns:
-            m &= (obs["flag"] == "N").to_numpy(bool)
-        if "status" in obs.columns:
-            m &= obs["status"].isin(["正常", ""]).to_numpy(bool) | obs["status"].isna().to_numpy(bool)
         t = obs["time"].to_numpy("datetime64[ns]").view(np.int64) // 3_600_000_000_000
-        m &= (t >= h0) & (t <= h1)
-        codes, names = pd.factorize(obs["station_id"].to_numpy(object)[m])
-        v = obs["value"].to_numpy(float)[m]
-        ok = np.isfinite(v)
-        flat = codes[ok].astype(np.int64) * self.n + (t[m][ok] - h0)
+        idx = np.flatnonzero((t >= h0) & (t <= h1))
+        sub = obs.iloc[idx]
+        m = (sub["parameter"] == parameter).to_numpy(bool).copy()
+        if "flag" in sub.columns:
+            m &= (sub["flag"] == "N").to_numpy(bool)
+        if "status" in sub.columns:
+            m &= sub["status"].isin(["正常", ""]).to_numpy(bool) | sub["status"].isna().to_numpy(bool)
+        codes, names = pd.factorize(sub["station_id"])
+        v = sub["value"].to_numpy(float)
+        ok = m & np.isfinite(v) & (codes >= 0)
+        flat = codes[ok].astype(np.int64) * self.n + (t[idx][ok] - h0)
         size = len(names) * self.n
         total = np.bincount(flat, weights=v[ok], minlength=size)
         count = np.bincount(flat, minlength=size)
@@ -634,22 +635,24 @@ def _lag_corr(
     w_ex: np.ndarray, u_ex: np.ndarray, i0: int, i1: int, lag_h: float, tol_h: float
 ) -> tuple[float, float]:
     """Return the best correlation of the warned excess on ``[i0, i1]`` with the upstream one, lagged."""
-    best, best_lag = -1.0, lag_h
-    a_all = w_ex[i0 : i1 + 1]
-    for lag in range(max(int(np.floor(lag_h - tol_h)), 0), int(np.ceil(lag_h + tol_h)) + 1):
-        if i0 - lag < 0:
-            break
-        b = u_ex[i0 - lag : i1 + 1 - lag]
-        ok = np.isfinite(a_all) & np.isfinite(b)
-        if ok.sum() < 6:
-            continue
-        x, y = a_all[ok], b[ok]
-        sx, sy = x.std(), y.std()
-        if sx == 0 or sy == 0:
-            continue
-        r = float(np.mean((x - x.mean()) * (y - y.mean())) / (sx * sy))
-        if r > best:
-            best, best_lag = r, float(lag)
+    lags = np.arange(max(int(np.floor(lag_h - tol_h)), 0), int(np.ceil(lag_h + tol_h)) + 1)
+    lags = lags[i0 - lags >= 0]
+    if lags.size == 0:
+        return -1.0, lag_h
+    a = w_ex[i0 : i1 + 1]
+    b = u_ex[(i0 - lags)[:, None] + np.arange(a.size)[None, :]]  # (lags, window)
+    ok = np.isfinite(a)[None, :] & np.isfinite(b)
+    n = ok.sum(axis=1)
+    aa = np.where(ok, a[None, :], 0.0)
+    bb = np.where(ok, b, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ma, mb = aa.sum(axis=1) / n, bb.sum(axis=1) / n
+        xa = np.where(ok, aa - ma[:, None], 0.0)
+        xb = np.where(ok, bb - mb[:, None], 0.0)
+        r = (xa * xb).sum(axis=1) / np.sqrt((xa * xa).sum(axis=1) * (xb * xb).sum(axis=1))
+    r = np.where((n >= 6) & np.isfinite(r), r, -1.0)
+    j = int(np.argmax(r))
+    best, best_lag = float(r[j]), float(lags[j]) if r[j] > -1.0 else lag_h
     return best, best_lag
 
 
@@ -860,8 +863,9 @@ def trace_sources(  # noqa: C901 - one block per evidence
             ev[i].append("no readings: ranked by prior and travel time")
             ev_zh[i].append("无监测数据：按类型和传播时间排序")
     cand["score"] = factor
-    for i, tt_i in enumerate(cand["travel_time_h"].to_numpy(float)):
-        ev[i].insert(0, f"{cand['kind'].iat[i]}, travel time {tt_i:.1f} h")
+    kinds = cand["kind"].astype(str).tolist()
+    for i, tt_i in enumerate(cand["travel_time_h"].to_numpy(float).tolist()):
+        ev[i].insert(0, f"{kinds[i]}, travel time {tt_i:.1f} h")
         ev_zh[i].insert(0, f"传播时间{tt_i:.1f}小时")
     cand["evidence"] = ["; ".join(x) for x in ev]
     cand["evidence_zh"] = ["；".join(x) for x in ev_zh]
