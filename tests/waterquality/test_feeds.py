@@ -349,3 +349,19 @@ def test_fast_path_equals_packet_by_packet():
     got = fast.loc[fast["line"] == 4, ["parameter", "value"]].to_numpy().tolist()
     assert got == [["NH3_N", 0.2], ["DO", 7.1]]
     assert fast.loc[fast["line"] == 5, "flag"].tolist() == ["N"]  # an empty flag is N
+
+
+def test_export_gbk_and_excel(tmp_path):
+    text = "国家地表水水质自动监测实时数据发布系统\n" + HEADER + "\n" + "\n".join(ROWS) + "\n"
+    gbk = tmp_path / "export_gbk.csv"
+    gbk.write_bytes(text.encode("gbk"))
+    assert detect_layout(gbk) == "national_export"
+    a = read_feed(gbk, year=2023)
+    xlsx = tmp_path / "export.xlsx"
+    rows = [r.split(",") for r in ROWS]
+    pd.DataFrame(rows, columns=HEADER.split(",")).to_excel(xlsx, index=False)
+    assert detect_layout(xlsx) == "national_export"
+    b = read_feed(xlsx, year=2023)
+    assert len(a) == len(b) == 58  # 3 x 9 + 9 (the 维护 row) + 2 x 11; the all-missing row none
+    pd.testing.assert_frame_equal(a.drop(columns="line"), b.drop(columns="line"))
+    assert b["line"].min() == 2  # Excel row numbers (header on row 1)

@@ -69,39 +69,41 @@ def is_national_export(columns: Any) -> bool:
     return {"省份", "断面名称", "监测时间", "站点情况"} <= cols
 
 
-def _read_raw(
-    path: Path, encoding: str | None, sheet: str | int | None, nrows: int | None = None
-) -> pd.DataFrame:
-    suffix = path.suffix.lower()
-    try:
-        if suffix in {".xlsx", ".xlsm", ".xls"}:
-            raw = pd.read_excel(
-                path, header=None, dtype=str, keep_default_na=False, sheet_name=sheet or 0, nrows=nrows
-            )
-        else:
-            import itertools
+def _head_rows(path: Path, encoding: str | None) -> list[list[str]]:
+    """Return the first lines of a CSV as cells (UTF-8, else GB18030 when no encoding is given)."""
+    import io
+    import itertools
 
-            with path.open(encoding=encoding or "utf-8-sig", newline="") as f:
-                rows = list(itertools.islice(csv.reader(f), nrows))
-            width = max((len(r) for r in rows), default=0)
-            raw = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=str)
-    except UnicodeDecodeError as exc:
-        msg = f"{path}: not {encoding or 'UTF-8'} text ({exc}); give the encoding (e.g. gbk)"
-        raise DataError(msg) from exc
-    except (OSError, ValueError, csv.Error) as exc:
-        msg = f"{path}: cannot read as a table: {exc}"
-        raise DataError(msg) from exc
-    return raw.fillna("")
+    with path.open("rb") as f:
+        head = f.read(64 * 1024)
+    for codec in [encoding] if encoding else ["utf-8-sig", "gb18030"]:
+        try:
+            text = head.decode(codec)
+        except UnicodeDecodeError as exc:
+            # a multi-byte character cut at the end of the sample is not a wrong codec
+            if exc.start < len(head) - 4:
+                continue
+            text = head[: exc.start].decode(codec)
+        return list(itertools.islice(csv.reader(io.StringIO(text, newline="")), _HEADER_SCAN))
+    return []
+
+
+def _score(cells: list[str]) -> int:
+    return sum(_norm(c) in _NORM_COLUMNS for c in cells)
 
 
 def sniff(path: str | os.PathLike[str], *, encoding: str | None = None) -> bool:
     """Return True when the file's header (in its first 10 lines) is the release export's."""
+    from basin.io.sheets import read_table
+
     path = Path(path)
     try:
-        raw = _read_raw(path, encoding, None, nrows=_HEADER_SCAN)
-    except DataError:
+        if path.suffix.lower() in {".xlsx", ".xlsm", ".xls"}:
+            table = read_table(path, is_header=_score)
+            return is_national_export(table.frame.columns)
+        return any(is_national_export(r) for r in _head_rows(path, encoding))
+    except (DataError, SchemaError, OSError, csv.Error, LookupError):
         return False
-    return any(is_national_export(raw.iloc[i]) for i in range(min(_HEADER_SCAN, len(raw))))
 
 
 def _assign_years(months: np.ndarray, year: int) -> np.ndarray:
@@ -173,23 +175,21 @@ def read_national_export(
             "give the year of the first row: read_wq(..., year=2024) or `--year 2024`"
         )
         raise SchemaError(msg)
-    raw = _read_raw(path, encoding, sheet)
-    hdr = next((i for i in range(min(_HEADER_SCAN, len(raw))) if is_national_export(raw.iloc[i])), None)
-    if hdr is None:
+    from basin.io.sheets import read_table
+
+    table = read_table(path, encoding=encoding, sheet=sheet, is_header=_score)
+    df = table.frame.rename(columns=lambda c: _NORM_COLUMNS.get(_norm(c), c) if c != "_line" else c)
+    if not is_national_export(df.columns):
         msg = (
             f"{path}: no release-export header (省份, 流域, 断面名称, 监测时间, ..., 站点情况) "
             f"in the first {_HEADER_SCAN} lines"
         )
         raise SchemaError(msg)
-    names = [_NORM_COLUMNS.get(_norm(c), str(c).strip()) for c in raw.iloc[hdr]]
-    df = raw.iloc[hdr + 1 :].copy()
-    df.columns = names
     missing = [c for c in (*ID_COLUMNS, *NATIONAL_COLUMNS) if c not in df.columns]
     if missing:
         msg = f"{path}: release export without column(s) {missing}"
         raise SchemaError(msg)
-    df = df.loc[(df.astype(str).apply(lambda s: s.str.strip()) != "").any(axis=1)]
-    df.insert(0, "_line", df.index.to_numpy() + 1)  # 0-based raw row -> 1-based file line
+    df = df.reset_index(drop=True)
     n = len(df)
     rejects: list[tuple[int, str, str]] = []
     lines = df["_line"].to_numpy()
