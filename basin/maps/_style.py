@@ -9,8 +9,8 @@ from importlib import resources
 from typing import Any
 
 import pandas as pd
-import yaml
 
+from basin import _validate as v
 from basin._errors import SchemaError
 
 THEMES = ("rivers", "zones", "management", "units", "wq_class", "compliance", "sections", "admin", "lakes")
@@ -81,11 +81,11 @@ def _parse(raw: Any, source: str) -> dict[str, Theme]:
         raise SchemaError(msg)
     out: dict[str, Theme] = {}
     for name, spec in raw.items():
-        where = f"{source}, theme {name!r}"
-        missing = [k for k in ("title_zh", "title_en", "column", "categories") if k not in (spec or {})]
-        if missing:
-            msg = f"{where}: missing {missing}"
-            raise SchemaError(msg)
+        where = f"{source}, theme {v.cut(name, 40)}"
+        spec = v.mapping(spec, where)
+        v.check_keys(
+            spec, where, required=("title_zh", "title_en", "column", "categories"), optional=("colours_from",)
+        )
         cats = []
         if spec.get("colours_from") == "waterquality":
             from basin.waterquality.standards import class_table
@@ -96,12 +96,15 @@ def _parse(raw: Any, source: str) -> dict[str, Theme]:
             msg = f"{where}: colours_from {spec['colours_from']!r} is unknown; expected 'waterquality'"
             raise SchemaError(msg)
         for i, c in enumerate(spec["categories"]):
-            need = [k for k in ("key", "colour", "label_zh", "label_en") if k not in c]
-            if need:
-                msg = f"{where}, category {i}: missing {need}"
-                raise SchemaError(msg)
+            c = v.mapping(c, f"{where}, category {i}")
+            v.check_keys(
+                c,
+                f"{where}, category {i}",
+                required=("key", "colour", "label_zh", "label_en"),
+                optional=("width",),
+            )
             if not _HEX.match(str(c["colour"])):
-                msg = f"{where}, category {c['key']!r}: colour {c['colour']!r} is not #rrggbb"
+                msg = f"{where}, category {v.cut(c['key'])}: colour {v.cut(c['colour'])} is not #rrggbb"
                 raise SchemaError(msg)
             cats.append(
                 Category(
@@ -124,14 +127,15 @@ def _parse(raw: Any, source: str) -> dict[str, Theme]:
 def load_styles() -> dict[str, Theme]:
     """Return the shipped themes (``basin/maps/styles.yml``), validated."""
     text = resources.files("basin.maps").joinpath("styles.yml").read_text(encoding="utf-8")
-    return _parse(yaml.safe_load(text), "basin/maps/styles.yml")
+    return _parse(v.load_yaml("basin/maps/styles.yml", what="style file", text=text), "basin/maps/styles.yml")
 
 
 def theme(name: str) -> Theme:
     """Return one theme by name."""
     styles = load_styles()
     if name not in styles:
-        msg = f"unknown map theme {name!r}; expected one of {sorted(styles)}"
+        hint = v.did_you_mean(name, styles)
+        msg = f"unknown map theme {v.cut(name)}{hint}; expected one of {sorted(styles)}"
         raise SchemaError(msg)
     return styles[name]
 

@@ -19,6 +19,7 @@ import shapely
 from pyproj import CRS
 
 from basin._errors import SchemaError
+from basin._validate import require_columns
 from basin.crs import metric_crs, require_crs
 from basin.zoning.geodesic import EdgeIndex, build_edge_index, nearest_points, nearest_polygon, scale_bounds
 from basin.zoning.rules import CATEGORIES, Rule, load_rules
@@ -43,11 +44,7 @@ COLUMNS = [
 
 
 def _require_columns(gdf: pd.DataFrame, cols: Sequence[str], what: str) -> None:
-    missing = [c for c in cols if c not in gdf.columns]
-    if missing:
-        found = [c for c in gdf.columns if not isinstance(gdf, gpd.GeoDataFrame) or c != gdf.geometry.name]
-        msg = f"{what}: missing column(s) {missing}; found {found} (read it with basin.io.read_layer or map the columns)"
-        raise SchemaError(msg)
+    require_columns(gdf, cols, what)
 
 
 def _to_lonlat(gdf: gpd.GeoDataFrame, what: str) -> gpd.GeoSeries:

@@ -63,7 +63,7 @@ def test_bad_style_files_are_rejected():
             },
             "f",
         )
-    with pytest.raises(SchemaError, match=r"missing \['column'\]"):
+    with pytest.raises(SchemaError, match=r"theme 'rivers': missing key\(s\) \['column'\]"):
         _parse({"rivers": {k: v for k, v in good.items() if k != "column"}}, "f")
     with pytest.raises(SchemaError, match="missing themes"):
         _parse({"rivers": good}, "f")
