@@ -56,14 +56,21 @@ class LazyGroup(click.Group):
             return getattr(importlib.import_module(module), attr)
         return super().get_command(ctx, cmd_name)
 
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except BasinError as exc:
-            if STATE.verbose:
-                raise
-            click.secho(f"error: {exc}", fg="red", err=True)
-            ctx.exit(2)
+    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        """Run the command line and end with basin's exit codes (see :mod:`basin._cli_errors`)."""
+        from basin._cli_errors import install_signal_handlers, run_cli
+
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        if args is None:  # the real command line (not a test runner): SIGTERM removes partial files
+            install_signal_handlers()
+        argv = list(sys.argv[1:] if args is None else args)
+        run_cli(
+            lambda: super(LazyGroup, self).main(args, prog_name, complete_var, standalone_mode=False, **extra),
+            argv=argv,
+            verbose=lambda: STATE.verbose,
+        )
 
 
 def _showwarning(message: Any, category: Any, filename: str, lineno: int, file: Any = None, line: Any = None) -> None:
@@ -90,7 +97,7 @@ def main(verbose: int, quiet: bool) -> None:
     """Watershed monitoring and zoning for the Chengdu-Chongqing region (upper Yangtze).
 
     Inputs default to the embedded demo dataset. Exit codes: 0 ok, 1 a check or audit found problems,
-    2 bad input.
+    2 bad input, 3 internal error (the message names a log file with the traceback).
     """
     STATE.verbose = verbose
     level = logging.WARNING if quiet else (logging.DEBUG if verbose > 1 else logging.INFO)
