@@ -1,11 +1,28 @@
-"""Write outputs atomically and never over an input."""
+"""Write outputs atomically, never over an input, under a lock, with file names safe to use.
+
+- :func:`atomic_path` writes to a hidden ``.NAME.part.XXXXXXXX.SUFFIX`` file beside the target and moves it
+  onto the target only when the block succeeds; the partial file is removed on an error and on SIGTERM
+  (:func:`remove_active_partials`, called by the CLI's signal handler); left-overs of a killed run
+  (SIGKILL, power cut) are removed by the next run in the same folder (:func:`clean_partials`).
+- :func:`ensure_not_input` refuses an output that is an input, by resolved path *and* by inode (a hard
+  link or a second mount of the same file); :func:`protect_inputs` registers inputs so that *every* write
+  through this module is checked against them.
+- :func:`output_lock` keeps two runs out of one output folder.
+- :func:`safe_filename` turns text from the data (station ids, river names) into a file name.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import datetime as _dt
+import hashlib
 import json
 import os
+import re
+import socket
 import tempfile
+import threading
+import unicodedata
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -15,32 +32,326 @@ import pandas as pd
 
 from basin._errors import DataError
 
+#: Name of the lock file in an output folder (see :func:`output_lock`).
+LOCK_NAME = ".basin.lock"
+_PART = re.compile(r"^\..+\.part\.[A-Za-z0-9_]{8}(\..*)?$")
+_SIDECARS = ("-journal", "-wal", "-shm", ".aux.xml")
+_SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx", ".qmd", ".shp.xml")
+
+_LOCK = threading.Lock()
+_ACTIVE: set[Path] = set()
+_PROTECTED: list[tuple[Path, tuple[int, int] | None]] = []
+
+
+# ------------------------------------------------------------------------------------------ inputs
+def _identity(path: Path) -> tuple[Path, tuple[int, int] | None]:
+    resolved = path.resolve()
+    try:
+        st = os.stat(resolved)
+    except OSError:
+        return resolved, None
+    return resolved, (st.st_dev, st.st_ino)
+
+
+def _expand_input(path: Path) -> list[Path]:
+    """Return an input and the files that belong to it (the parts of a shapefile)."""
+    out = [path]
+    name = path.name.lower()
+    if name.endswith(".shp"):
+        stem = path.name[: -len(".shp")]
+        out += [path.with_name(stem + ext) for ext in _SHAPEFILE_PARTS if ext != ".shp"]
+        out += [path.with_name(stem + ext.upper()) for ext in _SHAPEFILE_PARTS if ext != ".shp"]
+    return out
+
+
+def _is_input(out: Path, inputs: Iterable[tuple[Path, tuple[int, int] | None]]) -> Path | None:
+    out_p, out_id = _identity(out)
+    for inp, inp_id in inputs:
+        if inp == out_p or (out_id is not None and inp_id is not None and inp_id == out_id):
+            return inp
+        # an input folder (a FileGDB .gdb, a folder of shapefiles) holds its layers: never write into it
+        if inp_id is not None and inp == out_p.parent and inp.is_dir():
+            return inp
+    return None
+
 
 def ensure_not_input(out: str | os.PathLike[str], inputs: Iterable[str | os.PathLike[str] | None]) -> None:
-    """Raise :class:`DataError` when ``out`` is one of ``inputs`` (basin never overwrites an input)."""
-    out_p = Path(out).resolve()
-    for inp in inputs:
-        if inp is not None and Path(inp).resolve() == out_p:
-            msg = f"refusing to write {out}: it is an input file; choose another output path"
-            raise DataError(msg)
+    """Raise :class:`DataError` when ``out`` is one of ``inputs`` (basin never overwrites an input).
+
+    The check compares resolved paths (symbolic links, ``..``) and file identities (device and inode: a hard
+    link to an input is the input), covers the parts of a shapefile (``x.dbf`` of an input ``x.shp``) and
+    refuses a path inside an input folder. The inputs registered with :func:`protect_inputs` are checked too.
+
+    Parameters
+    ----------
+    out
+        The output path.
+    inputs
+        Input paths (None entries are ignored).
+
+    Raises
+    ------
+    DataError
+        ``refusing to write OUT: it is the input INPUT; choose another output path``.
+    """
+    ids = [_identity(p) for inp in inputs if inp is not None for p in _expand_input(Path(inp))]
+    with _LOCK:
+        ids += list(_PROTECTED)
+    hit = _is_input(Path(out), ids)
+    if hit is not None:
+        same = "it is an input file" if hit == Path(out).resolve() else f"it is the input {hit}"
+        if hit.is_dir() and hit != Path(out).resolve():
+            same = f"it is inside the input folder {hit}"
+        msg = f"refusing to write {out}: {same}; choose another output path"
+        raise DataError(msg)
+
+
+@contextlib.contextmanager
+def protect_inputs(inputs: Iterable[str | os.PathLike[str] | None]) -> Iterator[None]:
+    """Within the block, refuse every write of this module onto one of ``inputs``.
+
+    See :func:`ensure_not_input` for what counts as the same file.
+
+    Parameters
+    ----------
+    inputs
+        Every input of the run: layers, tables, mapping, rules, scheme, config and project files.
+
+    Yields
+    ------
+    None
+    """
+    ids = [_identity(p) for inp in inputs if inp is not None for p in _expand_input(Path(inp))]
+    with _LOCK:
+        start = len(_PROTECTED)
+        _PROTECTED.extend(ids)
+    try:
+        yield
+    finally:
+        with _LOCK:
+            del _PROTECTED[start : start + len(ids)]
+
+
+# ------------------------------------------------------------------------------------------ partial files
+def _forget(tmp: Path) -> None:
+    with _LOCK:
+        _ACTIVE.discard(tmp)
+    for p in (tmp, *(tmp.with_name(tmp.name + s) for s in _SIDECARS)):
+        with contextlib.suppress(OSError):
+            p.unlink()
+
+
+def remove_active_partials() -> list[Path]:
+    """Remove the partial files being written now (called on SIGTERM); return their paths."""
+    with _LOCK:
+        active = sorted(_ACTIVE)
+    for tmp in active:
+        _forget(tmp)
+    return active
+
+
+def clean_partials(folder: str | os.PathLike[str]) -> list[Path]:
+    """Remove the partial files (``.NAME.part.XXXXXXXX.SUFFIX``) that a killed run left in ``folder``.
+
+    Parameters
+    ----------
+    folder
+        An output folder (searched recursively; a missing folder has none).
+
+    Returns
+    -------
+    list of pathlib.Path
+        The removed files.
+    """
+    root = Path(folder)
+    if not root.is_dir():
+        return []
+    with _LOCK:
+        active = set(_ACTIVE)
+    removed = []
+    for path in sorted(root.rglob(".*.part.*")):
+        base = path.name
+        for s in _SIDECARS:
+            base = base.removesuffix(s)
+        if _PART.match(base) and path.is_file() and path not in active:
+            with contextlib.suppress(OSError):
+                path.unlink()
+                removed.append(path)
+    return removed
 
 
 @contextlib.contextmanager
 def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
-    """Yield a temporary path beside ``target``; move it onto ``target`` only if the block succeeds."""
+    """Yield a temporary path beside ``target``; move it onto ``target`` only if the block succeeds.
+
+    Parameters
+    ----------
+    target
+        The final path. It is checked against the protected inputs (:func:`protect_inputs`) first.
+
+    Yields
+    ------
+    pathlib.Path
+        A path that does not exist yet, in the same folder, with the same suffix.
+
+    Raises
+    ------
+    DataError
+        ``target`` is an input.
+    """
     target = Path(target)
+    ensure_not_input(target, ())
     target.parent.mkdir(parents=True, exist_ok=True)
     # the temporary name keeps the real suffix last: GDAL picks and checks the format by it (.gpkg, .geojson)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.part.", suffix=target.suffix, dir=target.parent)
     os.close(fd)
     os.unlink(tmp)  # writers such as GDAL want to create the file themselves
     tmp_p = Path(tmp)
+    with _LOCK:
+        _ACTIVE.add(tmp_p)
     try:
         yield tmp_p
+        ensure_not_input(target, ())  # the target may have become a link to an input meanwhile
         os.replace(tmp_p, target)
     finally:
-        if tmp_p.exists():
-            tmp_p.unlink()
+        _forget(tmp_p)
+
+
+# ------------------------------------------------------------------------------------------ lock
+def _pid_alive(pid: int) -> bool | None:
+    """True/False when it can be told (POSIX), None otherwise."""
+    if os.name != "posix":
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    except OSError:
+        return None
+    return True
+
+
+@contextlib.contextmanager
+def output_lock(folder: str | os.PathLike[str]) -> Iterator[Path]:
+    """Keep other basin runs out of ``folder`` while the block runs; clean a killed run's partial files.
+
+    The lock is the file ``FOLDER/.basin.lock`` (pid, host, start time), created exclusively and removed at
+    the end. A lock left by a process that no longer runs on this host is taken over.
+
+    Parameters
+    ----------
+    folder
+        The output folder (created if missing).
+
+    Yields
+    ------
+    pathlib.Path
+        The lock file.
+
+    Raises
+    ------
+    DataError
+        Another run holds the folder.
+    """
+    root = Path(folder)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError) as exc:
+        msg = f"output folder {root} is a file; choose a folder for -o"
+        raise DataError(msg) from exc
+    lock = root / LOCK_NAME
+    host = socket.gethostname()
+    started = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+    info = {"pid": os.getpid(), "host": host, "started": started}
+    for _attempt in range(3):
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            try:
+                held = json.loads(lock.read_text(encoding="utf-8"))
+                pid, held_host = int(held["pid"]), str(held["host"])
+            except (OSError, ValueError, KeyError, TypeError):
+                held, pid, held_host = {}, -1, ""
+            alive = _pid_alive(pid) if held_host == host and pid > 0 else None
+            if alive is False or (pid == os.getpid() and held_host == host):
+                with contextlib.suppress(OSError):
+                    lock.unlink()  # stale: the process that held it is gone
+                continue
+            when = held.get("started", "?")
+            who = f"pid {pid} on {held_host}, started {when}" if held else "unreadable lock"
+            msg = (
+                f"output folder {root} is in use by another basin run ({who}); wait for it to finish or "
+                f"choose another output folder (remove {lock} if no run is active)"
+            )
+            raise DataError(msg) from None
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(info, fh)
+        break
+    else:
+        msg = f"cannot take the lock {lock}; remove it if no basin run is active"
+        raise DataError(msg)
+    try:
+        clean_partials(root)
+        yield lock
+    finally:
+        with contextlib.suppress(OSError):
+            lock.unlink()
+
+
+# ------------------------------------------------------------------------------------------ file names
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
+_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)), *(f"LPT{i}" for i in range(10))}
+
+
+def safe_filename(text: Any, *, max_bytes: int = 80, used: set[str] | None = None) -> str:
+    r"""Return a file-name part made from ``text`` (a station id, a river name) that is safe on any system.
+
+    Path separators, ``..``, control characters, characters Windows refuses (``<>:"/\\|?*``), leading and
+    trailing dots and spaces and the reserved device names (``CON``, ``NUL``, ``COM1`` ...) are replaced by
+    ``_``; the result is at most ``max_bytes`` bytes of UTF-8 (Chinese names are kept). When the text had to
+    be changed or cut, an 8-character hash of the original is appended, so that two different texts never
+    give the same name. With ``used``, names are also unique ignoring case (``-2``, ``-3`` ... appended)
+    and the name is added to ``used``.
+
+    Parameters
+    ----------
+    text
+        The text from the data (any value; ``str()`` is used).
+    max_bytes
+        Maximum length in UTF-8 bytes (at least 16).
+    used
+        Names already given in the same folder (lower-cased), updated in place.
+
+    Returns
+    -------
+    str
+        A name without any folder part, never empty, never ``.`` or ``..``.
+    """
+    raw = unicodedata.normalize("NFC", str(text))
+    clean = _UNSAFE.sub("_", raw)
+    clean = re.sub(r"\.{2,}", "_", clean).strip(" .")
+    if clean.split(".")[0].upper() in _RESERVED:
+        clean = "_" + clean
+    clean = clean or "_"
+    limit = max(16, max_bytes)
+    changed = clean != raw
+    if len(clean.encode("utf-8")) > limit:
+        changed = True
+    if changed:
+        digest = hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+        room = limit - len(digest) - 1
+        body = clean.encode("utf-8")[:room].decode("utf-8", "ignore").rstrip(" .") or "_"
+        clean = f"{body}-{digest}"
+    if used is not None:
+        name, n = clean, 1
+        while name.lower() in used:
+            n += 1
+            name = f"{clean}-{n}"
+        used.add(name.lower())
+        clean = name
+    return clean
 
 
 def write_text(text: str, target: str | os.PathLike[str]) -> Path:

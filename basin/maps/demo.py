@@ -11,7 +11,7 @@ import pandas as pd
 import pyogrio
 
 from basin import datasets
-from basin.io import read_layer
+from basin.io import read_layer, safe_filename
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +118,7 @@ def demo_step(outdir: Path) -> dict[str, Path]:
             written[f"{name} map (PNG)"] = path
     if len(monthly):
         worst = monthly.sort_values(["class", "station_id"]).iloc[-1]["station_id"]
-        path = out / f"station_{worst}_NH3_N.png"
+        path = out / f"station_{safe_filename(worst)}_NH3_N.png"  # the id comes from the data
         station_chart(ds, str(worst), "NH3_N", filepath=path)
         written["station chart"] = path
     m = web_map(
