@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import html
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -181,8 +180,8 @@ def write_index(outdir: str | Path, *, title: str = "basin 成果汇总 Results"
         '<html lang="zh-CN"><head><meta charset="utf-8">',
         f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>",
         f"<h1>{_e(title)}</h1>",
-        f'<p class="muted">Written by basin {_e(__version__)} on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC. '
-        "All links are relative: the folder can be copied or zipped as it is.</p>",
+        f'<p class="muted">Written by basin {_e(__version__)} (the run time and the inputs\' checksums are in '
+        "manifest.json). All links are relative: the folder can be copied or zipped as it is.</p>",
     ]
     lines = summary_lines(out)
     if lines:

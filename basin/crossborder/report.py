@@ -7,7 +7,6 @@ Markdown embeds the same charts as ``data:`` URIs.
 from __future__ import annotations
 
 import base64
-import datetime as _dt
 import hashlib
 import html
 import os
@@ -48,7 +47,6 @@ def provenance(
     """Return what a report must record to be reproduced: inputs with SHA-256, versions and parameters."""
     out: dict[str, Any] = {
         "basin_version": __version__,
-        "generated_utc": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "python": platform.python_version(),
         "inputs": {k: file_record(v) for k, v in inputs.items()},
     }
@@ -281,7 +279,6 @@ code{background:#f4f4f4;padding:0 3px} h2{margin-top:1.6em;border-bottom:1px sol
 def _prov_rows(prov: dict[str, Any]) -> list[tuple[str, str]]:
     rows = [
         ("basin version", prov.get("basin_version", "")),
-        ("generated (UTC)", prov.get("generated_utc", "")),
     ]
     for k, rec in (prov.get("inputs") or {}).items():
         rows.append((f"input: {k}", "–" if rec is None else f"{rec['path']} (sha256 {rec['sha256']})"))

@@ -31,6 +31,7 @@ import geopandas as gpd
 import pandas as pd
 
 from basin._errors import DataError
+from basin.io.reproducible import gdal_dates
 
 #: Name of the lock file in an output folder (see :func:`output_lock`).
 LOCK_NAME = ".basin.lock"
@@ -381,7 +382,7 @@ def write_vector(
     """Write a vector file (format from the suffix: .gpkg, .geojson, .parquet, .shp) atomically.
 
     A GeoPackage that already exists at ``target`` is replaced whole, not appended to. GeoJSON is written in
-    WGS84 as RFC 7946 asks.
+    WGS84 as RFC 7946 asks. The bytes depend only on the data (see :mod:`basin.io.reproducible`).
     """
     target = Path(target)
     suffix = target.suffix.lower()
@@ -390,9 +391,11 @@ def write_vector(
             gdf.to_parquet(tmp)
         elif suffix in {".geojson", ".json"}:
             out = gdf.to_crs(4326) if gdf.crs is not None else gdf
-            out.to_file(tmp, driver="GeoJSON", engine="pyogrio")
+            # the layer name becomes the GeoJSON "name" member: the target's, never the temporary file's
+            out.to_file(tmp, driver="GeoJSON", layer=layer or target.stem, engine="pyogrio")
         elif suffix == ".gpkg":
-            gdf.to_file(tmp, driver="GPKG", layer=layer or target.stem, engine="pyogrio")
+            with gdal_dates():
+                gdf.to_file(tmp, driver="GPKG", layer=layer or target.stem, engine="pyogrio")
         else:
             msg = f"cannot write {target}: unknown vector format {suffix!r} (use .gpkg, .geojson or .parquet)"
             raise DataError(msg)
@@ -401,7 +404,7 @@ def write_vector(
 
 def write_gpkg_layers(layers: dict[str, gpd.GeoDataFrame], target: str | os.PathLike[str]) -> Path:
     """Write several layers into one GeoPackage atomically (the whole file is replaced)."""
-    with atomic_path(target) as tmp:
+    with atomic_path(target) as tmp, gdal_dates():
         for name, gdf in layers.items():
             gdf.to_file(tmp, driver="GPKG", layer=name, engine="pyogrio")
     return Path(target)

@@ -657,6 +657,7 @@ def _theme_of(name: str) -> Theme:
 def save_figure(fig: Any, filepath: str | Path, *, dpi: int = 300) -> Path:
     """Write ``fig`` atomically to ``filepath`` (PNG / PDF / SVG) with the map fonts; return the path."""
     from basin.io import atomic_path
+    from basin.io.reproducible import figure_metadata, figure_rc
 
     path = Path(filepath)
     suffix = path.suffix.lower()
@@ -664,9 +665,9 @@ def save_figure(fig: Any, filepath: str | Path, *, dpi: int = 300) -> Path:
         msg = f"cannot write a figure to {path}: expected a .png, .pdf or .svg file"
         raise DataError(msg)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with map_style(), atomic_path(path) as tmp:
-        meta = {"Creator": "basin"} if suffix in (".pdf", ".svg") else {"Software": "basin"}
-        fig.savefig(tmp, format=suffix[1:], dpi=dpi, metadata=meta)
+    with map_style(), _require_matplotlib().rc_context(figure_rc()), atomic_path(path) as tmp:
+        # fixed dates (SOURCE_DATE_EPOCH or 2000-01-01) and SVG ids: the same figure gives the same bytes
+        fig.savefig(tmp, format=suffix[1:], dpi=dpi, metadata=figure_metadata(suffix[1:]))
     return path
 
 
