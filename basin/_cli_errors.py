@@ -53,7 +53,7 @@ __all__ = [
 
 
 def one_line(text: str, limit: int = 2000) -> str:
-    """Return ``text`` on one line (runs of white space, newlines included, become one space), cut to ``limit``.
+    """Return ``text`` on one line (white space, newlines included, becomes one space), cut to ``limit``.
 
     Parameters
     ----------

@@ -20,9 +20,8 @@ Decisions:
 
 from __future__ import annotations
 
-import functools
-
 import base64
+import functools
 import html
 import json
 import re
