@@ -46,7 +46,13 @@ def zones(
 @admin_opt
 @mapping_opt
 @click.option(
-    "--scheduler", metavar="ADDR", help="Run on this dask.distributed scheduler (e.g. tcp://host:8786)."
+    "--scheduler",
+    metavar="ADDR",
+    help=(
+        "Run on this dask.distributed scheduler: tcp://host:8786, or tls://host:8786 with your Dask TLS "
+        "configuration (distributed.comm.tls.*). SECURITY: the scheduler and its workers can run code on "
+        "this machine (Dask unpickles what they send); use only a cluster you trust."
+    ),
 )
 @out_dir_opt
 @click.pass_context
