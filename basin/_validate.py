@@ -236,8 +236,9 @@ def load_yaml(
     elif len(text) > max_bytes:
         msg = f"{where} is more than the {max_bytes:,} bytes allowed"
         raise DataError(msg)
-    loader = _NoAliasLoader(text)
+    loader = None
     try:
+        loader = _NoAliasLoader(text)  # the reader checks the characters already here
         return loader.get_single_data()
     except _AliasError as exc:
         msg = (
@@ -259,7 +260,8 @@ def load_yaml(
         msg = f"{where} is nested too deeply to be a configuration file"
         raise SchemaError(msg) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 # ------------------------------------------------------------------------------------------ keys and types

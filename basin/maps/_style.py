@@ -76,9 +76,7 @@ def _same(key: Any, value: Any) -> bool:
 
 
 def _parse(raw: Any, source: str) -> dict[str, Theme]:
-    if not isinstance(raw, dict):
-        msg = f"{source}: expected a mapping of theme name -> theme"
-        raise SchemaError(msg)
+    raw = v.mapping(raw, source, expected="a mapping of theme name -> theme")
     out: dict[str, Theme] = {}
     for name, spec in raw.items():
         where = f"{source}, theme {v.cut(name, 40)}"
@@ -86,34 +84,43 @@ def _parse(raw: Any, source: str) -> dict[str, Theme]:
         v.check_keys(
             spec, where, required=("title_zh", "title_en", "column", "categories"), optional=("colours_from",)
         )
-        cats = []
-        if spec.get("colours_from") == "waterquality":
+        for key in ("title_zh", "title_en", "column"):
+            v.text(spec[key], f"{where}: {key}")
+        raw_cats = spec["categories"]
+        if not isinstance(raw_cats, list) or not raw_cats:
+            msg = f"{where}: categories must be a non-empty list, got {v.cut(raw_cats)}"
+            raise SchemaError(msg)
+        raw_cats = [v.mapping(c, f"{where}, category {i}") for i, c in enumerate(raw_cats)]
+        if "colours_from" in spec:
+            v.choice(spec["colours_from"], ("waterquality",), f"{where}: colours_from")
             from basin.waterquality.standards import class_table
 
             table = class_table()
-            spec = {**spec, "categories": [{"colour": table.at[int(c["key"]), "colour"], **c} for c in spec["categories"]]}
-        elif "colours_from" in spec:
-            msg = f"{where}: colours_from {spec['colours_from']!r} is unknown; expected 'waterquality'"
-            raise SchemaError(msg)
-        for i, c in enumerate(spec["categories"]):
-            c = v.mapping(c, f"{where}, category {i}")
-            v.check_keys(
-                c,
-                f"{where}, category {i}",
-                required=("key", "colour", "label_zh", "label_en"),
-                optional=("width",),
-            )
-            if not _HEX.match(str(c["colour"])):
+            with_colour = []
+            for i, c in enumerate(raw_cats):
+                key = c.get("key")
+                if isinstance(key, bool) or not isinstance(key, int) or key not in table.index:
+                    msg = f"{where}, category {i}: key {v.cut(key)} is not a class of {list(table.index)}"
+                    raise SchemaError(msg)
+                with_colour.append({"colour": table.at[key, "colour"], **c})
+            raw_cats = with_colour
+        cats = []
+        for i, c in enumerate(raw_cats):
+            w = f"{where}, category {i}"
+            v.check_keys(c, w, required=("key", "colour", "label_zh", "label_en"), optional=("width",))
+            if c["key"] is not None and not isinstance(c["key"], str | int):
+                msg = f"{w}: key must be text, a whole number, true/false or null, got {v.cut(c['key'])}"
+                raise SchemaError(msg)
+            if not isinstance(c["colour"], str) or not _HEX.match(c["colour"]):
                 msg = f"{where}, category {v.cut(c['key'])}: colour {v.cut(c['colour'])} is not #rrggbb"
                 raise SchemaError(msg)
-            cats.append(
-                Category(
-                    c["key"], c["colour"], str(c["label_zh"]), str(c["label_en"]), float(c.get("width", 1.0))
-                )
-            )
+            width = v.number(c.get("width", 1.0), f"{w}: width", minimum=0.0)
+            label_zh = v.text(c["label_zh"], f"{w}: label_zh", numbers=True)
+            label_en = v.text(c["label_en"], f"{w}: label_en", numbers=True)
+            cats.append(Category(c["key"], c["colour"], label_zh, label_en, width))
         keys = [c.key for c in cats]
         if len(set(map(repr, keys))) != len(keys):
-            msg = f"{where}: duplicate category keys {keys}"
+            msg = f"{where}: duplicate category keys {v.cut(keys, 80)}"
             raise SchemaError(msg)
         out[name] = Theme(name, spec["title_zh"], spec["title_en"], spec["column"], tuple(cats))
     absent = [t for t in THEMES if t not in out]
