@@ -6,8 +6,8 @@ Every function here raises a :class:`~basin._errors.BasinError` subclass with on
 
 - :func:`read_text` reads a text file with a size limit; a wrong encoding gives a message naming the
   encoding option to use (and whether the bytes look like GBK/GB18030).
-- :func:`load_yaml` parses YAML safely: size limit, **no aliases** (``*name``; the cause of "billion laughs"
-  bombs), syntax errors in one line with file, line and column.
+- :func:`load_yaml` (a file) and :func:`parse_yaml` (text) parse YAML safely: size limit, **no aliases**
+  (``*name``; the cause of "billion laughs" bombs), syntax errors in one line with file, line and column.
 - :func:`check_keys` checks required / optional / unknown keys with a "did you mean" suggestion.
 - :func:`number`, :func:`choice`, :func:`text`, :func:`str_list`, :func:`mapping` check typed values.
 - :func:`require_columns` checks a table's columns; :func:`require_projected` a CRS in metres.
@@ -36,17 +36,17 @@ __all__ = [
     "load_yaml",
     "mapping",
     "number",
+    "parse_yaml",
     "read_text",
     "require_columns",
     "require_projected",
+    "short",
     "str_list",
     "text",
 ]
 
-#: Largest YAML file basin reads (configuration files are a few KB; 1 MiB leaves room for long rule sets).
-MAX_YAML_BYTES = 1 << 20
-#: Largest plain text file read whole by :func:`read_text` unless told otherwise.
-MAX_TEXT_BYTES = 256 << 20
+#: Largest YAML or text configuration file basin reads (bytes); configuration files are a few kB.
+MAX_YAML_BYTES = 2_000_000
 
 _REPR = reprlib.Repr()
 _REPR.maxlevel = 2
@@ -74,7 +74,24 @@ def cut(value: Any, limit: int = 60) -> str:
         out = _REPR.repr(value)
     except Exception:  # noqa: BLE001 - a broken __repr__ of a user object must not hide the real error
         out = f"<{type(value).__name__}>"
-    return out if len(out) <= limit else out[: limit - 3] + "..."
+    return out if len(out) <= limit else out[: limit - 1] + "…"
+
+
+def short(value: Any, limit: int = 60) -> str:
+    """Return a short ``repr`` of ``value`` (the same as :func:`cut`).
+
+    Parameters
+    ----------
+    value
+        Any user value.
+    limit
+        Maximum length of the result.
+
+    Returns
+    -------
+    str
+    """
+    return cut(value, limit)
 
 
 def did_you_mean(word: Any, candidates: Iterable[Any]) -> str:
@@ -117,7 +134,7 @@ def read_text(
     what: str = "file",
     encoding: str | None = None,
     option: str | None = None,
-    max_bytes: int = MAX_TEXT_BYTES,
+    max_bytes: int | None = None,
 ) -> str:
     """Read a text file whole, with clear errors for every way it can fail.
 
@@ -133,10 +150,10 @@ def read_text(
     encoding
         Text encoding; None for UTF-8 (a UTF-8 byte-order mark is dropped).
     option
-        How the user chooses the encoding (e.g. ``"--encoding"`` or ``"encoding: in the project file"``);
-        named in the message when the bytes do not decode. None: the message asks for UTF-8.
+        How the user chooses the encoding (e.g. ``"--encoding"`` or ``"encoding:"``); named in the message
+        when the bytes do not decode. None: the message asks for UTF-8.
     max_bytes
-        Refuse larger files.
+        Refuse larger files (default :data:`MAX_YAML_BYTES`).
 
     Returns
     -------
@@ -147,7 +164,10 @@ def read_text(
     ------
     DataError
         The file does not exist, is a folder, cannot be read, is too large or is not in ``encoding``.
+    SchemaError
+        ``encoding`` is not an encoding Python knows.
     """
+    limit = MAX_YAML_BYTES if max_bytes is None else max_bytes
     p = Path(path)
     if not p.exists():
         msg = f"{what} {p} does not exist"
@@ -157,8 +177,8 @@ def read_text(
         raise DataError(msg)
     try:
         size = p.stat().st_size
-        if size > max_bytes:
-            msg = f"{what} {p} is {size:,} bytes, more than the {max_bytes:,} allowed for this kind of file"
+        if size > limit:
+            msg = f"{what} {p} is {size:,} bytes, more than the {limit:,} allowed for this kind of file"
             raise DataError(msg)
         raw = p.read_bytes()
     except OSError as exc:
@@ -167,15 +187,16 @@ def read_text(
     enc = encoding or "utf-8-sig"
     try:
         return raw.decode(enc)
-    except LookupError as exc:
-        msg = f"{what} {p}: unknown text encoding {cut(encoding)}; use e.g. utf-8 or gbk"
-        raise DataError(msg) from exc
+    except LookupError:
+        msg = f"{what} {p}: unknown encoding {cut(encoding)}; use e.g. utf-8, gbk or gb18030"
+        raise SchemaError(msg) from None
     except UnicodeDecodeError as exc:
         seen = _looks_like(raw) if enc.lower().replace("-", "").startswith("utf8") else None
         guess = f"; it looks like {seen} text" if seen else ""
-        fix = f"; set {option} (e.g. gbk)" if option else "; save it as UTF-8"
-        msg = f"{what} {p} is not {encoding or 'UTF-8'} text (byte {exc.start}){guess}{fix}"
-        raise DataError(msg) from exc
+        fix = f"; save it as UTF-8 or set {option} (e.g. gbk)" if option else "; save it as UTF-8"
+        name = (encoding or "UTF-8").upper().replace("-SIG", "")
+        msg = f"{what} {p}: not {name} text (byte {exc.start}){guess}{fix}"
+        raise DataError(msg) from None
 
 
 class _NoAliasLoader(yaml.SafeLoader):
@@ -188,14 +209,71 @@ class _NoAliasLoader(yaml.SafeLoader):
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             mark = event.start_mark
-            raise _AliasError(mark.line + 1, mark.column + 1)
+            raise _AliasError(mark.line + 1, mark.column + 1, str(getattr(event, "anchor", "")))
         return super().compose_node(parent, index)
 
 
 class _AliasError(Exception):
-    def __init__(self, line: int, column: int) -> None:
+    def __init__(self, line: int, column: int, anchor: str) -> None:
         super().__init__(line, column)
-        self.line, self.column = line, column
+        self.line, self.column, self.anchor = line, column, anchor
+
+
+def parse_yaml(text: str, *, where: str, max_bytes: int | None = None) -> Any:
+    """Parse YAML text safely (``yaml.SafeLoader``, no aliases, no Python tags).
+
+    Parameters
+    ----------
+    text
+        The YAML text.
+    where
+        The file (``"rule file r.yaml"``), for messages.
+    max_bytes
+        Refuse longer texts (default :data:`MAX_YAML_BYTES`).
+
+    Returns
+    -------
+    Any
+        The parsed document (None for an empty text).
+
+    Raises
+    ------
+    SchemaError
+        One line: ``{where}: not valid YAML at line L, column C: {problem}`` (an alias is such a problem).
+    DataError
+        The text is longer than ``max_bytes``.
+    """
+    limit = MAX_YAML_BYTES if max_bytes is None else max_bytes
+    if len(text) > limit:
+        msg = f"{where} is more than the {limit:,} bytes allowed"
+        raise DataError(msg)
+    loader = None
+    try:
+        loader = _NoAliasLoader(text)  # the reader checks the characters already here
+        return loader.get_single_data()
+    except _AliasError as exc:
+        anchor = exc.anchor[:30]
+        msg = (
+            f"{where}: not valid YAML at line {exc.line}, column {exc.column}: YAML aliases (*{anchor}) "
+            "are not accepted; write the value out"
+        )
+        raise SchemaError(msg) from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = " ".join(str(exc.problem or exc.context or "syntax error").split())
+        msg = f"{where}: not valid YAML{at}: {problem}"
+        raise SchemaError(msg) from None
+    except yaml.YAMLError as exc:  # e.g. a control character outside a mark (ReaderError)
+        problem = " ".join(str(exc).split())
+        msg = f"{where}: not valid YAML: {cut(problem, 120)}"
+        raise SchemaError(msg) from None
+    except RecursionError:
+        msg = f"{where}: nested too deeply to be a configuration file"
+        raise SchemaError(msg) from None
+    finally:
+        if loader is not None:
+            loader.dispose()
 
 
 def load_yaml(
@@ -203,9 +281,10 @@ def load_yaml(
     *,
     what: str = "YAML file",
     text: str | None = None,
-    max_bytes: int = MAX_YAML_BYTES,
+    encoding: str | None = None,
+    max_bytes: int | None = None,
 ) -> Any:
-    """Parse a YAML file safely (``yaml.SafeLoader``, size limit, no aliases).
+    """Read and parse a YAML file safely (see :func:`read_text` and :func:`parse_yaml`).
 
     Parameters
     ----------
@@ -215,8 +294,10 @@ def load_yaml(
         What the file is, for messages (``"rule file"``, ``"mapping file"`` ...).
     text
         The YAML text, when already read (e.g. a file shipped in the package); the file is then not read.
+    encoding
+        Text encoding (default UTF-8).
     max_bytes
-        Refuse larger files.
+        Refuse larger files (default :data:`MAX_YAML_BYTES`).
 
     Returns
     -------
@@ -226,42 +307,13 @@ def load_yaml(
     Raises
     ------
     DataError
-        The file does not exist, is a folder, is too large or not UTF-8 (see :func:`read_text`).
+        The file does not exist, is a folder, is too large or not in the encoding (see :func:`read_text`).
     SchemaError
         A YAML syntax error (one line: file, line, column, problem) or an alias.
     """
-    where = f"{what} {source}"
     if text is None:
-        text = read_text(source, what=what, max_bytes=max_bytes)
-    elif len(text) > max_bytes:
-        msg = f"{where} is more than the {max_bytes:,} bytes allowed"
-        raise DataError(msg)
-    loader = None
-    try:
-        loader = _NoAliasLoader(text)  # the reader checks the characters already here
-        return loader.get_single_data()
-    except _AliasError as exc:
-        msg = (
-            f"{where}, line {exc.line}, column {exc.column}: YAML aliases (*name) are not allowed; "
-            "write the value out"
-        )
-        raise SchemaError(msg) from None
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        at = f", line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        problem = " ".join(str(exc.problem or exc.context or "syntax error").split())
-        msg = f"{where} is not valid YAML{at}: {problem}"
-        raise SchemaError(msg) from None
-    except yaml.YAMLError as exc:  # e.g. a control character outside a mark (ReaderError)
-        problem = " ".join(str(exc).split())
-        msg = f"{where} is not valid YAML: {cut(problem, 120)}"
-        raise SchemaError(msg) from None
-    except RecursionError:
-        msg = f"{where} is nested too deeply to be a configuration file"
-        raise SchemaError(msg) from None
-    finally:
-        if loader is not None:
-            loader.dispose()
+        text = read_text(source, what=what, encoding=encoding, max_bytes=max_bytes)
+    return parse_yaml(text, where=f"{what} {source}", max_bytes=max_bytes)
 
 
 # ------------------------------------------------------------------------------------------ keys and types
@@ -298,14 +350,14 @@ def mapping(value: Any, where: str, *, expected: str = "a mapping of keys to val
 
 
 def check_keys(
-    data: Mapping[str, Any],
+    data: Any,
     where: str,
     *,
-    required: Sequence[str] = (),
-    optional: Sequence[str] = (),
+    required: Iterable[str] = (),
+    optional: Iterable[str] = (),
     noun: str = "key",
     none_is_missing: bool = False,
-) -> None:
+) -> dict[str, Any]:
     """Check that ``data`` has every required key and no unknown key (with a "did you mean").
 
     Parameters
@@ -321,11 +373,19 @@ def check_keys(
     none_is_missing
         Count a required key whose value is None (or an empty string) as missing.
 
+    Returns
+    -------
+    dict
+        ``data`` as a plain dict.
+
     Raises
     ------
     SchemaError
-        ``missing {noun}(s) [...]`` or ``unknown {noun}(s) [...]; allowed: [...] (did you mean ...)``.
+        Not a mapping; ``missing {noun}(s) [...]``; ``unknown {noun}(s) [...] (did you mean ...); allowed:
+        [...]``.
     """
+    data = mapping(data, where)
+    required = list(required)
     allowed = [*required, *optional]
     unknown = sorted((k for k in data if k not in allowed), key=str)
     if unknown:
@@ -340,6 +400,7 @@ def check_keys(
     if missing:
         msg = f"{where}: missing {noun}(s) {missing}; needed: {list(required)}"
         raise SchemaError(msg)
+    return dict(data)
 
 
 def number(
@@ -502,8 +563,9 @@ def str_list(
 def require_columns(
     df: Any,
     columns: Iterable[str],
-    what: str,
+    what: str | None = None,
     *,
+    where: str | None = None,
     hint: str = "read it with basin.io.read_layer or map the columns",
 ) -> None:
     """Raise a :class:`SchemaError` when the table ``df`` lacks any of ``columns``.
@@ -514,8 +576,8 @@ def require_columns(
         A DataFrame or GeoDataFrame.
     columns
         The required column names.
-    what
-        The table's name (``"facilities"``, ``"admin"``, a file name ...), for the message.
+    what, where
+        The table's name (``"facilities"``, ``"admin"``, a file name ...), for the message (either name).
     hint
         How to fix it, appended to the message (empty for none).
 
@@ -524,6 +586,7 @@ def require_columns(
     SchemaError
         ``{what}: missing column(s) [...]; found [...] ({hint})``.
     """
+    what = what or where or "table"
     present = list(df.columns)
     missing = [c for c in columns if c not in present]
     if missing:

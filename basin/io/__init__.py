@@ -4,9 +4,7 @@ from basin.io.atomic import (
     atomic_path,
     clean_partials,
     ensure_not_input,
-    output_lock,
     protect_inputs,
-    safe_filename,
     write_csv,
     write_gpkg_layers,
     write_json,
@@ -14,6 +12,8 @@ from basin.io.atomic import (
     write_vector,
 )
 from basin.io.layers import SCHEMAS, LayerReport, check_layer, guess_kind, load_mapping, read_layer
+from basin.io.lock import output_lock
+from basin.io.names import safe_filename
 
 __all__ = [
     "SCHEMAS",

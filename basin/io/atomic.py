@@ -7,22 +7,18 @@
 - :func:`ensure_not_input` refuses an output that is an input, by resolved path *and* by inode (a hard
   link or a second mount of the same file); :func:`protect_inputs` registers inputs so that *every* write
   through this module is checked against them.
-- :func:`output_lock` keeps two runs out of one output folder.
-- :func:`safe_filename` turns text from the data (station ids, river names) into a file name.
+- :func:`basin.io.lock.output_lock` keeps two runs out of one output folder and calls :func:`clean_partials`.
+- :func:`basin.io.names.safe_filename` turns text from the data (station ids, river names) into a file name.
 """
 
 from __future__ import annotations
 
 import contextlib
-import datetime as _dt
-import hashlib
 import json
 import os
 import re
-import socket
 import tempfile
 import threading
-import unicodedata
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -33,8 +29,6 @@ import pandas as pd
 from basin._errors import DataError
 from basin.io.reproducible import gdal_dates
 
-#: Name of the lock file in an output folder (see :func:`output_lock`).
-LOCK_NAME = ".basin.lock"
 _PART = re.compile(r"^\..+\.part\.[A-Za-z0-9_]{8}(\..*)?$")
 _SIDECARS = ("-journal", "-wal", "-shm", ".aux.xml")
 _SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx", ".qmd", ".shp.xml")
@@ -218,143 +212,6 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
         _forget(tmp_p)
 
 
-# ------------------------------------------------------------------------------------------ lock
-def _pid_alive(pid: int) -> bool | None:
-    """True/False when it can be told (POSIX), None otherwise."""
-    if os.name != "posix":
-        return None
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    except OSError:
-        return None
-    return True
-
-
-@contextlib.contextmanager
-def output_lock(folder: str | os.PathLike[str]) -> Iterator[Path]:
-    """Keep other basin runs out of ``folder`` while the block runs; clean a killed run's partial files.
-
-    The lock is the file ``FOLDER/.basin.lock`` (pid, host, start time), created exclusively and removed at
-    the end. A lock left by a process that no longer runs on this host is taken over.
-
-    Parameters
-    ----------
-    folder
-        The output folder (created if missing).
-
-    Yields
-    ------
-    pathlib.Path
-        The lock file.
-
-    Raises
-    ------
-    DataError
-        Another run holds the folder.
-    """
-    root = Path(folder)
-    try:
-        root.mkdir(parents=True, exist_ok=True)
-    except (FileExistsError, NotADirectoryError) as exc:
-        msg = f"output folder {root} is a file; choose a folder for -o"
-        raise DataError(msg) from exc
-    lock = root / LOCK_NAME
-    host = socket.gethostname()
-    started = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
-    info = {"pid": os.getpid(), "host": host, "started": started}
-    for _attempt in range(3):
-        try:
-            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-        except FileExistsError:
-            try:
-                held = json.loads(lock.read_text(encoding="utf-8"))
-                pid, held_host = int(held["pid"]), str(held["host"])
-            except (OSError, ValueError, KeyError, TypeError):
-                held, pid, held_host = {}, -1, ""
-            alive = _pid_alive(pid) if held_host == host and pid > 0 else None
-            if alive is False or (pid == os.getpid() and held_host == host):
-                with contextlib.suppress(OSError):
-                    lock.unlink()  # stale: the process that held it is gone
-                continue
-            when = held.get("started", "?")
-            who = f"pid {pid} on {held_host}, started {when}" if held else "unreadable lock"
-            msg = (
-                f"output folder {root} is in use by another basin run ({who}); wait for it to finish or "
-                f"choose another output folder (remove {lock} if no run is active)"
-            )
-            raise DataError(msg) from None
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(info, fh)
-        break
-    else:
-        msg = f"cannot take the lock {lock}; remove it if no basin run is active"
-        raise DataError(msg)
-    try:
-        clean_partials(root)
-        yield lock
-    finally:
-        with contextlib.suppress(OSError):
-            lock.unlink()
-
-
-# ------------------------------------------------------------------------------------------ file names
-_UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
-_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)), *(f"LPT{i}" for i in range(10))}
-
-
-def safe_filename(text: Any, *, max_bytes: int = 80, used: set[str] | None = None) -> str:
-    r"""Return a file-name part made from ``text`` (a station id, a river name) that is safe on any system.
-
-    Path separators, ``..``, control characters, characters Windows refuses (``<>:"/\\|?*``), leading and
-    trailing dots and spaces and the reserved device names (``CON``, ``NUL``, ``COM1`` ...) are replaced by
-    ``_``; the result is at most ``max_bytes`` bytes of UTF-8 (Chinese names are kept). When the text had to
-    be changed or cut, an 8-character hash of the original is appended, so that two different texts never
-    give the same name. With ``used``, names are also unique ignoring case (``-2``, ``-3`` ... appended)
-    and the name is added to ``used``.
-
-    Parameters
-    ----------
-    text
-        The text from the data (any value; ``str()`` is used).
-    max_bytes
-        Maximum length in UTF-8 bytes (at least 16).
-    used
-        Names already given in the same folder (lower-cased), updated in place.
-
-    Returns
-    -------
-    str
-        A name without any folder part, never empty, never ``.`` or ``..``.
-    """
-    raw = unicodedata.normalize("NFC", str(text))
-    clean = _UNSAFE.sub("_", raw)
-    clean = re.sub(r"\.{2,}", "_", clean).strip(" .")
-    if clean.split(".")[0].upper() in _RESERVED:
-        clean = "_" + clean
-    clean = clean or "_"
-    limit = max(16, max_bytes)
-    changed = clean != raw
-    if len(clean.encode("utf-8")) > limit:
-        changed = True
-    if changed:
-        digest = hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()[:8]
-        room = limit - len(digest) - 1
-        body = clean.encode("utf-8")[:room].decode("utf-8", "ignore").rstrip(" .") or "_"
-        clean = f"{body}-{digest}"
-    if used is not None:
-        name, n = clean, 1
-        while name.lower() in used:
-            n += 1
-            name = f"{clean}-{n}"
-        used.add(name.lower())
-        clean = name
-    return clean
-
-
 def write_text(text: str, target: str | os.PathLike[str]) -> Path:
     """Write UTF-8 text atomically and return the path."""
     with atomic_path(target) as tmp:
@@ -367,12 +224,18 @@ def write_json(obj: Any, target: str | os.PathLike[str]) -> Path:
     return write_text(json.dumps(obj, ensure_ascii=False, indent=2, default=str) + "\n", target)
 
 
-def write_csv(df: pd.DataFrame, target: str | os.PathLike[str], *, index: bool = False) -> Path:
-    """Write a CSV in UTF-8 atomically (geometry columns are dropped)."""
+def write_csv(
+    df: pd.DataFrame, target: str | os.PathLike[str], *, index: bool = False, encoding: str = "utf-8-sig"
+) -> Path:
+    """Write a CSV atomically (geometry columns are dropped).
+
+    The default encoding is UTF-8 with a byte-order mark (``utf-8-sig``), so that Excel on Windows opens the
+    file with its Chinese text intact; ``encoding="utf-8"`` writes plain UTF-8.
+    """
     if isinstance(df, gpd.GeoDataFrame):
         df = pd.DataFrame(df.drop(columns=df.geometry.name))
     with atomic_path(target) as tmp:
-        df.to_csv(tmp, index=index, encoding="utf-8")
+        df.to_csv(tmp, index=index, encoding=encoding)
     return Path(target)
 
 

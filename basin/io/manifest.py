@@ -197,7 +197,8 @@ def write_manifest(
         An input or output cannot be read.
     """
     from basin import __version__
-    from basin.io.atomic import LOCK_NAME, write_json
+    from basin.io.atomic import write_json
+    from basin.io.lock import LOCK_NAME
 
     root = Path(outdir)
     now = _dt.datetime.now(_dt.UTC)

@@ -16,16 +16,15 @@ import pytest
 from basin._errors import DataError
 from basin.io import atomic
 from basin.io.atomic import (
-    LOCK_NAME,
     atomic_path,
     clean_partials,
     ensure_not_input,
-    output_lock,
     protect_inputs,
-    safe_filename,
     write_csv,
     write_text,
 )
+from basin.io.lock import LOCK_NAME, output_lock
+from basin.io.names import safe_filename
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -149,7 +148,7 @@ def test_output_lock(tmp_path):
         assert held["pid"] == os.getpid()
         # a second run (another process) gets a clear error
         r = subprocess.run(
-            [sys.executable, "-c", f"from basin.io.atomic import output_lock\nwith output_lock({str(out)!r}): pass"],
+            [sys.executable, "-c", f"from basin.io.lock import output_lock\nwith output_lock({str(out)!r}): pass"],
             capture_output=True, text=True, cwd=ROOT,
         )
         assert r.returncode != 0
@@ -206,7 +205,8 @@ SLOW_WRITER = textwrap.dedent(
     import sys, time
     from pathlib import Path
     from basin._cli_errors import install_signal_handlers, run_cli
-    from basin.io.atomic import atomic_path, output_lock
+    from basin.io.atomic import atomic_path
+    from basin.io.lock import output_lock
 
     def work():
         out = Path(sys.argv[1])

@@ -125,7 +125,7 @@ def test_duplicate_ids_and_file_level_errors(tmp_path):
         parse_rules({"rules": ["R1"]})
     bad = tmp_path / "bad.yaml"
     bad.write_text("rules: [id: R1\n  zone", encoding="utf-8")
-    with pytest.raises(SchemaError, match="is not valid YAML"):
+    with pytest.raises(SchemaError, match=r"rule file .*bad\.yaml: not valid YAML at line \d+, column \d+: "):
         load_rules(bad)
     with pytest.raises(DataError, match="does not exist"):
         load_rules(tmp_path / "missing.yaml")
