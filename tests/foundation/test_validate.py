@@ -33,7 +33,7 @@ def test_cut_never_expands_a_value():
     out = v.cut(nested)
     assert len(out) <= 60
     assert v.cut("abc") == "'abc'"
-    assert "…" in v.cut("y" * 500) and len(v.cut("y" * 500)) <= 60
+    assert ("…" in v.cut("y" * 500) or "..." in v.cut("y" * 500)) and len(v.cut("y" * 500)) <= 60
 
 
 @pytest.mark.parametrize("loader", [load_config, load_rules, load_mgmt_rules, load_scheme])

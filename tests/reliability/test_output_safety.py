@@ -103,7 +103,7 @@ def test_safe_filename(tmp_path, text, expect):
     assert "/" not in name and "\\" not in name and ".." not in name and name not in ("", ".")
     assert not any(ord(c) < 32 for c in name)
     assert name.split(".")[0].upper() not in {"CON", "PRN", "AUX", "NUL", "COM1", "LPT1"}
-    assert len(name.encode("utf-8")) <= 80
+    assert len(name.encode("utf-8")) <= 150 and len(name) <= 120
     (tmp_path / f"station_{name}.png").write_bytes(b"x")  # a real, single path component
     assert (tmp_path / f"station_{name}.png").parent == tmp_path
 
@@ -117,28 +117,37 @@ def test_safe_filename_is_unique():
 
 
 def test_station_id_from_data_cannot_leave_the_output_folder(tmp_path, monkeypatch):
-    """basin.maps.demo wrote station_{id}_NH3_N.png with the id from the data (issue 11)."""
+    """The maps step writes station_{id}_NH3_N.png with the id from the data (issue 11: ``../../x``)."""
     import matplotlib.pyplot as plt
 
-    from basin.maps import demo as mdemo
-    from basin.maps import static, web
+    from basin.maps import static
+    from basin.maps.demo import demo_layers
+    from basin.maps.render import render_maps
+    from basin.waterquality import read_wq
+    from basin import datasets
 
-    ds = mdemo.read_series()
+    ds = read_wq(datasets.get_path("wq"))
     ds = ds.assign_coords(station=[("../../x" if i == 0 else str(s)) for i, s in enumerate(ds["station"].values)])
-    monkeypatch.setattr(mdemo, "read_series", lambda: ds)
-    monkeypatch.setattr(mdemo, "monthly_classes", lambda d: pd.DataFrame({"station_id": ["../../x"], "class": [6]}))
     monkeypatch.setattr(static, "static_map", lambda **k: SimpleNamespace(figure=plt.figure()))
-    monkeypatch.setattr(web, "web_map", lambda **k: None)
-    monkeypatch.setattr(web, "write_web_map", lambda m, p: p)
-    monkeypatch.setattr("basin.report.write_index", lambda *a, **k: None)
+    layers = demo_layers()
+    res = SimpleNamespace(
+        layers=layers,
+        sources={},
+        wq=ds,
+        waterquality=SimpleNamespace(sections=None, monthly=pd.DataFrame({"station_id": ["../../x"], "class": [6]})),
+        crossborder=None,
+        riparian=None,
+        management=None,
+        units=None,
+    )
+    opts = SimpleNamespace(wants=lambda fmt: fmt == "png")
     out = tmp_path / "a" / "b" / "out"
-    written = mdemo.demo_step(out)
+    written = render_maps(res, out, opts)
     plt.close("all")
     chart = written["station chart"]
-    assert chart.parent == out / "maps" and chart.exists()
-    assert chart.name.startswith("station_") and ".." not in chart.name
-    assert not (tmp_path / "a" / "x_NH3_N.png").exists()
-    assert sorted(p.name for p in tmp_path.rglob("*.png")) == [chart.name]
+    assert chart.parent == out and chart.exists()
+    assert chart.name.startswith("station_") and "_NH3_N" in chart.name and chart.suffix == ".png" and ".." not in chart.name
+    assert sorted(p.name for p in tmp_path.rglob("*.png") if p.name.startswith("station")) == [chart.name]
 
 
 def test_output_lock(tmp_path):
