@@ -194,21 +194,16 @@ def load_mapping(source: str | os.PathLike[str] | Mapping[str, Any] | None, kind
         data: Any = dict(source)
         where = "mapping"
     else:
+        from basin._validate import load_yaml
+
         where = str(source)
-        try:
-            data = yaml.safe_load(Path(source).read_text(encoding="utf-8"))
-        except FileNotFoundError as exc:
-            msg = f"mapping file {where} does not exist"
-            raise DataError(msg) from exc
-        except yaml.YAMLError as exc:
-            msg = f"mapping file {where} is not valid YAML: {exc}"
-            raise SchemaError(msg) from exc
+        data = load_yaml(source, what="mapping file")
     if data is None:
         return {}
     if not isinstance(data, Mapping):
         msg = f"{where}: expected a mapping of layer kinds ({', '.join(SCHEMAS)}) to column mappings"
         raise SchemaError(msg)
-    unknown = sorted(set(data) - set(SCHEMAS))
+    unknown = sorted(map(str, set(data) - set(SCHEMAS)))
     if unknown:
         msg = f"{where}: unknown layer kind(s) {unknown}; expected some of {list(SCHEMAS)}"
         raise SchemaError(msg)

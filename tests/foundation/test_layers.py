@@ -236,7 +236,7 @@ def test_mapping_errors(tmp_path):
     with pytest.raises(SchemaError, match=r"rivers\.columns names unknown model column\(s\) \['river_code'\]"):
         load_mapping(bad, "rivers")
     bad.write_text("rivers: [1, 2\n")
-    with pytest.raises(SchemaError, match="is not valid YAML"):
+    with pytest.raises(SchemaError, match=r"m\.yml: not valid YAML at line 2, column 1: expected .,. or .\]."):
         load_mapping(bad, "rivers")
 
 
