@@ -213,7 +213,7 @@ def load_mapping(source: str | os.PathLike[str] | Mapping[str, Any] | None, kind
         raise SchemaError(msg)
     if "columns" not in entry and "values" not in entry:
         entry = {"columns": dict(entry)}
-    bad = sorted(set(entry) - {"columns", "values"})
+    bad = sorted(map(str, set(entry) - {"columns", "values"}))
     if bad:
         msg = f"{where}: entry {kind!r} has unknown key(s) {bad}; expected 'columns' and 'values'"
         raise SchemaError(msg)
@@ -223,7 +223,7 @@ def load_mapping(source: str | os.PathLike[str] | Mapping[str, Any] | None, kind
         if not isinstance(sub, Mapping):
             msg = f"{where}: {kind}.{key} must be a mapping"
             raise SchemaError(msg)
-        wrong = sorted(set(sub) - names)
+        wrong = sorted(map(str, set(sub) - names))
         if wrong:
             msg = f"{where}: {kind}.{key} names unknown model column(s) {wrong}; expected some of {sorted(names)}"
             raise SchemaError(msg)
@@ -335,7 +335,7 @@ def _coerce_column(gdf: gpd.GeoDataFrame, col: Column, ids: pd.Series, problems:
                     f"for id(s) {_ids_text(ids[rng])}",
                 )
             )
-        if not bad.any():
+        if not bad.any() and not rng.any():
             gdf[col.name] = num.astype("Int64")
     elif col.dtype == "bool":
         truth = {"true": True, "1": True, "yes": True, "t": True, "false": False, "0": False, "no": False, "f": False}
@@ -442,7 +442,14 @@ def _validate(
                 f"geometry type(s) {found} for id(s) {_ids_text(ids[wrong])}; expected {list(schema.geom_types)}",
             )
         )
-    invalid = ~empty & ~wrong & ~shapely.is_valid(geom.values)
+    with np.errstate(invalid="ignore"):
+        finite = np.isfinite(shapely.bounds(geom.values)).all(axis=1)
+    nonfinite = ~empty & ~wrong & ~finite
+    if nonfinite.any():
+        problems.append(
+            Problem("error", f"coordinates that are not finite (NaN/inf) for id(s) {_ids_text(ids[nonfinite])}")
+        )
+    invalid = ~empty & ~wrong & ~nonfinite & ~shapely.is_valid(geom.values)
     if invalid.any():
         reasons = [shapely.is_valid_reason(g) for g in geom[invalid]]
         detail = "; ".join(f"{i}: {r}" for i, r in list(zip(ids[invalid], reasons, strict=True))[:5])

@@ -87,11 +87,12 @@ _RE_HEADER_UNIT = re.compile(r"^(.*?)\s*[\(（\[]\s*(.+?)\s*[\)）\]]\s*$")
 
 
 def _rename_columns(df: pd.DataFrame) -> pd.DataFrame:
-    ren = {}
+    ren: dict[Any, str] = {}
+    taken = set(df.columns)
     for c in df.columns:
-        key = normalize_name(str(c))
-        if key in _COLUMN_ALIASES:
-            ren[c] = _COLUMN_ALIASES[key]
+        target = _COLUMN_ALIASES.get(normalize_name(str(c)))
+        if target and target not in taken and target not in ren.values():  # never two columns of one name
+            ren[c] = target
     return df.rename(columns=ren)
 
 
