@@ -119,6 +119,14 @@ def build_project(
     choices: dict[str, Any] | None = None,
 ) -> Project:
     """The project a subcommand acts on: the project file (or an empty one) with the flags applied."""
+    if mapping is not None and not any(v is not None for v in (layers or {}).values()) and wq is None:
+        from basin._errors import SchemaError
+
+        msg = (
+            f"--mapping {mapping} applies to the layers given by flags (--rivers FILE …), and none is given; "
+            "give the layer flags too, or put `mapping:` in the project file's layer entries"
+        )
+        raise SchemaError(msg)
     project = find_project(project_file)
     if project is None:
         project = Project()

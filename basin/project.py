@@ -309,6 +309,11 @@ def load_project(path: str | os.PathLike[str]) -> Project:
     """
     p = Path(path)
     data = load_yaml(p, what="project file")
+    if data is None:
+        from basin._errors import SchemaError
+
+        msg = f"project file {p} is empty; `basin init FOLDER` writes one (see docs/project.md)"
+        raise SchemaError(msg)
     project = project_from_dict(data, base_dir=p.resolve().parent, where=f"project file {p}")
     project._source_path = p.resolve()
     return project

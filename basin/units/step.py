@@ -67,13 +67,17 @@ def _read_table(path: Path, what: str) -> pd.DataFrame:
     from basin._errors import DataError
 
     try:
-        return pd.read_csv(path, encoding="utf-8-sig")
+        df = pd.read_csv(path, encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         msg = f"{what} table {path}: not UTF-8 text (byte {exc.start}); save it as UTF-8"
         raise DataError(msg) from None
     except (pd.errors.EmptyDataError, pd.errors.ParserError) as exc:
         msg = f"{what} table {path}: cannot read as CSV ({str(exc).splitlines()[0]})"
         raise DataError(msg) from None
+    if df.empty:
+        msg = f"{what} table {path}: no rows (only a header); add the rows or leave the table out"
+        raise DataError(msg)
+    return df
 
 
 def units_step(res: Any) -> UnitsStepResult:

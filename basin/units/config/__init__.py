@@ -56,9 +56,10 @@ def _read_yaml(
     if isinstance(source, Mapping):
         return _merge(base, v.mapping(source, "config")), "config"
     user = v.load_yaml(source, what="config file")
-    if user is None:
-        user = {}
     where = f"config file {source}"
+    if user is None:
+        msg = f"{where} is empty; leave the configuration out to use the defaults ({default})"
+        raise SchemaError(msg)
     user = v.mapping(user, where, expected="a mapping at the top level")
     v.check_keys(user, where, optional=_TOP_KEYS)
     return _merge(base, user), str(source)
