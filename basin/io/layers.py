@@ -198,6 +198,9 @@ def load_mapping(source: str | os.PathLike[str] | Mapping[str, Any] | None, kind
 
         where = str(source)
         data = load_yaml(source, what="mapping file")
+        if data is None:
+            msg = f"mapping file {where} is empty; leave --mapping out, or write the column mapping in it"
+            raise SchemaError(msg)
     if data is None:
         return {}
     if not isinstance(data, Mapping):
