@@ -144,6 +144,7 @@ def layers() -> None:
 @click.option("--layer", help="Only this layer of a multi-layer file.")
 @mapping_opt
 @click.option("--crs", help="CRS for files that have none (e.g. EPSG:4326 for a CSV).")
+@_verbosity
 def layers_check(
     paths: tuple[Path, ...], kind: str | None, layer: str | None, mapping: Path | None, crs: str | None
 ) -> None:

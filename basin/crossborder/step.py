@@ -112,7 +112,9 @@ def write_crossborder(result: CrossborderResult, folder: Path, opts: Any) -> dic
 
     files = write_sections(result.sections, folder, result.provenance)
     if result.audit is not None:
-        files.update(write_audit_report(result.audit, folder, prov=result.provenance))
+        files.update(
+            write_audit_report(result.audit, folder, prov=result.provenance, lang=getattr(opts, "lang", "zh"))
+        )
     for i, (name, ledger) in enumerate(result.ledgers.items()):
         prov = {**result.provenance, "scheme": result.schemes[name].provenance()}
         files.update(write_ledger(ledger, folder, prov, prefix=_prefix(name, i == 0)))

@@ -13,7 +13,18 @@ import pandas as pd
 from basin import _validate as v
 from basin._errors import SchemaError
 
-THEMES = ("rivers", "zones", "management", "units", "wq_class", "compliance", "sections", "admin", "lakes")
+THEMES = (
+    "rivers",
+    "zones",
+    "management",
+    "units",
+    "wq_class",
+    "compliance",
+    "sections",
+    "admin",
+    "lakes",
+    "violations",
+)
 _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
@@ -26,6 +37,9 @@ class Category:
     label_zh: str
     label_en: str
     width: float = 1.0
+    on_top: bool = (
+        False  # drawn above the river lines (zone A, priority protection: narrow bands along rivers)
+    )
 
     @property
     def label(self) -> str:

@@ -78,6 +78,9 @@ def static_cmd(project_file: str | None, period: str | None, theme: str | None, 
         units=res.units.units if res.units is not None else None,
         assessment=res.waterquality.sections if res.waterquality is not None else None,
         sections=res.crossborder.sections if res.crossborder is not None else None,
+        audit=res.crossborder.audit if res.crossborder is not None else None,
+        audit_period="latest_year",
+        violations=res.audit.violations if res.audit is not None and len(res.audit.violations) else None,
         theme=theme,
         paper=paper,
         dpi=dpi,
@@ -116,6 +119,7 @@ def web_cmd(project_file: str | None, period: str | None, monthly: bool, online_
             **kw: Any) -> None:
     """Write the interactive map of the project and its results as one offline HTML file."""
     from basin.io import ensure_not_input
+    from basin.maps.render import sources_text
     from basin.maps.web import web_map, write_web_map
 
     res = _results(project_file, kw, period)
@@ -133,7 +137,11 @@ def web_cmd(project_file: str | None, period: str | None, monthly: bool, online_
         monthly=wq.monthly if wq is not None and monthly and len(wq.monthly) else None,
         sections=res.crossborder.sections if res.crossborder is not None else None,
         audit=res.crossborder.audit if res.crossborder is not None else None,
+        audit_period="latest_year",
+        facilities=res.audit.facilities if res.audit is not None else None,
+        violations=res.audit.violations if res.audit is not None and len(res.audit.violations) else None,
         title=title or None,
+        sources=sources_text(res),
         online_tiles=online_tiles,
     )
     click.echo(f"wrote {write_web_map(m, out)}")
