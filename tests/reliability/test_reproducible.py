@@ -192,3 +192,19 @@ def test_write_manifest(tmp_path, gdf):
     assert doc["run"]["seconds"] >= 2 and doc["run"]["written_utc"].endswith("Z")
     assert doc["libraries"]["numpy"] and doc["libraries"]["GDAL"] and doc["libraries"]["PROJ"]
     assert o2.exists()
+
+
+def test_docx_is_byte_identical(tmp_path):
+    from docx import Document
+
+    from basin.io.atomic import atomic_path
+
+    def write(p):
+        doc = Document()
+        doc.add_paragraph("长江 report")
+        with atomic_path(p) as tmp:
+            doc.save(str(tmp))
+            normalise_zip(tmp)
+
+    a, b = _twice(tmp_path, write, "r.docx")
+    assert _sha(a) == _sha(b)
