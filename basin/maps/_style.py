@@ -121,7 +121,9 @@ def _parse(raw: Any, source: str) -> dict[str, Theme]:
         cats = []
         for i, c in enumerate(raw_cats):
             w = f"{where}, category {i}"
-            v.check_keys(c, w, required=("key", "colour", "label_zh", "label_en"), optional=("width",))
+            v.check_keys(
+                c, w, required=("key", "colour", "label_zh", "label_en"), optional=("width", "on_top")
+            )
             if c["key"] is not None and not isinstance(c["key"], str | int):
                 msg = f"{w}: key must be text, a whole number, true/false or null, got {v.cut(c['key'])}"
                 raise SchemaError(msg)
@@ -131,7 +133,11 @@ def _parse(raw: Any, source: str) -> dict[str, Theme]:
             width = v.number(c.get("width", 1.0), f"{w}: width", minimum=0.0)
             label_zh = v.text(c["label_zh"], f"{w}: label_zh", numbers=True)
             label_en = v.text(c["label_en"], f"{w}: label_en", numbers=True)
-            cats.append(Category(c["key"], c["colour"], label_zh, label_en, width))
+            on_top = c.get("on_top", False)
+            if not isinstance(on_top, bool):
+                msg = f"{w}: on_top must be true or false, got {v.cut(on_top)}"
+                raise SchemaError(msg)
+            cats.append(Category(c["key"], c["colour"], label_zh, label_en, width, on_top))
         keys = [c.key for c in cats]
         if len(set(map(repr, keys))) != len(keys):
             msg = f"{where}: duplicate category keys {v.cut(keys, 80)}"

@@ -134,17 +134,18 @@ def test_station_id_from_data_cannot_leave_the_output_folder(tmp_path, monkeypat
         layers=layers,
         sources={},
         wq=ds,
-        waterquality=SimpleNamespace(sections=None, monthly=pd.DataFrame({"station_id": ["../../x"], "class": [6]})),
+        waterquality=SimpleNamespace(
+            sections=None, monthly=pd.DataFrame({"station_id": ["../../x"], "class": [6], "period": ["2019-01"]})
+        ),
         crossborder=None,
         riparian=None,
         management=None,
         units=None,
     )
-    opts = SimpleNamespace(wants=lambda fmt: fmt == "png")
     out = tmp_path / "a" / "b" / "out"
-    written = render_maps(res, out, opts)
+    written = render_maps(res, out, formats=["png"], lang="en")
     plt.close("all")
-    chart = written["station chart"]
+    chart = next(p for p in written.values() if p.name.startswith("station"))
     assert chart.parent == out and chart.exists()
     assert chart.name.startswith("station_") and "_NH3_N" in chart.name and chart.suffix == ".png" and ".." not in chart.name
     assert sorted(p.name for p in tmp_path.rglob("*.png") if p.name.startswith("station")) == [chart.name]
