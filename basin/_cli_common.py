@@ -118,7 +118,7 @@ def build_project(
     wq_options: dict[str, Any] | None = None,
     choices: dict[str, Any] | None = None,
 ) -> Project:
-    """The project a subcommand acts on: the project file (or an empty one) with the flags applied."""
+    """Return the project a subcommand acts on: the project file (or an empty one) with the flags applied."""
     if mapping is not None and not any(v is not None for v in (layers or {}).values()) and wq is None:
         from basin._errors import SchemaError
 
@@ -184,10 +184,8 @@ def run_steps(
     options: dict[str, Any] | None = None,
 ) -> Any:
     """Run ``steps`` of ``project`` and write their outputs flat into ``outdir`` (no maps, no reports)."""
-    from basin.run import run_project
-
     from basin._errors import DataError
-    from basin.run import STEPS
+    from basin.run import STEPS, run_project
 
     log = logging.getLogger("basin")
     res = run_project(

@@ -53,9 +53,11 @@ class LazyGroup(click.Group):
         self.lazy = lazy or {}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
+        """Return the names of the subcommands (the lazy ones included)."""
         return sorted(set(super().list_commands(ctx)) | set(self.lazy))
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """Return the subcommand ``cmd_name``, importing its module when it is a lazy one."""
         cmd_name = ALIASES.get(cmd_name, cmd_name)
         if cmd_name in self.lazy:
             module, attr = self.lazy[cmd_name].split(":")

@@ -75,7 +75,7 @@ class Layers(_Model):
     water_sources: LayerSpec | None = None
 
     def given(self) -> dict[str, LayerSpec]:
-        """The layers the project names, by kind."""
+        """Return the layers the project names, by kind."""
         return {k: v for k, v in self if v is not None}
 
 
@@ -274,7 +274,10 @@ def project_from_dict(data: Any, *, base_dir: str | os.PathLike[str] | None = No
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        msg = f"{where}: expected a mapping of keys (layers, water_quality, choices, output …), got {type(data).__name__}"
+        msg = (
+            f"{where}: expected a mapping of keys (layers, water_quality, choices, output …), "
+            f"got {type(data).__name__}"
+        )
         raise SchemaError(msg)
     try:
         project = Project.model_validate(data)
@@ -332,7 +335,9 @@ def demo_project() -> Project:
     return project
 
 
-def find_project(explicit: str | os.PathLike[str] | None, *, cwd: str | os.PathLike[str] | None = None) -> Project | None:
+def find_project(
+    explicit: str | os.PathLike[str] | None, *, cwd: str | os.PathLike[str] | None = None
+) -> Project | None:
     """Return the project to use: ``explicit`` (a path, or ``"demo"``), else ``./basin.yml`` when present."""
     if explicit is not None:
         if str(explicit) == "demo":

@@ -76,7 +76,7 @@ class WriteOptions:
     lang: str = "zh"
 
     def wants(self, fmt: str) -> bool:
-        """True when ``fmt`` is one of the requested formats."""
+        """Return True when ``fmt`` is one of the requested formats."""
         return fmt in self.formats
 
 
@@ -114,7 +114,7 @@ class RunResult:
         return out
 
     def summary(self) -> dict[str, Any]:
-        """A JSON-ready summary: what ran, what was skipped, the sources, the headline numbers."""
+        """Return a JSON-ready summary: what ran, what was skipped, the sources, the headline numbers."""
         steps: dict[str, Any] = {}
         for step in STEPS:
             result = getattr(self, step.attr)

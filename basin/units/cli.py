@@ -22,16 +22,23 @@ _file = click.Path(exists=True, dir_okay=False, path_type=Path)
 def _unit_options(f):  # type: ignore[no-untyped-def]
     opts = [
         click.option("--dem", type=_file, help="DEM to derive sub-basin units from (with --dem-area or --dem-order)."),
-        click.option("--dem-area", type=click.FloatRange(min=0.0, min_open=True), help="Sub-basin area threshold, km²."),
-        click.option("--dem-order", type=click.IntRange(min=1), help="Cut sub-basins at confluences of this stream order."),
+        click.option(
+            "--dem-area", type=click.FloatRange(min=0.0, min_open=True), help="Sub-basin area threshold, km²."
+        ),
+        click.option(
+            "--dem-order", type=click.IntRange(min=1), help="Cut sub-basins at confluences of this stream order."
+        ),
         click.option("--population", type=_file, help="Population density raster."),
         click.option("--gdp", type=_file, help="GDP density raster."),
         click.option("--flows", type=_file, help="CSV of design flows per unit: unit_id,cs,c0,q,q_in,k,x_km,u."),
         click.option("--loads", type=_file, help="CSV of pollutant loads per unit: unit_id,load_t_a."),
         click.option("--config", type=_file, help="Evaluation config YAML (default: basin/units/config/default.yaml)."),
         click.option("--zones", "zones_file", type=_file,
-                     help="Riparian zones of an earlier run (a layer with a 'zone' column A/B/C) instead of making them."),
-        click.option("--by-county/--no-by-county", default=None, help="Cut the units by county (default: the project's, on)."),
+                     help="Riparian zones of an earlier run (a layer with a 'zone' column A/B/C) "
+                     "instead of making them."),
+        click.option(
+            "--by-county/--no-by-county", default=None, help="Cut the units by county (default: the project's, on)."
+        ),
         click.option("--min-area", type=click.FloatRange(min=0.0), default=None,
                      help="With --by-county: merge pieces smaller than this (km²) into a neighbour (default 1)."),
         click.option("--spacing", type=click.FloatRange(min=1.0), default=None,

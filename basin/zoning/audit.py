@@ -198,7 +198,8 @@ def check_facilities(facilities: gpd.GeoDataFrame, what: str = "facilities") -> 
     wrong = ~np.isin(tid, (0, 3, 4, 6))  # Point, Polygon, MultiPoint, MultiPolygon
     if wrong.any():
         kinds = sorted(set(geom[wrong].geom_type.astype(str)))
-        msg = f"{what}: geometry type(s) {kinds} for facility_id(s) {list(ids[wrong][:10])}; expected points or polygons"
+        shown = list(ids[wrong][:10])
+        msg = f"{what}: geometry type(s) {kinds} for facility_id(s) {shown}; expected points or polygons"
         raise SchemaError(msg)
 
 

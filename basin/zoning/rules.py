@@ -270,8 +270,8 @@ def load_rules(path: str | os.PathLike[str] | Sequence[Rule] | None = None) -> l
     DataError
         The file does not exist, is a folder or is not UTF-8 text.
     SchemaError
-        The file is not valid YAML (or uses aliases) or a rule is malformed: missing field, unknown category, zero/negative
-        distance, duplicate id, unknown zone, bad river levels or lake selection.
+        The file is not valid YAML (or uses aliases) or a rule is malformed: missing field, unknown category,
+        zero/negative distance, duplicate id, unknown zone, bad river levels or lake selection.
     """
     if path is not None and not isinstance(path, str | os.PathLike):
         rules = list(path)

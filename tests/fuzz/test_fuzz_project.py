@@ -13,7 +13,6 @@ from basin.project import load_project
 from ._strategies import mutations, values
 
 
-
 def _base():
     from basin.project import demo_project
 

@@ -1,10 +1,8 @@
 """Exit codes of the command line: 0 ok, 1 problems found, 2 bad input, 3 internal error (with a log)."""
 
 import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest

@@ -6,7 +6,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -120,11 +119,11 @@ def test_station_id_from_data_cannot_leave_the_output_folder(tmp_path, monkeypat
     """The maps step writes station_{id}_NH3_N.png with the id from the data (issue 11: ``../../x``)."""
     import matplotlib.pyplot as plt
 
+    from basin import datasets
     from basin.maps import static
     from basin.maps.demo import demo_layers
     from basin.maps.render import render_maps
     from basin.waterquality import read_wq
-    from basin import datasets
 
     ds = read_wq(datasets.get_path("wq"))
     ds = ds.assign_coords(station=[("../../x" if i == 0 else str(s)) for i, s in enumerate(ds["station"].values)])

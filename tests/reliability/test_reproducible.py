@@ -8,9 +8,8 @@ import time
 import zipfile
 
 import geopandas as gpd
-import pandas as pd
 import pytest
-from shapely.geometry import LineString, Point
+from shapely.geometry import LineString
 
 from basin.io import write_csv, write_gpkg_layers, write_json, write_vector
 from basin.io.reproducible import DEFAULT_DATE, fixed_datetime, normalise_zip
