@@ -151,9 +151,9 @@ def build_project(
         if value is None:
             continue
         target: Any = project.choices
-        *path, last = key.split(".")
-        for p in path:
-            target = getattr(target, p)
+        *parents, last = key.split(".")
+        for name in parents:
+            target = getattr(target, name)
         setattr(target, last, value)
     return project
 

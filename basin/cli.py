@@ -154,8 +154,8 @@ def layers_check(
     from basin.io.layers import SCHEMAS, check_layer, inspect_layers, load_mapping
 
     if mapping is not None:
-        for k in SCHEMAS:  # a broken mapping file is bad input (exit 2), not a failing layer
-            load_mapping(mapping, k)
+        for schema_kind in SCHEMAS:  # a broken mapping file is bad input (exit 2), not a failing layer
+            load_mapping(mapping, schema_kind)
     failed = 0
     for path in paths:
         try:

@@ -213,13 +213,13 @@ class Project(_Model):
         for name, p in self.tables:
             if p is not None:
                 out[f"tables.{name}"] = p
-        for key, p in (
+        for key, ref in (
             ("choices.rules", self.choices.rules),
             ("choices.units.config", self.choices.units.config),
             ("choices.units.management_rules", self.choices.units.management_rules),
         ):
-            if p is not None:
-                out[key] = p
+            if ref is not None:
+                out[key] = ref
         for s in self.choices.crossborder.schemes:
             if s.endswith((".yaml", ".yml")):
                 out[f"choices.crossborder.schemes.{s}"] = Path(s)

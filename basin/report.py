@@ -68,7 +68,7 @@ def _e(v: Any) -> str:
 
 
 def _size(p: Path) -> str:
-    n = p.stat().st_size
+    n = float(p.stat().st_size)
     for unit in ("B", "KB", "MB", "GB"):
         if n < 1024 or unit == "GB":
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"

@@ -23,7 +23,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, cast
 
 from basin import _validate as v
 from basin._errors import SchemaError
@@ -75,7 +75,7 @@ class Scheme:
     version: str
     confidence: str
     sources: tuple[str, ...]
-    period: str
+    period: Literal["month", "year"]
     unit: str
     currency: str
     station: str
@@ -213,7 +213,7 @@ def _build(data: dict[str, Any], where: str, path: str, sha: str) -> Scheme:
         "version": _text(where, "version", data["version"]),
         "confidence": _choice(where, "confidence", data["confidence"], CONFIDENCE),
         "sources": tuple(str(s) for s in sources),
-        "period": _choice(where, "period", data["period"], PERIODS),
+        "period": cast(Literal["month", "year"], _choice(where, "period", data["period"], PERIODS)),
         "unit": _text(where, "unit", data["unit"]),
         "currency": _text(where, "currency", data["currency"]),
         "station": _choice(where, "station", data["station"], STATIONS),
@@ -293,7 +293,7 @@ def _baseline(where: str, x: Any, weights: dict[str, float]) -> dict[str, Any]:
         raise SchemaError(msg)
     method = _choice(where, "baseline.method", x["method"], ("mean_of_years", "values"))
     if method == "mean_of_years":
-        years = x.get("years")
+        years: Any = x.get("years")
         ok = (
             isinstance(years, list)
             and len(years) == 2

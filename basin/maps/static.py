@@ -564,7 +564,9 @@ def _label_provinces(ax: Axes, admin: gpd.GeoDataFrame, fontsize: float = 16) ->
 def _legend(ax: Axes, entries: list[Any], fontsize: float) -> Any:
     from matplotlib.patches import Patch
 
-    handles, labels, headers = [], [], []
+    handles: list[Any] = []
+    labels: list[str] = []
+    headers: list[Any] = []
     for handle, label in entries:
         if handle == "header":
             headers.append(len(labels))
@@ -715,6 +717,7 @@ def static_map(
         msg = "nothing to draw: pass at least one non-empty layer"
         raise DataError(msg)
 
+    fig: Any
     with map_style():
         if ax is None:
             w, h = PAPER_MM[paper]
@@ -815,7 +818,7 @@ def _limit_ranges(limits: Any) -> list[tuple[float, float]]:
         except (KeyError, TypeError, ValueError) as exc:
             msg = f"limits mapping must give (lower, upper) for each class 1-5, got {dict(limits)!r}"
             raise SchemaError(msg) from exc
-        return [(lo, hi) for lo, hi in ranges]  # type: ignore[misc]
+        return [(lo, hi) for lo, hi in ranges]
     vals = [float(v) for v in limits]
     if len(vals) != 5:
         msg = f"limits must list 5 values (classes I-V), got {len(vals)}"
@@ -932,6 +935,7 @@ def station_chart(
     )
     ranges = _limit_ranges(limits if limits is not None else _standard_limits(parameter, wb, standard))
     wq = theme("wq_class")
+    fig: Any
     with map_style():
         if ax is None:
             fig = Figure(figsize=(8, 3.6))
@@ -950,7 +954,7 @@ def station_chart(
             cls = next((k for k in range(1, 6) if ranges[k - 1][0] <= mid <= ranges[k - 1][1]), 6)
             ax.axhspan(a, b, color=wq.categories[cls - 1].colour, alpha=0.35, lw=0, zorder=0)
         ax.plot(series.index, vals, color="black", lw=1.0, marker="o", ms=2.5, zorder=3)
-        handles = [Patch(color=c.colour, alpha=0.5, label=c.label_zh) for c in wq.categories]
+        handles: list[Any] = [Patch(color=c.colour, alpha=0.5, label=c.label_zh) for c in wq.categories]
         if target is not None:
             lo, hi = ranges[target - 1]
             for v in (lo, hi):

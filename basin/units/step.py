@@ -25,7 +25,7 @@ class UnitsStepResult:
     @property
     def units(self) -> gpd.GeoDataFrame:
         """Classified units (``class_code``, indicators, ``class_stable`` …)."""
-        return self.result.units  # type: ignore[no-any-return]
+        return self.result.units
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Return the result tables by name."""

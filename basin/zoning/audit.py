@@ -146,7 +146,7 @@ def prepare_network(
         out.append(TriggerGroup(members, index, max(r.distance_m for r in members)))
     valid = geoms[~shapely.is_empty(geoms) & ~shapely.is_missing(geoms)] if len(geoms) else geoms
     bounds = tuple(shapely.total_bounds(valid)) if len(valid) else (97.0, 26.0, 110.5, 34.5)
-    return Network(rule_list, out, features, mcrs, bounds)  # type: ignore[arg-type]
+    return Network(rule_list, out, features, mcrs, bounds)
 
 
 def check_facilities(facilities: gpd.GeoDataFrame, what: str = "facilities") -> None:
@@ -389,7 +389,7 @@ def audit_facilities(
         }
     )
     if with_county:
-        county = county_of(facilities, admin, crs=network.crs)  # type: ignore[arg-type]
+        county = county_of(facilities, admin, crs=network.crs)
         df["county_id"] = take(county["county_id"], rows)
         df["county_name"] = take(county["county_name"], rows)
     geom = facilities.geometry.to_numpy()[rows]
