@@ -33,6 +33,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "management": "basin.units.cli:management",
     "crossborder": "basin.crossborder.cli:crossborder",
     "map": "basin.maps.cli:map_group",
+    "watch": "basin.watch.cli:watch",
 }
 #: Old names kept working (hidden from --help): ``zones`` made riparian zones, ``zoning`` the management map.
 ALIASES: dict[str, str] = {"zones": "riparian", "zoning": "management"}
