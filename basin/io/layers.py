@@ -905,7 +905,7 @@ def _coerce_column(gdf: gpd.GeoDataFrame, col: Column, ids: pd.Series, problems:
                     f"for id(s) {_ids_text(ids[rng])}",
                 )
             )
-        if not bad.any():
+        if not bad.any() and not rng.any():
             gdf[col.name] = num.astype("Int64")
     elif col.dtype == "bool":
         truth = {
@@ -1054,7 +1054,14 @@ def _validate(
         area = _area_problem(gdf[~empty], ids[~empty])
         if area is not None:
             problems.append(area)
-    invalid = ~empty & ~wrong & ~shapely.is_valid(geom.values)
+    with np.errstate(invalid="ignore"):
+        finite = np.isfinite(shapely.bounds(geom.values)).all(axis=1)
+    nonfinite = ~empty & ~wrong & ~finite
+    if nonfinite.any():
+        problems.append(
+            Problem("error", f"coordinates that are not finite (NaN/inf) for id(s) {_ids_text(ids[nonfinite])}")
+        )
+    invalid = ~empty & ~wrong & ~nonfinite & ~shapely.is_valid(geom.values)
     if invalid.any():
         reasons = [shapely.is_valid_reason(g) for g in geom[invalid]]
         detail = "; ".join(f"{i}: {r}" for i, r in list(zip(ids[invalid], reasons, strict=True))[:5])

@@ -42,7 +42,7 @@ def _context(
     for kind in ("stations", "rivers", "facilities", "admin"):
         path = layer_paths.get(kind)
         if path is not None:
-            setattr(ctx, kind, read_layer(path, kind))  # type: ignore[arg-type]
+            setattr(ctx, kind, read_layer(path, kind))
         elif kind in specs:
             spec = specs[kind]
             setattr(ctx, kind, read_layer(spec.path, kind, **spec.read_kwargs(kind)))

@@ -62,7 +62,7 @@ try:  # numba is a dependency (the classify kernels use it); the numpy path belo
     from numba import njit, prange
 
     @njit(cache=True, nogil=True)
-    def _kth(a, k):  # type: ignore[no-untyped-def]  # pragma: no cover - jit
+    def _kth(a, k):  # pragma: no cover - jit
         # Wirth's selection in place: afterwards a[:k] <= a[k] <= a[k+1:]
         lo, hi = 0, a.size - 1
         while lo < hi:
@@ -86,7 +86,7 @@ try:  # numba is a dependency (the classify kernels use it); the numpy path belo
         return a[k]
 
     @njit(cache=True, nogil=True)
-    def _median_inplace(a):  # type: ignore[no-untyped-def]  # pragma: no cover - jit
+    def _median_inplace(a):  # pragma: no cover - jit
         n = a.size
         k = n // 2
         x = _kth(a, k)
@@ -98,7 +98,7 @@ try:  # numba is a dependency (the classify kernels use it); the numpy path belo
         return (x + y) / 2.0
 
     @njit(cache=True, nogil=True, parallel=True)
-    def _baseline_kernel(v, starts, window, med, mad):  # type: ignore[no-untyped-def]  # pragma: no cover - jit
+    def _baseline_kernel(v, starts, window, med, mad):  # pragma: no cover - jit
         n_chunks = 64
         per = (starts.size + n_chunks - 1) // n_chunks
         for c in prange(n_chunks):

@@ -27,7 +27,7 @@ class WQResult:
         return self.tables_["sections"]
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """Result tables by name (prefixed ``wq_`` in the workbook)."""
+        """Return the result tables by name (prefixed ``wq_`` in the workbook)."""
         out = {f"wq_{k}": v for k, v in self.tables_.items()}
         if self.rejected is not None:
             out["wq_rejected"] = self.rejected
