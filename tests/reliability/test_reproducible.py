@@ -207,3 +207,21 @@ def test_docx_is_byte_identical(tmp_path):
 
     a, b = _twice(tmp_path, write, "r.docx")
     assert _sha(a) == _sha(b)
+
+
+@pytest.mark.slow
+def test_basin_demo_twice_gives_byte_identical_outputs(tmp_path):
+    """The same inputs give the same bytes in every output; only manifest.json holds the run time."""
+    from basin.project import demo_project
+    from basin.run import run_project
+
+    outs = []
+    for name in ("a", "b"):
+        out = tmp_path / name / "out"
+        run_project(demo_project(), outdir=out, echo=lambda s: None)
+        outs.append(out)
+    files = sorted(p.relative_to(outs[0]) for p in outs[0].rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(outs[1]) for p in outs[1].rglob("*") if p.is_file())
+    assert len(files) > 40
+    differ = [str(f) for f in files if (outs[0] / f).read_bytes() != (outs[1] / f).read_bytes()]
+    assert differ == ["manifest.json"]
