@@ -241,6 +241,27 @@ def _printed(doc: Any, name: str, df: pd.DataFrame, cols: list[str], lang: str) 
         p.runs[0].font.size = Pt(9)
 
 
+def _print_size(png: Path, *, width_px: int = 2008) -> Any:
+    """Return the map as PNG bytes at most ``width_px`` wide: 300 dpi over the 170 mm text width.
+
+    The run's maps are A3 at 200 dpi (3,307 px); in the report they print 170 mm wide, where 300 dpi is
+    2,008 px, so they are scaled down (Lanczos) to keep the document small; smaller ones go in as they are.
+    """
+    import io
+
+    from PIL import Image
+
+    with Image.open(png) as im:
+        if im.width <= width_px:
+            return str(png)
+        h = round(im.height * width_px / im.width)
+        small = im.convert("RGB").resize((width_px, h), Image.Resampling.LANCZOS)
+    buf = io.BytesIO()
+    small.save(buf, format="PNG", optimize=True)
+    buf.seek(0)
+    return buf
+
+
 def _latest(df: pd.DataFrame, column: str) -> pd.DataFrame:
     """Return the rows of the latest ``column`` value (the report prints the latest period)."""
     if column not in df.columns or not len(df):
@@ -304,7 +325,7 @@ def write_docx(res: Any, path: str | os.PathLike[str], *, lang: str = "zh") -> P
     if pngs:
         doc.add_heading(phrase("toc_maps", lang), level=1)
         for i, (lab, png) in enumerate(pngs, start=1):
-            doc.add_picture(str(png), width=Mm(TEXT_WIDTH_MM))
+            doc.add_picture(_print_size(png), width=Mm(TEXT_WIDTH_MM))
             fig = "图" if lang == "zh" else "Figure"
             doc.add_paragraph(f"{fig} {i}  {lab}", style="Caption")
 
