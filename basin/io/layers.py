@@ -298,6 +298,9 @@ def load_mapping(
     elif isinstance(source, str | os.PathLike):
         where = f"mapping file {source}"
         data = load_yaml_file(source, encoding=encoding, what="mapping file")
+        if data is None:
+            msg = f"{where} is empty; leave the mapping out, or write the column mapping in it"
+            raise SchemaError(msg)
     else:
         msg = f"mapping must be a YAML file or a mapping, got {_type_name(source)}"
         raise SchemaError(msg)

@@ -74,8 +74,8 @@ def _with_mn(stations: Any, path: Path) -> Any:
 
     try:
         table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-        msg = f"{path}: cannot read the MN table: {exc}"
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        msg = f"{path}: cannot read the MN table: {' '.join(str(exc).split())[:200]}"
         raise DataError(msg) from exc
     lack = [c for c in ("mn", "station_id") if c not in table.columns]
     if lack:

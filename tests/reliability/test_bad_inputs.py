@@ -69,6 +69,7 @@ BAD: dict[str, dict[str, tuple[str, bytes | None]]] = {
 }
 
 _V, _R, _C, _Y, _W = "vector", "raster", "csv", "yaml", "wq"
+WQ_FILE = str(GEODATA / "wq_monthly.csv")
 DEMO = ["--project", "demo"]
 #: the demo layers without the water-quality series and rasters: commands that do not use them start faster
 LITE = ["--project", "@LITE"]
@@ -112,6 +113,11 @@ COMMANDS: dict[str, tuple[list[str], dict[str, str]]] = {
          "--mapping": _Y},
     ),
     "run": (["run"], {"ARG": _Y}),
+    # FEED files are not here: a bad feed is kept in the rejects table and never stops the watcher (by design)
+    "watch": (
+        ["watch", *DEMO, WQ_FILE],
+        {"--rules": _Y, "--mn": _C, "--stations": _V, "--rivers": _V, "--facilities": _V, "--admin": _V},
+    ),
 }
 #: options whose file the outputs need a file name for (-o is a file there)
 FILE_OUT = {"wq classify": "out.csv", "map static": "out.png", "map web": "out.html"}
@@ -126,7 +132,10 @@ EXTRA: dict[tuple[str, str], list[str]] = {
     **{(c, "--mapping"): ["--rivers", RIVERS] for c in ("management", "map static", "map web")},
 }
 #: cases that fail today because of a bug in a module another branch owns (strict: they fail once fixed)
-KNOWN: dict[str, str] = {}
+KNOWN: dict[str, str] = {
+    "wq-classify:--detection-limits:zero-bytes": "basin/waterquality/cli.py classify_cmd accepts --detection-limits "
+    "(and --layout, --year, --header-row, --sheet) but never uses them",
+}
 
 def _case(cmd: str, opt: str, bad: str) -> object:
     cid = f"{cmd.replace(' ', '-')}:{opt}:{bad}"
@@ -173,9 +182,10 @@ def lite(tmp_path_factory) -> Path:
         "stations": {"path": str(GEODATA / "stations.gpkg")},
         "facilities": {"path": str(GEODATA / "facilities.gpkg")},
     }
+    rasters = {"population": str(GEODATA / "population.tif"), "gdp": str(GEODATA / "gdp.tif")}
     import yaml
 
-    p.write_text(yaml.safe_dump({"layers": layers}, allow_unicode=True), encoding="utf-8")
+    p.write_text(yaml.safe_dump({"layers": layers, "rasters": rasters}, allow_unicode=True), encoding="utf-8")
     return p
 
 
@@ -219,6 +229,7 @@ def test_every_file_option_is_in_the_corpus():
         ("layers", "check"): "exit 1 is its answer for a failing layer (FAIL lines)",
         ("init",): "writes a project file for a folder; its input is the folder",
         ("demo",): "no input file",
+        ("watch", "ARG"): "",
     }
     ctx = click.Context(main)
     missing = []
@@ -235,6 +246,8 @@ def test_every_file_option_is_in_the_corpus():
         for p in cmd.params:
             if isinstance(p.type, click.Path) and p.name not in ("outdir", "out", "rejected"):
                 name = "ARG" if isinstance(p, click.Argument) else p.opts[-1] if p.opts[-1].startswith("--") else p.opts[0]
+                if (*path, name) in left_out:
+                    continue
                 if not any(o == name or o in p.opts for o in opts):
                     missing.append(f"{key} {name}")
 
