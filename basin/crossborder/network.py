@@ -304,8 +304,16 @@ def _check_links(geoms: dict[str, shapely.Geometry], down: dict[str, str | None]
     """Check that every segment ends on its downstream segment (lines digitised downstream)."""
     bad_dir: list[str] = []
     far: list[str] = []
+    pairs = [(rid, d) for rid, d in down.items() if d is not None and d in geoms and rid in geoms]
+    if pairs:  # vectorised first pass: only the links that fail it are looked at one by one
+        a = np.array([geoms[r] for r, _ in pairs], dtype=object)
+        b = np.array([geoms[d] for _, d in pairs], dtype=object)
+        ok = shapely.distance(shapely.get_point(a, -1), b) <= snap_m
+        failing = {pairs[i] for i in np.flatnonzero(~ok)}
+    else:
+        failing = set()
     for rid, d in down.items():
-        if d is None:
+        if d is None or ((rid, d) not in failing and d in geoms and rid in geoms):
             continue
         g, gd = geoms[rid], geoms[d]
         if shapely.distance(shapely.get_point(g, -1), gd) <= snap_m:
