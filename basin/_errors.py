@@ -30,3 +30,7 @@ class UnknownStandardError(BasinError, KeyError):
 
 class GeometryRepairedWarning(UserWarning):
     """Invalid geometries were repaired with ``shapely.make_valid``; the message lists the feature ids."""
+
+
+class IdsGeneratedWarning(UserWarning):
+    """A layer had no id column and ids were generated (``F0001 ...``); say ``ids: generate`` to silence it."""

@@ -1149,7 +1149,36 @@ def build(out: Path, src: Path, *, seed: int = SEED) -> dict[str, Path]:
     assert "{{" not in text, text[text.index("{{"):][:40]
     (out / "README.md").write_text(text, encoding="utf-8")
     paths["readme"] = out / "README.md"
+    (out / "basin.yml").write_text(DEMO_PROJECT, encoding="utf-8")
+    paths["project"] = out / "basin.yml"
     return paths
+
+
+DEMO_PROJECT = """# The built-in demo project: `basin demo -o DIR` is `basin run` on this file.
+# Every path is relative to this file. See docs/project.md for every key.
+name: 川渝流域监测与分区 演示 Sichuan-Chongqing demo
+layers:
+  rivers: {path: rivers.gpkg}
+  lakes: {path: lakes.gpkg}
+  admin: {path: admin.gpkg, layer: admin}
+  stations: {path: stations.gpkg}
+  facilities: {path: facilities.gpkg}
+water_quality:
+  paths: [wq_monthly.csv]
+rasters:
+  population: population.tif
+  gdp: gdp.tif
+choices:
+  period: year
+  units: {source: reaches, by_county: true}
+  crossborder:
+    level: province
+    period: month
+    schemes: [chongqing_target_trend, demo_index]
+output:
+  dir: out
+  lang: zh
+"""
 
 
 def main(argv: list[str] | None = None) -> int:

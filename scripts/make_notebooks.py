@@ -237,24 +237,18 @@ scored for **pressure** (population, economic activity, towns) and **capacity** 
 sensitivity) and classed 高压低容 / 低压低容 / 高压高容 / 低压高容. Riparian zones and unit classes then
 make the **priority protection / key control / general maintenance** map.
 
-The steps are the same as `basin zones`, `basin units` and `basin zoning`; they write into a folder, which we
-read back. The population and GDP rasters of the demo are synthetic.""",
+The steps are the same as `basin riparian`, `basin units` and `basin management`: here they run in memory
+on the demo project (`basin.run.compute_project`); nothing is written. The population and GDP rasters of the
+demo are synthetic.""",
             ),
             ("code", SETUP),
             (
                 "code",
-                """import tempfile
-from pathlib import Path
+                """from basin.project import demo_project
+from basin.run import compute_project
 
-from basin.maps.demo import load_outputs
-from basin.units.demo import demo_step as units_step
-from basin.zoning.demo import demo_step as zoning_step
-
-out = Path(tempfile.mkdtemp())
-zoning_step(out)   # riparian zones (needed by the management map)
-units_step(out)    # units, indicators, classes, management map
-res = load_outputs(out)
-units, management = res["units"], res["management"]
+res = compute_project(demo_project(), steps=["riparian", "units", "management"])
+units, management = res.units.units, res.management.management
 print(len(units), "units")""",
             ),
             (
@@ -263,10 +257,10 @@ print(len(units), "units")""",
 
 Count and area of the units in each class, and how robust the classes are when each weight moves ±20 %.""",
             ),
-            ("code", """pd.read_csv(out / "units" / "classes.csv")"""),
-            ("code", """pd.read_csv(out / "units" / "robustness.csv").head(10)"""),
+            ("code", """res.units.result.classes"""),
+            ("code", """res.units.result.robustness.head(10)"""),
             ("md", """## Management zoning by province (km²)"""),
-            ("code", """pd.read_csv(out / "zoning" / "area_by_province.csv")"""),
+            ("code", """res.management.areas["province"]"""),
             ("md", """## Maps"""),
             (
                 "code",
@@ -301,14 +295,12 @@ file (DOMAIN.md marks the published figures that are unverified).""",
             ("code", SETUP),
             (
                 "code",
-                """import tempfile
-from pathlib import Path
+                """from basin.project import demo_project
+from basin.run import compute_project
 
-from basin.crossborder.pipeline import run_audit, run_compensate
-
-out = Path(tempfile.mkdtemp())
-files, audit = run_audit(out, period="month")
-sections = pd.read_csv(out / "sections.csv")
+project = demo_project()   # its cross-border audit is by month
+res = compute_project(project, steps=["crossborder"])
+audit, sections = res.crossborder.audit, res.crossborder.sections
 sections[["section_id", "river_name", "kind", "from_admin_name", "to_admin_name", "upstream_station_id",
           "downstream_station_id", "monitoring_gap"]]""",
             ),
@@ -337,8 +329,10 @@ monthly payment from downstream; one that worsens or fails pays downstream.""",
             ),
             (
                 "code",
-                """ledger_files, ledger = run_compensate(out, scheme="chongqing_target_trend")
-pd.read_csv(out / "summary.csv")""",
+                """from basin.crossborder.compensation import summarize
+
+ledger = res.crossborder.ledgers["chongqing_target_trend"]
+summarize(ledger)""",
             ),
             (
                 "md",
@@ -348,12 +342,10 @@ Sections coloured by their latest month's result.""",
             ),
             (
                 "code",
-                """import geopandas as gpd
-
-from basin.maps import static_map
+                """from basin.maps import static_map
 from basin.maps.demo import DEMO_SOURCES, demo_layers
 
-secs = gpd.read_file(out / "sections.geojson")
+secs = sections.copy()
 last = known.sort_values("period").groupby("section_id").tail(1).set_index("section_id")["compliant"]
 secs["compliant"] = secs["section_id"].map(last)
 layers = demo_layers()

@@ -1,7 +1,8 @@
 """Audit reports: CSV, JSON, a self-contained HTML page and Markdown, each recording how it was made.
 
-The HTML has no external resource (charts are inline SVG) and every name from the data is escaped; the
-Markdown embeds the same charts as ``data:`` URIs.
+The HTML has no external resource (charts are inline SVG, the CJK font subset embedded) and every name from
+the data is escaped; the Markdown embeds the same charts as ``data:`` URIs. The pages are in Chinese by
+default (``lang="en"`` for English), their terms from :mod:`basin.reports.labels`.
 """
 
 from __future__ import annotations
@@ -86,7 +87,9 @@ def _series_points(values: list[Any], x: np.ndarray, y_of: Any) -> list[list[tup
     return runs
 
 
-def class_chart_svg(rows: pd.DataFrame, *, title: str, width: int = 640, height: int = 180) -> str:
+def class_chart_svg(
+    rows: pd.DataFrame, *, title: str, width: int = 640, height: int = 180, lang: str = "en"
+) -> str:
     """Return an inline SVG of the class history of a section's stations against their targets.
 
     ``rows`` are the audit rows of one section, in period order. Class Ⅰ is at the top; points out of target
@@ -147,13 +150,15 @@ def class_chart_svg(rows: pd.DataFrame, *, title: str, width: int = 640, height:
                 continue
             fill = "#d62728" if (ok is not None and not pd.isna(ok) and not bool(ok)) else colour
             parts.append(f'<circle cx="{xi:.1f}" cy="{y_of(int(v)):.1f}" r="2.5" fill="{fill}"/>')
+    from basin.reports.labels import phrase
+
     lx = left + pw - 230
     parts.append(f'<rect x="{lx}" y="4" width="10" height="3" fill="#1f77b4"/>')
-    parts.append(f'<text x="{lx + 14}" y="10">upstream</text>')
+    parts.append(f'<text x="{lx + 14}" y="10">{html.escape(phrase("xb_upstream", lang))}</text>')
     parts.append(f'<rect x="{lx + 70}" y="4" width="10" height="3" fill="#ff7f0e"/>')
-    parts.append(f'<text x="{lx + 84}" y="10">downstream</text>')
+    parts.append(f'<text x="{lx + 84}" y="10">{html.escape(phrase("xb_downstream", lang))}</text>')
     parts.append(f'<circle cx="{lx + 156}" cy="6" r="3" fill="#d62728"/>')
-    parts.append(f'<text x="{lx + 162}" y="10">out of target</text>')
+    parts.append(f'<text x="{lx + 162}" y="10">{html.escape(phrase("xb_out", lang))}</text>')
     parts.append("</svg>")
     return "\n".join(parts)
 
@@ -172,9 +177,15 @@ def _worst(s: pd.Series) -> Any:
     return int(s.max()) if len(s) else None
 
 
-def _resp_text(s: pd.Series) -> str:
+def _resp_text(s: pd.Series, lang: str | None = None) -> str:
     c = Counter(v for v in s if v not in ("none",) and v is not None and not pd.isna(v))
-    return "; ".join(f"{k} ×{n}" for k, n in sorted(c.items())) or "none"
+    if lang is None:  # the codes (JSON)
+        return "; ".join(f"{k} ×{n}" for k, n in sorted(c.items())) or "none"
+    from basin.reports.labels import label
+
+    sep = "；" if lang == "zh" else "; "
+    text = sep.join(f"{label('responsibility', k, lang)} ×{n}" for k, n in sorted(c.items()))
+    return text or label("responsibility", "none", lang)
 
 
 def section_summary(audit: pd.DataFrame) -> pd.DataFrame:
@@ -207,8 +218,10 @@ def section_summary(audit: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def yearly_table(rows: pd.DataFrame) -> pd.DataFrame:
-    """Return one row per year of one section's audit rows (the table shown under each chart)."""
+def yearly_table(rows: pd.DataFrame, *, lang: str = "en") -> pd.DataFrame:
+    """Return one row per year of one section's audit rows (the table shown under each chart), in ``lang``."""
+    from basin.reports.labels import phrase
+
     out = []
     for year, g in rows.groupby(rows["period"].astype(str).str[:4], sort=True):
         assessed = g["status"] == "assessed"
@@ -225,14 +238,14 @@ def yearly_table(rows: pd.DataFrame) -> pd.DataFrame:
         td = sorted({int(v) for v in g["downstream_target"].dropna()})
         out.append(
             {
-                "year": year,
-                "assessed": f"{int(assessed.sum())}/{len(g)}",
-                "upstream worst": _label(_worst(g["upstream_class"])),
-                "downstream worst": _label(_worst(g["downstream_class"])),
-                "targets (up/down)": f"{_labels(tu)} / {_labels(td)}",
-                "out of target": int(outs.sum()),
-                "responsibility": _resp_text(g["responsibility"]),
-                "main pollutants": "、".join(pol[:6]),
+                phrase("xb_year", lang): year,
+                phrase("xb_assessed", lang): f"{int(assessed.sum())}/{len(g)}",
+                phrase("xb_up_worst", lang): _label(_worst(g["upstream_class"])),
+                phrase("xb_down_worst", lang): _label(_worst(g["downstream_class"])),
+                phrase("xb_targets", lang): f"{_labels(tu)} / {_labels(td)}",
+                phrase("xb_out_count", lang): int(outs.sum()),
+                phrase("xb_responsibility", lang): _resp_text(g["responsibility"], lang),
+                phrase("xb_pollutants", lang): "、".join(pol[:6]),
             }
         )
     return pd.DataFrame(out)
@@ -269,40 +282,71 @@ def _md_table(df: pd.DataFrame) -> str:
 
 
 _CSS = """
-body{font-family:"Noto Sans CJK SC","Microsoft YaHei","PingFang SC",sans-serif;
-  margin:1.5em;max-width:1100px;color:#222}
-table{border-collapse:collapse;margin:.5em 0 1.2em;font-size:13px}
-th,td{border:1px solid #ccc;padding:3px 6px;text-align:left}
-th{background:#f0f0f0} .wrap{overflow-x:auto} .misses{color:#b00} .meets{color:#070} .nodata{color:#777}
-code{background:#f4f4f4;padding:0 3px} h2{margin-top:1.6em;border-bottom:1px solid #ddd}
+.wrap{overflow-x:auto} .misses{color:#b00} .meets{color:#070} .nodata{color:#777}
+code{background:#f4f4f4;padding:0 3px} h2{margin-top:1.6em}
 """
 
 
-def _prov_rows(prov: dict[str, Any]) -> list[tuple[str, str]]:
+def _prov_rows(prov: dict[str, Any], lang: str = "en") -> list[tuple[str, str]]:
+    from basin.reports.labels import phrase
+
     rows = [
-        ("basin version", prov.get("basin_version", "")),
-        ("generated (UTC)", prov.get("generated_utc", "")),
+        (phrase("xb_version", lang), prov.get("basin_version", "")),
+        (phrase("xb_generated", lang), prov.get("generated_utc", "")),
     ]
     for k, rec in (prov.get("inputs") or {}).items():
-        rows.append((f"input: {k}", "–" if rec is None else f"{rec['path']} (sha256 {rec['sha256']})"))
+        rows.append(
+            (
+                f"{phrase('xb_input', lang)}: {k}",
+                "–" if rec is None else f"{rec['path']} (sha256 {rec['sha256']})",
+            )
+        )
     if prov.get("standard"):
         s = prov["standard"]
         rows.append(
-            ("water-quality standard", f"{s.get('name')} – {s.get('version')} [{s.get('confidence')}]")
+            (phrase("xb_standard", lang), f"{s.get('name')} – {s.get('version')} [{s.get('confidence')}]")
         )
     if prov.get("audit_rules"):
-        rows.append(("audit rules", str(prov["audit_rules"])))
+        rows.append((phrase("xb_rules", lang), str(prov["audit_rules"])))
     if prov.get("period"):
-        rows.append(("period", str(prov["period"])))
+        rows.append((phrase("xb_period", lang), str(prov["period"])))
     if prov.get("section_rules"):
-        rows.append(("section rules", ", ".join(f"{k}={v}" for k, v in prov["section_rules"].items())))
+        rows.append(
+            (
+                phrase("xb_section_rules", lang),
+                ", ".join(f"{k}={v}" for k, v in prov["section_rules"].items()),
+            )
+        )
     return rows
 
 
+def _display_summary(audit: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Return the summary table as the page shows it: headers and values in ``lang``."""
+    from basin.reports.labels import localize
+
+    s = section_summary(audit)
+    if len(s):
+        s["responsibility"] = [
+            _resp_text(g["responsibility"], lang) for _, g in audit.groupby("section_id", sort=False)
+        ]
+    loc = localize(s, lang)
+    resp = "责任方" if lang == "zh" else "Responsibility"
+    if resp in loc.columns and len(s):  # already written out by _resp_text
+        loc[resp] = s["responsibility"].to_numpy()
+    return loc
+
+
 def write_audit_report(
-    audit: pd.DataFrame, outdir: str | os.PathLike[str], *, prov: dict[str, Any]
+    audit: pd.DataFrame, outdir: str | os.PathLike[str], *, prov: dict[str, Any], lang: str = "zh"
 ) -> dict[str, Path]:
-    """Write ``audit.csv``, ``audit.json``, ``report.html`` and ``report.md`` into ``outdir``."""
+    """Write ``audit.csv``, ``audit.json``, ``report.html`` and ``report.md`` into ``outdir``.
+
+    The HTML page and the Markdown are in ``lang`` (``"zh"``, default, or ``"en"``); the CSV and JSON keep
+    the codes of the audit table.
+    """
+    from basin.reports.html import html_page
+    from basin.reports.labels import label, phrase
+
     outdir = Path(outdir)
     summary = section_summary(audit)
     files = {
@@ -312,37 +356,29 @@ def write_audit_report(
         ),
     }
     n_out = int((summary["verdict"] == "misses target").sum()) if len(summary) else 0
-    title = "Cross-border sections: audit against targets"
+    title = phrase("xb_title", lang)
+    intro = phrase("xb_intro", lang).format(n=len(summary), out=n_out)
+    shown = _display_summary(audit, lang)
     h = [
-        "<!DOCTYPE html>",
-        '<html lang="zh-CN"><head><meta charset="utf-8">',
-        f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>",
         f"<h1>{html.escape(title)}</h1>",
-        f"<p>{len(summary)} section(s); {n_out} miss their target in at least one period. "
-        "Responsibility: <code>upstream</code> = the upstream station is out of target (the upstream unit is "
-        "responsible); <code>downstream</code> = the upstream station meets its target and the downstream "
-        "one does not (the cause lies downstream of the border).</p>",
-        "<h2>Summary</h2>",
-        _html_table(summary),
+        f"<p>{html.escape(intro)} {html.escape(phrase('xb_resp_note', lang))}</p>",
+        f"<h2>{html.escape(phrase('summary', lang))}</h2>",
+        _html_table(shown),
     ]
-    m = [
-        f"# {title}",
-        "",
-        f"{len(summary)} section(s); {n_out} miss their target in at least one period.",
-        "",
-    ]
-    m += ["## Summary", "", _md_table(summary), ""]
+    m = [f"# {md_escape(title)}", "", md_escape(intro), "", md_escape(phrase("xb_resp_note", lang)), ""]
+    m += [f"## {phrase('summary', lang)}", "", _md_table(shown), ""]
     for sid, g in audit.groupby("section_id", sort=False):
         first = g.iloc[0]
         frm = first["from_admin_name"] if pd.notna(first["from_admin_name"]) else first["from_admin"]
         to = first["to_admin_name"] if pd.notna(first["to_admin_name"]) else first["to_admin"]
-        name = first["river_name"] if pd.notna(first["river_name"]) else "(unnamed river)"
-        heading = f"{sid}: {name}, {frm} → {to} ({first['kind']})"
-        svg = class_chart_svg(g.sort_values("period"), title=f"{name} {frm} → {to}")
+        name = first["river_name"] if pd.notna(first["river_name"]) else phrase("xb_unnamed", lang)
+        sep = "：" if lang == "zh" else ": "
+        heading = f"{sid}{sep}{name}, {frm} → {to} ({label('kind', first['kind'], lang)})"
+        svg = class_chart_svg(g.sort_values("period"), title=f"{name} {frm} → {to}", lang=lang)
         up, down = first["upstream_station_id"], first["downstream_station_id"]
         up, down = (v if pd.notna(v) else "–" for v in (up, down))
-        stations = f"upstream station: {up}; downstream station: {down}"
-        table = yearly_table(g)
+        stations = phrase("xb_stations", lang).format(up=up, down=down)
+        table = yearly_table(g, lang=lang)
         h += [f"<h2>{html.escape(heading)}</h2>", f"<p>{html.escape(stations)}</p>", svg, _html_table(table)]
         if pd.notna(first["note"]):
             h.append(f"<p class='nodata'>{html.escape(str(first['note']))}</p>")
@@ -352,16 +388,19 @@ def write_audit_report(
             "",
             md_escape(stations),
             "",
-            f"![class history of {md_escape(sid)}](data:image/svg+xml;base64,{b64})",
+            f"![{md_escape(phrase('xb_chart_alt', lang).format(sid=sid))}](data:image/svg+xml;base64,{b64})",
             "",
             _md_table(table),
             "",
         ]
         if pd.notna(first["note"]):
             m += [f"_{md_escape(first['note'])}_", ""]
-    prov_df = pd.DataFrame(_prov_rows(prov), columns=["item", "value"])
-    h += ["<h2>Provenance</h2>", _html_table(prov_df), "</body></html>"]
-    m += ["## Provenance", "", _md_table(prov_df), ""]
-    files["report html"] = write_text("\n".join(h) + "\n", outdir / "report.html")
+    prov_df = pd.DataFrame(
+        _prov_rows(prov, lang), columns=[phrase("xb_item", lang), phrase("xb_value", lang)]
+    )
+    h += [f"<h2>{html.escape(phrase('xb_provenance', lang))}</h2>", _html_table(prov_df)]
+    m += [f"## {phrase('xb_provenance', lang)}", "", _md_table(prov_df), ""]
+    page = html_page(title, "\n".join(h), lang=lang, css=_CSS)
+    files["report html"] = write_text(page, outdir / "report.html")
     files["report md"] = write_text("\n".join(m), outdir / "report.md")
     return files

@@ -10,6 +10,7 @@ from basin.io.atomic import (
     write_vector,
 )
 from basin.io.layers import SCHEMAS, LayerReport, check_layer, guess_kind, load_mapping, read_layer
+from basin.io.lock import output_lock
 
 __all__ = [
     "SCHEMAS",
@@ -19,6 +20,7 @@ __all__ = [
     "ensure_not_input",
     "guess_kind",
     "load_mapping",
+    "output_lock",
     "read_layer",
     "write_csv",
     "write_gpkg_layers",

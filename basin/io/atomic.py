@@ -55,12 +55,18 @@ def write_json(obj: Any, target: str | os.PathLike[str]) -> Path:
     return write_text(json.dumps(obj, ensure_ascii=False, indent=2, default=str) + "\n", target)
 
 
-def write_csv(df: pd.DataFrame, target: str | os.PathLike[str], *, index: bool = False) -> Path:
-    """Write a CSV in UTF-8 atomically (geometry columns are dropped)."""
+def write_csv(
+    df: pd.DataFrame, target: str | os.PathLike[str], *, index: bool = False, encoding: str = "utf-8-sig"
+) -> Path:
+    """Write a CSV atomically (geometry columns are dropped).
+
+    The default encoding is UTF-8 with a byte-order mark (``utf-8-sig``), so that Excel on Windows opens the
+    file with its Chinese text intact; ``encoding="utf-8"`` writes plain UTF-8.
+    """
     if isinstance(df, gpd.GeoDataFrame):
         df = pd.DataFrame(df.drop(columns=df.geometry.name))
     with atomic_path(target) as tmp:
-        df.to_csv(tmp, index=index, encoding="utf-8")
+        df.to_csv(tmp, index=index, encoding=encoding)
     return Path(target)
 
 

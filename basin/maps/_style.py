@@ -13,7 +13,18 @@ import yaml
 
 from basin._errors import SchemaError
 
-THEMES = ("rivers", "zones", "management", "units", "wq_class", "compliance", "sections", "admin", "lakes")
+THEMES = (
+    "rivers",
+    "zones",
+    "management",
+    "units",
+    "wq_class",
+    "compliance",
+    "sections",
+    "admin",
+    "lakes",
+    "violations",
+)
 _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
@@ -26,6 +37,9 @@ class Category:
     label_zh: str
     label_en: str
     width: float = 1.0
+    on_top: bool = (
+        False  # drawn above the river lines (zone A, priority protection: narrow bands along rivers)
+    )
 
     @property
     def label(self) -> str:
@@ -91,7 +105,12 @@ def _parse(raw: Any, source: str) -> dict[str, Theme]:
             from basin.waterquality.standards import class_table
 
             table = class_table()
-            spec = {**spec, "categories": [{"colour": table.at[int(c["key"]), "colour"], **c} for c in spec["categories"]]}
+            spec = {
+                **spec,
+                "categories": [
+                    {"colour": table.at[int(c["key"]), "colour"], **c} for c in spec["categories"]
+                ],
+            }
         elif "colours_from" in spec:
             msg = f"{where}: colours_from {spec['colours_from']!r} is unknown; expected 'waterquality'"
             raise SchemaError(msg)
@@ -105,7 +124,12 @@ def _parse(raw: Any, source: str) -> dict[str, Theme]:
                 raise SchemaError(msg)
             cats.append(
                 Category(
-                    c["key"], c["colour"], str(c["label_zh"]), str(c["label_en"]), float(c.get("width", 1.0))
+                    c["key"],
+                    c["colour"],
+                    str(c["label_zh"]),
+                    str(c["label_en"]),
+                    float(c.get("width", 1.0)),
+                    bool(c.get("on_top", False)),
                 )
             )
         keys = [c.key for c in cats]

@@ -128,6 +128,68 @@ def latest_compliance(
     return pd.Series(vals, index=stations.index, name="compliant", dtype="object")
 
 
+def section_compliance(
+    sections: pd.DataFrame, audit: pd.DataFrame | None, *, period: str = "latest"
+) -> tuple[pd.Series, str | None]:
+    """Return each section's compliance (True / False / NA) from the cross-border audit, and the period shown.
+
+    Parameters
+    ----------
+    sections
+        Sections with ``section_id`` (and ``compliant`` when ``audit`` is None).
+    audit
+        The audit table (:func:`basin.crossborder.audit_sections`): ``section_id``, ``period``, ``compliant``.
+    period
+        ``"latest"`` (default): each section's latest assessed period (a period without data does not hide
+        the last result); ``"latest_year"``: False when the section missed its target in any period of its
+        latest assessed year (monthly audits: the year's months); ``"worst"``: False when the section missed
+        its target in any period; or a period as written in the audit (``"2024"``, ``"2024-06"``).
+
+    Returns
+    -------
+    (pandas.Series, str or None)
+        Compliance aligned to ``sections.index``; the period shown (the latest one used, ``"worst"``, or the
+        period asked for; None without an audit).
+
+    Raises
+    ------
+    SchemaError
+        The audit lacks a column.
+    DataError
+        The audit has no rows for ``period``.
+    """
+    if audit is None:
+        return latest_compliance(sections.rename(columns={"section_id": "station_id"}), None), None
+    for col in ("section_id", "period", "compliant"):
+        _require_column(audit, col, "audit")
+    _require_column(sections, "section_id", "sections")
+    a = audit.assign(section_id=audit["section_id"].astype(str), period=audit["period"].astype(str))
+    a = a.assign(_c=[_as_bool(v) for v in a["compliant"]])
+    if period not in ("latest", "latest_year", "worst"):
+        a = a[a["period"] == str(period)]
+        if a.empty:
+            periods = sorted(audit["period"].astype(str).unique())[-12:]
+            msg = f"audit has no rows for period {period!r}; latest periods: {periods}"
+            raise DataError(msg)
+    known = a[a["_c"].notna()]
+    if period == "worst":
+        by = known.groupby("section_id")["_c"].agg(lambda s: bool(all(s)))
+        shown: str | None = "worst"
+    elif period == "latest_year":
+        year = known["period"].str[:4]
+        last_year = year.groupby(known["section_id"]).transform("max")
+        in_year = known[year == last_year]
+        by = in_year.groupby("section_id")["_c"].agg(lambda s: bool(all(s)))
+        shown = str(in_year["period"].str[:4].max()) if len(in_year) else None
+    else:
+        last = known.sort_values("period").groupby("section_id").tail(1)
+        by = last.set_index("section_id")["_c"]
+        shown = str(last["period"].max()) if len(last) else (None if period == "latest" else str(period))
+    ids = sections["section_id"].astype(str)
+    vals = [by.get(i, pd.NA) for i in ids]
+    return pd.Series(vals, index=sections.index, name="compliant", dtype="object"), shown
+
+
 def _as_bool(v: Any) -> Any:
     if v is None or (not isinstance(v, str) and pd.isna(v)):
         return pd.NA
@@ -256,11 +318,27 @@ def add_north_arrow(
 
 
 # ------------------------------------------------------------------------------------------------- layers
+#: z-order: polygon fill < admin < lakes < rivers < on-top polygons < sections, stations, violations
+Z_POLYGONS, Z_RIVERS, Z_ON_TOP = 1, 5, 6
+
+
 def _plot_polygons(ax: Axes, gdf: gpd.GeoDataFrame, th: Theme, what: str, alpha: float = 0.75) -> list[Any]:
+    """Fill the polygon theme; categories marked ``on_top`` (zone A, priority) go again above the rivers.
+
+    A 1 km zone A band is narrower than a river line at provincial scale, so under the rivers it would not
+    show: it is drawn above them, half transparent with an outline of its own colour, so both stay visible.
+    """
     from matplotlib.patches import Patch
 
     colours = _colours(gdf, th, what)
-    gdf.plot(ax=ax, color=colours, alpha=alpha, linewidth=0, zorder=1)
+    gdf.plot(ax=ax, color=colours, alpha=alpha, linewidth=0, zorder=Z_POLYGONS)
+    top = [c for c in th.categories if c.on_top]
+    for cat in top:
+        part = gdf[[th.lookup(v) is cat for v in gdf[th.column]]]
+        if len(part):
+            part.plot(
+                ax=ax, facecolor=cat.colour, edgecolor=cat.colour, alpha=0.6, linewidth=0.6, zorder=Z_ON_TOP
+            )
     return [("header", th.title)] + [
         (Patch(facecolor=c.colour, edgecolor="#666666", lw=0.4, alpha=alpha), _label(gdf, th, c))
         for c in th.categories
@@ -322,7 +400,7 @@ def _plot_rivers(ax: Axes, rivers: gpd.GeoDataFrame) -> list[Any]:
     rv = rivers.assign(_w=[c.width for c in cats], _c=[c.colour for c in cats], _lv=lv.to_numpy())
     for level in sorted(set(rv["_lv"]), reverse=True):  # main stem drawn last, on top
         part = rv[rv["_lv"] == level]
-        part.plot(ax=ax, color=part["_c"].tolist(), linewidth=part["_w"].iloc[0], zorder=5)
+        part.plot(ax=ax, color=part["_c"].tolist(), linewidth=part["_w"].iloc[0], zorder=Z_RIVERS)
     present = sorted({river_category(v).key for v in lv})
     return [("header", th.title)] + [
         (Line2D([], [], color=c.colour, lw=c.width), c.label) for c in th.categories if c.key in present
@@ -366,13 +444,10 @@ def _plot_stations(ax: Axes, stations: gpd.GeoDataFrame, compliant: pd.Series) -
     return [("header", "监测断面目标类别 Station target class"), *entries]
 
 
-def _plot_sections(ax: Axes, sections: gpd.GeoDataFrame) -> list[Any]:
+def _plot_sections(ax: Axes, sections: gpd.GeoDataFrame, comp: pd.Series, shown: str | None) -> list[Any]:
     from matplotlib.lines import Line2D
 
     th = theme("sections")
-    comp = (
-        sections["compliant"] if "compliant" in sections.columns else pd.Series(pd.NA, index=sections.index)
-    )
     colours = []
     for v in comp:
         cat = th.lookup(v)
@@ -399,7 +474,46 @@ def _plot_sections(ax: Axes, sections: gpd.GeoDataFrame) -> list[Any]:
         for c in th.categories
         if str(c.key) in present
     ]
-    return [("header", th.title), *entries]
+    title = th.title
+    if shown == "worst":
+        title += " (最差时段 worst period)"
+    elif shown:
+        title += f" ({shown})"
+    return [("header", title), *entries]
+
+
+def _plot_violations(ax: Axes, violations: gpd.GeoDataFrame) -> list[Any]:
+    """Mark each facility with a violation once, by its strongest action (prohibited over phase-out)."""
+    from matplotlib.lines import Line2D
+
+    th = theme("violations")
+    _require_column(violations, th.column, "violations")
+    order = {str(c.key): i for i, c in enumerate(th.categories)}
+    v = violations.assign(_o=[order.get(str(a), len(order)) for a in violations[th.column]])
+    if "facility_id" in v.columns:
+        v = v.sort_values("_o", kind="stable").drop_duplicates("facility_id")
+    colours = _colours(v, th, "violations")
+    markers = {"prohibited": "X", "phase_out_candidate": "D"}
+    entries: list[Any] = [("header", th.title)]
+    for cat in th.categories:
+        sel = (v[th.column].astype(str) == str(cat.key)).to_numpy()
+        if not sel.any():
+            continue
+        m = markers.get(str(cat.key), "o")
+        v[sel].plot(
+            ax=ax,
+            color=[c for c, s in zip(colours, sel, strict=True) if s],
+            marker=m,
+            markersize=40,
+            edgecolor="black",
+            linewidth=0.5,
+            zorder=10,
+        )
+        n = int(sel.sum())
+        entries.append(
+            (Line2D([], [], ls="", marker=m, mfc=cat.colour, mec="black", ms=7), f"{cat.label} ({n})")
+        )
+    return entries
 
 
 def _label_rivers(ax: Axes, rivers: gpd.GeoDataFrame, *, max_level: int = 2, fontsize: float = 8) -> int:
@@ -494,6 +608,9 @@ def static_map(
     assessment: pd.DataFrame | None = None,
     period: str | None = None,
     sections: gpd.GeoDataFrame | None = None,
+    audit: pd.DataFrame | None = None,
+    audit_period: str = "latest",
+    violations: gpd.GeoDataFrame | None = None,
     theme: str | None = None,
     ax: Axes | None = None,
     title: str | None = None,
@@ -524,6 +641,16 @@ def static_map(
         Station assessment (``station_id, period, compliant``) from :mod:`basin.waterquality`.
     period
         Period of the assessment to show (default: each station's latest).
+    audit
+        The cross-border audit (``section_id, period, compliant``): colours the sections (see
+        :func:`section_compliance`); without it a ``compliant`` column of ``sections`` is used, else the
+        sections are "not assessed".
+    audit_period
+        ``"latest"`` (each section's latest assessed period), ``"latest_year"``, ``"worst"`` or a period of
+        the audit (see :func:`section_compliance`).
+    violations
+        Siting-audit violations (``facility_id, action`` and the facilities' points): each facility marked
+        once by its strongest action (禁止新建 prohibited over 依法淘汰 phase-out candidate).
     theme
         ``"zones"``, ``"management"``, ``"units"`` or ``"overview"`` (no polygon fill); default: the first
         of management, units, zones given, else overview.
@@ -581,6 +708,7 @@ def static_map(
         else None,
         "stations": _metric(stations, "stations", mcrs),
         "sections": _metric(sections, "sections", mcrs),
+        "violations": _metric(violations, "violations", mcrs),
     }
     present = {k: v for k, v in given.items() if v is not None and len(v)}
     if not present:
@@ -612,10 +740,13 @@ def static_map(
         if "rivers" in present:
             entries += _plot_rivers(ax, present["rivers"])
         if "sections" in present:
-            entries += _plot_sections(ax, present["sections"])
+            comp, shown = section_compliance(present["sections"], audit, period=audit_period)
+            entries += _plot_sections(ax, present["sections"], comp, shown)
         if "stations" in present:
             st = present["stations"]
             entries += _plot_stations(ax, st, latest_compliance(st, assessment, period=period))
+        if "violations" in present:
+            entries += _plot_violations(ax, present["violations"])
         ax.set_xlim(xmin - pad, xmax + pad)
         ax.set_ylim(ymin - pad, ymax + pad)
         if "admin" in present:

@@ -38,6 +38,8 @@ from basin.crs import metric_crs, require_crs
 from basin.maps._style import Theme, river_category, theme
 
 _MONTH = re.compile(r"^\d{4}-\d{2}$")
+#: Leaflet panes above the overlay pane: polygons drawn over the rivers (zone A, priority), then the points
+PANE_TOP, PANE_POINTS = "basinTop", "basinPoints"
 
 
 def _require_folium() -> Any:
@@ -189,19 +191,47 @@ def _elements() -> dict[str, Any]:
             """
             {% macro script(this, kwargs) %}
             var {{ this.get_name() }} = L.geoJSON({{ this.data_js }}, {
-                pointToLayer: function (f, ll) { return L.circleMarker(ll, f.properties._s); },
+                pointToLayer: function (f, ll) {
+                    return L.circleMarker(ll, Object.assign({{ this.pane_js }}, f.properties._s)); },
                 style: function (f) { return f.properties._s; },
-                onEachFeature: function (f, l) { basinBind(f, l, {{ this.kind|tojson }}); }
+                onEachFeature: function (f, l) { basinBind(f, l, {{ this.kind|tojson }}); }{% if this.pane %},
+                pane: {{ this.pane|tojson }}{% endif %}
             }).addTo({{ this._parent.get_name() }});
             {% endmacro %}
             """
         )
 
-        def __init__(self, data: dict[str, Any], kind: str) -> None:
+        def __init__(self, data: dict[str, Any], kind: str, pane: str | None = None) -> None:
             super().__init__()
             self._name = "BasinGeoJson"
             self.data_js = to_js(data)
             self.kind = kind
+            self.pane = pane
+            self.pane_js = to_js({"pane": pane} if pane else {})
+
+    class Panes(MacroElement):
+        """Map panes above the overlay pane (400): on-top polygons (zone A, priority) then the points."""
+
+        _template = Template(
+            """
+            {% macro script(this, kwargs) %}
+            (function (map) {
+                {% for name, z in this.panes %}
+                map.createPane({{ name|tojson }}).style.zIndex = {{ z }};
+                {% endfor %}
+            })({{ this._parent.get_name() }});
+            {% if this.sources_js %}
+            {{ this._parent.get_name() }}.attributionControl.addAttribution({{ this.sources_js }});
+            {% endif %}
+            {% endmacro %}
+            """
+        )
+
+        def __init__(self, sources: str | None = None) -> None:
+            super().__init__()
+            self._name = "BasinPanes"
+            self.panes = [(PANE_TOP, 440), (PANE_POINTS, 450)]
+            self.sources_js = to_js(esc(sources)) if sources else None
 
     class Runtime(MacroElement):
         """Shared JavaScript: feature binding, legends that follow the layer control, the time control."""
@@ -335,14 +365,14 @@ def _elements() -> dict[str, Any]:
             super().__init__()
             self._name = "BasinRuntime"
             self.legends_js = to_js(legends)
-            self.front_js = to_js(["admin_province", "lakes", "rivers", "sections", "stations"])
+            self.front_js = to_js(["admin_province", "lakes", "rivers", "sections", "violations", "stations"])
             self.groups = groups
             self.title = title
             self.title_js = to_js(title)
             self.timeline = timeline
             self.timeline_js = to_js(timeline)
 
-    return {"folium": folium, "GeoJsonLayer": GeoJsonLayer, "Runtime": Runtime}
+    return {"folium": folium, "GeoJsonLayer": GeoJsonLayer, "Runtime": Runtime, "Panes": Panes}
 
 
 def _legend_html(th: Theme, title: str | None = None, keys: Any = None, line: bool = False) -> str:
@@ -496,7 +526,10 @@ def _station_props(stations: gpd.GeoDataFrame, history: dict[str, pd.DataFrame])
     return props
 
 
-def _section_props(sections: gpd.GeoDataFrame, audit: pd.DataFrame | None) -> list[dict[str, Any]]:
+def _section_props(
+    sections: gpd.GeoDataFrame, audit: pd.DataFrame | None, comp: pd.Series | None = None
+) -> list[dict[str, Any]]:
+    """Return the sections' popups and styles, coloured by ``comp`` (``static.section_compliance``)."""
     th = theme("sections")
     by_id: dict[str, pd.DataFrame] = {}
     if audit is not None:
@@ -547,6 +580,8 @@ def _section_props(sections: gpd.GeoDataFrame, audit: pd.DataFrame | None) -> li
                 extra = "<div>类别历史 class history</div>" + history_svg(
                     g["period"].tolist(), g["class"].tolist(), tgt
                 )
+        if comp is not None:
+            compliant = comp.loc[row.name]
         cat = th.lookup(compliant) or th.categories[-1]
         props.append(
             {
@@ -563,6 +598,119 @@ def _section_props(sections: gpd.GeoDataFrame, audit: pd.DataFrame | None) -> li
             }
         )
     return props
+
+
+def _both(field: str, value: Any) -> str:
+    """Return a value in Chinese and English, as officers and others read it (``禁止新建 prohibited …``)."""
+    from basin.reports.labels import label
+
+    zh, en = label(field, value, "zh"), label(field, value, "en")
+    return zh if zh == en else f"{zh} {en}"
+
+
+def _facility_props(fac: gpd.GeoDataFrame) -> list[dict[str, Any]]:
+    props = []
+    for _, r in fac.iterrows():
+        name = _first(r, "name", "facility_name", "facility_id")
+        rows = [
+            ("企业编号 ID", r.get("facility_id")),
+            ("类别 category", _both("category", r.get("category"))),
+            ("状态 status", _both("status", r.get("status"))),
+        ]
+        props.append(
+            {
+                "_s": {
+                    "radius": 3,
+                    "color": "#636363",
+                    "weight": 0.5,
+                    "fillColor": "#bdbdbd",
+                    "fillOpacity": 0.9,
+                },
+                "_t": esc(name),
+                "_p": f'<div class="basin-pop"><h3>{esc(name)}</h3>{_table(rows)}</div>',
+            }
+        )
+    return props
+
+
+def _violation_features(vio: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[dict[str, Any]]]:
+    """One point per facility with a violation: coloured by its strongest action, every rule in the popup."""
+    th = theme("violations")
+    if th.column not in vio.columns:
+        msg = f"violations has no column {th.column!r} (columns: {list(vio.columns)})"
+        raise SchemaError(msg)
+    order = {str(c.key): i for i, c in enumerate(th.categories)}
+    key = vio["facility_id"].astype(str) if "facility_id" in vio.columns else pd.Series(vio.index.astype(str))
+    v = vio.assign(_k=key.to_numpy(), _o=[order.get(str(a), len(order)) for a in vio[th.column]])
+    heads = [
+        "规则 rule",
+        "岸线分区 zone",
+        "距离 distance (m)",
+        "限值 limit (m)",
+        "处理要求 action",
+        "最近水体 nearest water",
+    ]
+    firsts, props = [], []
+    for _, g in v.sort_values(["_o"], kind="stable").groupby("_k", sort=False):
+        first = g.iloc[0]
+        cat = th.lookup(first[th.column])
+        if cat is None:
+            keys = [c.key for c in th.categories]
+            msg = f"violations: column {th.column!r} has value {str(first[th.column])[:60]!r} with no map "
+            msg += f"style; expected one of {keys}"
+            raise SchemaError(msg)
+        name = _first(first, "facility_name", "name", "facility_id")
+        info = [
+            ("企业编号 ID", first.get("facility_id")),
+            ("类别 category", _both("category", first.get("category"))),
+            ("状态 status", _both("status", first.get("status"))),
+            ("县 county", _first(first, "county_name", "county_id")),
+        ]
+        body = "".join(
+            "<tr>"
+            + "".join(
+                f"<td>{esc(x)}</td>"
+                for x in (
+                    r.get("rule_id"),
+                    _both("zone", r.get("zone")),
+                    _fmt_m(r.get("distance_m")),
+                    _fmt_m(r.get("limit_m")),
+                    _both("action", r.get(th.column)),
+                    _first(r, "feature_name", "feature_id"),
+                )
+            )
+            + "</tr>"
+            for _, r in g.iterrows()
+        )
+        rules = (
+            '<table class="basin-t basin-rules"><tr>'
+            + "".join(f"<th>{esc(h)}</th>" for h in heads)
+            + f"</tr>{body}</table>"
+        )
+        firsts.append(first)
+        props.append(
+            {
+                "_s": {
+                    "radius": 6,
+                    "color": "#000000",
+                    "weight": 1,
+                    "fillColor": cat.colour,
+                    "fillOpacity": 0.95,
+                },
+                "_t": esc(f"{name}: {cat.label_zh}"),
+                "_p": f'<div class="basin-pop"><h3>{esc(name)}</h3>{_table(info)}{rules}</div>',
+            }
+        )
+    pts = gpd.GeoDataFrame(firsts, crs=vio.crs) if firsts else vio.iloc[:0]
+    if len(pts):
+        pts = pts.set_geometry(pts.geometry.representative_point())
+    return pts, props
+
+
+def _fmt_m(v: Any) -> str:
+    if v is None or (np.ndim(v) == 0 and pd.isna(v)):
+        return ""
+    return f"{float(v):,.0f}"
 
 
 def _timeline(stations: gpd.GeoDataFrame, monthly: pd.DataFrame | None) -> dict[str, Any] | None:
@@ -616,7 +764,11 @@ def web_map(
     monthly: pd.DataFrame | None = None,
     sections: gpd.GeoDataFrame | None = None,
     audit: pd.DataFrame | None = None,
+    audit_period: str = "latest",
+    facilities: gpd.GeoDataFrame | None = None,
+    violations: gpd.GeoDataFrame | None = None,
     title: str | None = "川渝流域监测与分区 Sichuan-Chongqing basin monitoring and zoning",
+    sources: str | None = None,
     online_tiles: bool = True,
     simplify_m: float = 150.0,
 ) -> Any:
@@ -638,9 +790,22 @@ def web_map(
         the control is left out when None.
     audit
         Cross-border audit rows (``section_id, period, class, compliant, responsibility …``) shown in the
-        section popups; the latest period colours the section.
+        section popups; they colour the sections (:func:`basin.maps.static.section_compliance`).
+    audit_period
+        ``"latest"`` (each section's latest assessed period, default), ``"latest_year"``, ``"worst"`` or a
+        period of the audit (see :func:`basin.maps.static.section_compliance`).
+    facilities
+        All facilities of the siting audit (``facility_id, name, category, status``): a layer of small grey
+        markers, off at first.
+    violations
+        Siting-audit violations (:func:`basin.zoning.audit_facilities`): one marker per facility coloured by
+        its strongest action, its popup listing each rule broken (rule, zone, distance, limit, action) in
+        Chinese and English.
     title
         Shown in a box at the top left (escaped); None for none.
+    sources
+        The data sources (the user's file names, or "demo" data with its provenance), shown in the map's
+        attribution line (escaped).
     online_tiles
         Add an OpenStreetMap layer to the layer control, switched off (it needs the internet).
     simplify_m
@@ -663,6 +828,8 @@ def web_map(
             units=units,
             stations=stations,
             sections=sections,
+            facilities=facilities,
+            violations=violations,
         ).items()
         if v is not None
     }
@@ -675,10 +842,23 @@ def web_map(
     m.default_css = [("leaflet_css", "basin:leaflet.css")]
     legends: dict[str, str] = {}
     groups: list[tuple[str, str]] = []
+    m.add_child(el["Panes"](sources))
 
-    def add(key: str, name: str, data: dict[str, Any], kind: str, *, show: bool, legend: str | None) -> None:
+    def add(
+        key: str,
+        name: str,
+        data: dict[str, Any],
+        kind: str,
+        *,
+        show: bool,
+        legend: str | None,
+        pane: str | None = None,
+        top: dict[str, Any] | None = None,
+    ) -> None:
         fg = folium.FeatureGroup(name=name, show=show)
-        fg.add_child(el["GeoJsonLayer"](data, kind))
+        fg.add_child(el["GeoJsonLayer"](data, kind, pane))
+        if top is not None and top["features"]:  # the categories drawn above the rivers (zone A, priority)
+            fg.add_child(el["GeoJsonLayer"](top, kind, PANE_TOP))
         m.add_child(fg)
         groups.append((fg.get_name(), key))
         if legend:
@@ -719,8 +899,18 @@ def web_map(
         if key in web:
             th = theme(key)
             fields = [("rules", "rules")] if key == "zones" else []
-            props = _category_props(web[key], th, key, fields)
-            add(key, th.title, _collection(web[key], props), key, show=False, legend=_legend_html(th))
+            gdf = web[key]
+            props = _category_props(gdf, th, key, fields)
+            on_top = np.array([bool(getattr(th.lookup(v), "on_top", False)) for v in gdf[th.column]], bool)
+            add(
+                key,
+                th.title,
+                _collection(gdf[~on_top], [p for p, t in zip(props, on_top, strict=True) if not t]),
+                key,
+                show=False,
+                legend=_legend_html(th),
+                top=_collection(gdf[on_top], [p for p, t in zip(props, on_top, strict=True) if t]),
+            )
     if "units" in web:
         th = theme("units")
         add(
@@ -777,14 +967,46 @@ def web_map(
         )
     if "sections" in web:
         sec = web["sections"]
+        from basin.maps.static import section_compliance
+
         sec_pts = sec.set_geometry(sec.geometry.representative_point())
+        comp, shown = section_compliance(sec, audit, period=audit_period)
+        head = theme("sections").title
+        if shown:
+            head += " (最差时段 worst period)" if shown == "worst" else f" ({shown})"
         add(
             "sections",
             theme("sections").title,
-            _collection(sec_pts, _section_props(sec, audit)),
+            _collection(sec_pts, _section_props(sec, audit, comp)),
             "sections",
             show=True,
-            legend=_legend_html(theme("sections")),
+            legend=_legend_html(theme("sections"), head),
+            pane=PANE_POINTS,
+        )
+    if "facilities" in web:
+        fac = web["facilities"]
+        fac = fac.set_geometry(fac.geometry.representative_point())
+        add(
+            "facilities",
+            "企业 Facilities",
+            _collection(fac, _facility_props(fac)),
+            "facilities",
+            show=False,
+            legend='<h4>企业 Facilities</h4><div><span class="basin-sw" style="background:#bdbdbd"></span>'
+            "选址审查对象 audited facility</div>",
+            pane=PANE_POINTS,
+        )
+    if "violations" in web:
+        vio = web["violations"]
+        pts, props = _violation_features(vio)
+        add(
+            "violations",
+            theme("violations").title,
+            _collection(pts, props),
+            "violations",
+            show=True,
+            legend=_legend_html(theme("violations")),
+            pane=PANE_POINTS,
         )
     timeline = None
     if "stations" in web:
@@ -807,6 +1029,7 @@ def web_map(
             "stations",
             show=True,
             legend=legend,
+            pane=PANE_POINTS,
         )
     if online_tiles:
         folium.TileLayer(
@@ -878,7 +1101,23 @@ def offline_html(m: Any) -> str:
         raise BasinError(msg)
     if "<meta charset" not in page.lower():
         page = page.replace("<head>", '<head>\n<meta charset="utf-8">', 1)
-    return page
+    return _embed_font(page)
+
+
+def _embed_font(page: str) -> str:
+    """Embed the CJK font cut to the page's characters, used by the map, its popups, legends and controls."""
+    from basin.maps import fonts
+
+    style = (
+        f"<style>{fonts.font_face_css(page)}\n"
+        f".leaflet-container, .basin-box, .basin-title, .basin-t {{ font-family: {fonts.WEB_STACK}; }}"
+        "</style>"
+    )
+    head_end = page.lower().rfind("</head>")
+    if head_end < 0:  # pragma: no cover - folium always writes a head
+        msg = "the map page has no </head>"
+        raise BasinError(msg)
+    return page[:head_end] + style + "\n" + page[head_end:]
 
 
 def write_web_map(m: Any, filepath: str | Path) -> Path:

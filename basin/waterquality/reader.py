@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import os
 import re
-import warnings
-from collections.abc import Callable
+import unicodedata
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Literal, overload
 
@@ -26,7 +26,14 @@ from basin.waterquality.standards import (
     unit_factor,
 )
 
-__all__ = ["FLAG_MEANINGS", "read_wq", "stations_coords"]
+__all__ = [
+    "FLAG_MEANINGS",
+    "TIME_FORMS",
+    "load_detection_limits",
+    "parse_times",
+    "read_wq",
+    "stations_coords",
+]
 
 FLAG_MEANINGS = "measured below_detection_limit"
 STATION_COLUMNS = ("name", "river_id", "lake_id", "waterbody", "target_class")
@@ -76,6 +83,32 @@ _COLUMN_ALIASES = {
     "目标水质": "target_class",
     "river_id": "river_id",
     "lake_id": "lake_id",
+    "点位编码": "station_id",
+    "监测点编码": "station_id",
+    "站码": "station_id",
+    "采样日期": "time",
+    "监测日期": "time",
+    "监测年月": "time",
+    "年月": "time",
+    "采样时刻": "time",
+    "检测项目": "parameter",
+    "监测指标": "parameter",
+    "因子": "parameter",
+    "监测因子": "parameter",
+    "测定值": "value",
+    "结果": "value",
+    "监测结果": "value",
+    "检测结果": "value",
+    "计量单位": "unit",
+    "检测限": "detection_limit",
+    "方法检出限": "detection_limit",
+    "站点名称": "name",
+    "点位名称": "name",
+    "测站名称": "name",
+    "水质目标": "target_class",
+    "目标水质类别": "target_class",
+    "考核目标": "target_class",
+    "水体类型": "waterbody",
 }
 _BELOW_FLAGS = {"l", "<", "nd", "未检出"}
 _OK_FLAGS = {"", "n"}
@@ -86,69 +119,612 @@ _RE_ND = re.compile(r"^(nd|n\.d\.|未检出|<dl|bdl)$", re.IGNORECASE)
 _RE_HEADER_UNIT = re.compile(r"^(.*?)\s*[\(（\[]\s*(.+?)\s*[\)）\]]\s*$")
 
 
+# --------------------------------------------------------------------------------------------- time parsing
+CST = "Asia/Shanghai"
+TIME_FORMS = (
+    "2019-01, 2019-01-15, 2019/1/15, 2019.1.15, 2019年01月, 2019年1月15日, 201901, 20190115, Excel dates, "
+    "ISO 8601 with a time zone (converted to China Standard Time)"
+)
+_RE_T_ISO = re.compile(
+    r"^(?P<y>\d{4})[-/.](?P<m>\d{1,2})(?:[-/.](?P<d>\d{1,2}))?"
+    r"(?:[ T](?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.(?P<f>\d+))?)?)?"
+    r"\s*(?P<z>Z|[+-]\d{2}(?::?\d{2})?)?$"
+)
+_RE_T_ZH = re.compile(
+    r"^(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月(?:\s*(?P<d>\d{1,2})\s*[日号])?"
+    r"(?:\s*(?P<H>\d{1,2})\s*[时点:](?:\s*(?P<M>\d{1,2})\s*分?)?(?:\s*(?P<S>\d{1,2})\s*秒)?)?$"
+)
+_RE_T_COMPACT = re.compile(r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})?$")
+_RE_T_AMBIGUOUS = re.compile(r"^\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}(?:[ T].*)?$")
+_RE_T_SERIAL = re.compile(r"^\d{5}(?:\.\d+)?$")
+
+
+def parse_times(
+    values: Any, *, time_format: str | None = None, excel: bool = False
+) -> tuple[pd.Series, list[str | None]]:
+    """Parse officers' date spellings into naive China Standard Time timestamps.
+
+    Parameters
+    ----------
+    values
+        Text values (one per row).
+    time_format
+        A ``strftime`` format for every value (``%d/%m/%Y``); None accepts the forms of :data:`TIME_FORMS`.
+    excel
+        Accept Excel serial day numbers (``43466`` = 2019-01-01), for values read from a workbook.
+
+    Returns
+    -------
+    tuple
+        The timestamps (``NaT`` where refused) and, per value, None or the reason it was refused.
+
+    Notes
+    -----
+    A stamp with a zone (``2019-01-15T02:00Z``, ``+08:00``) is converted to China Standard Time (UTC+8, the
+    time of Chinese monitoring data) and stored without zone; a stamp without zone is taken to be in China
+    Standard Time. ``01/02/2019`` (day and month in either order) is refused unless ``time_format`` says
+    which.
+    """
+    t = pd.Series(values, dtype=object).astype(str).map(lambda s: unicodedata.normalize("NFKC", s).strip())
+    n = len(t)
+    reasons: list[str | None] = [None] * n
+    out = pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns]")
+    tv = t.to_numpy(object)
+    if time_format is not None:
+        parsed = pd.to_datetime(t, format=time_format, errors="coerce")
+        if getattr(parsed.dt, "tz", None) is not None:
+            parsed = parsed.dt.tz_convert(CST).dt.tz_localize(None)
+        for i in np.flatnonzero(parsed.isna().to_numpy()):
+            reasons[i] = f"bad time {_cut(tv[i])!r} (does not match time_format {time_format!r})"
+        return pd.Series(parsed.to_numpy("datetime64[ns]")), reasons
+    parts = {k: np.full(n, np.nan) for k in ("y", "m", "d", "H", "M", "S")}
+    frac = np.zeros(n)
+    offset_min = np.full(n, np.nan)
+    matched = np.zeros(n, dtype=bool)
+    for rx in (_RE_T_ISO, _RE_T_ZH, _RE_T_COMPACT):
+        rest = ~matched
+        if not rest.any():
+            break
+        ext = t[rest].str.extract(rx.pattern)
+        hit = ext["y"].notna().to_numpy()
+        idx = np.flatnonzero(rest)[hit]
+        for k in parts:
+            if k in ext.columns:
+                parts[k][idx] = pd.to_numeric(ext[k][hit], errors="coerce").to_numpy(float)
+        if "f" in ext.columns:
+            f = ext["f"][hit].fillna("")
+            frac[idx] = [float("0." + x) if x else 0.0 for x in f]
+        if "z" in ext.columns:
+            for j, z in zip(idx, ext["z"][hit].to_numpy(object), strict=True):
+                if isinstance(z, str) and z:
+                    if z == "Z":
+                        offset_min[j] = 0
+                    else:
+                        sign = -1 if z[0] == "-" else 1
+                        digits = z[1:].replace(":", "")
+                        offset_min[j] = sign * (
+                            int(digits[:2]) * 60 + (int(digits[2:4]) if len(digits) > 2 else 0)
+                        )
+        matched[idx] = True
+    if excel:
+        serial = ~matched & t.str.fullmatch(_RE_T_SERIAL.pattern).to_numpy(bool)
+        if serial.any():
+            days = pd.to_numeric(t[serial]).to_numpy(float)
+            out[serial] = (pd.Timestamp("1899-12-30") + pd.to_timedelta(days, unit="D")).to_numpy()
+    else:
+        serial = np.zeros(n, dtype=bool)
+    comp = pd.DataFrame(
+        {
+            "year": parts["y"],
+            "month": parts["m"],
+            "day": np.where(np.isnan(parts["d"]), 1, parts["d"]),
+            "hour": np.nan_to_num(parts["H"]),
+            "minute": np.nan_to_num(parts["M"]),
+            "second": np.nan_to_num(parts["S"]),
+        }
+    )
+    ok = (
+        matched & (comp["month"].between(1, 12) & comp["day"].between(1, 31) & (comp["hour"] < 24)).to_numpy()
+    )
+    ts = (
+        pd.to_datetime(comp[ok].astype("int64"), errors="coerce")
+        if ok.any()
+        else pd.Series([], dtype="datetime64[ns]")
+    )
+    vals = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    if ok.any():
+        v = ts.to_numpy("datetime64[ns]") + (frac[ok] * 1e9).astype("timedelta64[ns]")
+        off = offset_min[ok]
+        has = ~np.isnan(off)
+        # to UTC, then to China Standard Time (UTC+8)
+        v[has] = v[has] - (off[has] * 60e9).astype("timedelta64[ns]") + np.timedelta64(8, "h")
+        vals[ok] = v
+    out_np = np.where(serial, out.to_numpy("datetime64[ns]"), vals)
+    for i in np.flatnonzero(np.isnat(out_np)):
+        text = tv[i]
+        if text in ("", "nan", "NaT"):
+            reasons[i] = "empty time"
+        elif _RE_T_AMBIGUOUS.match(text):
+            reasons[i] = (
+                f"ambiguous date {_cut(text)!r} (day/month order unknown); write it as 2019-01-15, or give "
+                "the "
+                "format (`time_format: '%d/%m/%Y'` in the water-quality mapping)"
+            )
+        elif matched[i]:
+            reasons[i] = f"bad time {_cut(text)!r} (not a valid date)"
+        else:
+            reasons[i] = f"bad time {_cut(text)!r} (accepted: {TIME_FORMS})"
+    return pd.Series(out_np), reasons
+
+
+def _cut(value: Any, n: int = 60) -> str:
+    text = str(value)
+    return text if len(text) <= n else text[:n] + "..."
+
+
+# ------------------------------------------------------------------------------------------ table reading
+WQ_MODEL_COLUMNS = (
+    "station_id",
+    "time",
+    "parameter",
+    "value",
+    "unit",
+    "flag",
+    "detection_limit",
+    *STATION_COLUMNS,
+)
+_DL_LABELS = {
+    normalize_name(s)
+    for s in (
+        "检出限",
+        "检测限",
+        "方法检出限",
+        "最低检出限",
+        "检出下限",
+        "检出限值",
+        "detection limit",
+        "detection_limit",
+        "dl",
+        "mdl",
+        "lod",
+    )
+}
+_UNIT_LABELS = {normalize_name(s) for s in ("单位", "计量单位", "unit", "units")}
+_SUMMARY_LABELS = {
+    normalize_name(s)
+    for s in (
+        "标准值",
+        "标准限值",
+        "限值",
+        "Ⅲ类标准",
+        "III类标准",
+        "标准",
+        "平均值",
+        "均值",
+        "平均",
+        "年均值",
+        "最大值",
+        "最小值",
+        "合计",
+        "总计",
+        "mean",
+        "average",
+        "max",
+        "min",
+        "standard",
+    )
+}
+# columns of officers' wide exports that are not parameters and not used (listed in the notes when dropped)
+_IGNORED_COLUMNS = {
+    normalize_name(s)
+    for s in (
+        "序号",
+        "编号",
+        "no",
+        "no.",
+        "河流名称",
+        "河流",
+        "所在河流",
+        "所属河流",
+        "所属流域",
+        "流域",
+        "水系",
+        "行政区",
+        "所在地",
+        "所在地区",
+        "所属区县",
+        "区县",
+        "省",
+        "省份",
+        "市",
+        "地市",
+        "县",
+        "断面属性",
+        "断面性质",
+        "断面类型",
+        "考核级别",
+        "断面级别",
+        "控制级别",
+        "水质类别",
+        "水质状况",
+        "实测类别",
+        "是否达标",
+        "达标情况",
+        "超标项目",
+        "超标因子",
+        "超标倍数",
+        "主要污染指标",
+        "主要污染物",
+        "备注",
+        "说明",
+        "经度",
+        "纬度",
+        "监测单位",
+        "采样人",
+        "采样时刻",
+        "天气",
+        "气温",
+        "水期",
+        "remark",
+        "remarks",
+        "note",
+        "notes",
+    )
+}
+_NOT_MEASURED = {"/", "-", "—", "--", "——", "－", "未测", "未监测", "n/a"}
+_YMD_COLUMNS = {
+    "year": {normalize_name(s) for s in ("年", "年份", "监测年份", "year")},
+    "month": {normalize_name(s) for s in ("月", "月份", "监测月份", "month")},
+    "day": {normalize_name(s) for s in ("日", "日期(日)", "day")},
+}
+_RE_HEADER_SPLIT = re.compile(r"^(.*?\S)\s*(?:\s|/)\s*(\S+)$")
+
+
+def _param_of_header(col: str) -> tuple[str | None, str, str]:
+    """(canonical code or None, parameter name, unit) of a wide column header such as ``总磷(mg/L)``."""
+    name = str(col).strip()
+    code = canonical_parameter(name)
+    if code is not None:
+        return code, name, ""
+    for rx in (_RE_HEADER_UNIT, _RE_HEADER_SPLIT):
+        m = rx.match(name)
+        if m and (code := canonical_parameter(m.group(1))) is not None:
+            return code, m.group(1).strip(), m.group(2).strip()
+    return None, name, ""
+
+
+def _wq_scorer(mapped: set[str]) -> Callable[[list[str]], int]:
+    known = {normalize_name(k) for k in _COLUMN_ALIASES} | {normalize_name(m) for m in mapped}
+
+    def score(row: list[str]) -> int:
+        return sum(1 for c in row if c and (normalize_name(c) in known or _param_of_header(c)[0] is not None))
+
+    return score
+
+
+def _apply_wq_mapping(df: pd.DataFrame, mp: dict[str, Any], where: str) -> pd.DataFrame:
+    cols = mp.get("columns", {})
+    missing = sorted({v for v in cols.values() if v not in df.columns})
+    if missing:
+        found = [_cut(c) for c in df.columns if c != "_line"]
+        msg = (
+            f"{where}: mapped column(s) {[_cut(m) for m in missing]} not in the file; file columns: "
+            f"{found[:40]}"
+        )
+        raise SchemaError(msg)
+    ignore = mp.get("ignore", [])
+    not_there = [i for i in ignore if i not in df.columns]
+    if not_there:
+        msg = f"{where}: `ignore` names column(s) {[_cut(i) for i in not_there]} that are not in the file"
+        raise SchemaError(msg)
+    out = df.drop(columns=ignore)
+    for model, col in cols.items():
+        code = canonical_parameter(model) if model not in WQ_MODEL_COLUMNS else None
+        if model not in WQ_MODEL_COLUMNS and code is None:
+            msg = (
+                f"{where}: the water-quality mapping names unknown model column {_cut(model)!r}; "
+                "expected one "
+                "of "
+                f"{list(WQ_MODEL_COLUMNS)} or a parameter (TP, NH3_N, 总磷 ...)"
+            )
+            raise SchemaError(msg)
+        out[model if code is None else code] = df[col]
+    consumed = {c for c in cols.values() if c not in cols}
+    return out.drop(columns=[c for c in consumed if c in out.columns])
+
+
 def _rename_columns(df: pd.DataFrame) -> pd.DataFrame:
-    ren = {}
+    ren: dict[Any, str] = {}
+    taken = set(df.columns)
     for c in df.columns:
         key = normalize_name(str(c))
-        if key in _COLUMN_ALIASES:
-            ren[c] = _COLUMN_ALIASES[key]
+        target = _COLUMN_ALIASES.get(key) or _COLUMN_ALIASES.get(normalize_name(_strip_unit(str(c))))
+        if target and target not in taken and target not in ren.values():
+            ren[c] = target
     return df.rename(columns=ren)
 
 
-def _read_table(path: Path) -> pd.DataFrame:
-    suffix = path.suffix.lower()
+def _strip_unit(text: str) -> str:
+    m = _RE_HEADER_UNIT.match(text)
+    return m.group(1) if m else text
+
+
+def _ymd_time(df: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
+    """Build a time column from separate year / month [/ day] columns (年份, 月份)."""
+    if "time" in df.columns:
+        return df, None
+    found = {}
+    for part, names in _YMD_COLUMNS.items():
+        found[part] = next((c for c in df.columns if normalize_name(str(c)) in names), None)
+    if found["year"] is None or found["month"] is None:
+        return df, None
+    y = df[found["year"]].astype(str).str.strip().str.replace("年", "", regex=False)
+    m = df[found["month"]].astype(str).str.strip().str.replace("月", "", regex=False)
+    t = y + "-" + m
+    used = [found["year"], found["month"]]
+    if found["day"] is not None:
+        t = t + "-" + df[found["day"]].astype(str).str.strip().str.replace("日", "", regex=False)
+        used.append(found["day"])
+    out = df.drop(columns=used).assign(time=t)
+    return out, f"time built from the columns {used}"
+
+
+def _label_of(row: pd.Series, columns: list[str]) -> str:
+    for c in columns:
+        if c in row.index:
+            v = normalize_name(str(row[c]))
+            if v:
+                return v
+    return ""
+
+
+def _number(text: str) -> float:
+    t = unicodedata.normalize("NFKC", str(text)).strip()
+    m = _RE_LSUFFIX.match(t) or _RE_LT.match(t)
+    if m:
+        t = m.group(1)
     try:
-        if suffix in {".xlsx", ".xlsm", ".xls"}:
-            df = pd.read_excel(path, dtype=str, keep_default_na=False)
-        else:
-            df = pd.read_csv(
-                path, dtype=str, keep_default_na=False, encoding="utf-8-sig", skipinitialspace=True
+        return float(t)
+    except ValueError:
+        return float("nan")
+
+
+def load_detection_limits(
+    source: Any, *, where: str = "detection_limits", encoding: str | None = None
+) -> dict[str, float]:
+    """Return per-parameter detection limits in each parameter's canonical unit.
+
+    Parameters
+    ----------
+    source
+        A dict ``{parameter: limit}`` (any parameter spelling; the limit in the parameter's canonical unit,
+        mg/L for TP, or a text with its unit such as ``"5 µg/L"``), or a CSV/Excel table with columns
+        ``parameter`` (or 指标/项目), ``detection_limit`` (or 检出限) and optionally ``unit`` (or 单位).
+    where
+        For messages.
+    encoding
+        Text encoding of a CSV table (None detects UTF-8 or GB18030).
+
+    Returns
+    -------
+    dict
+        ``{canonical code: limit in the canonical unit}``.
+
+    Raises
+    ------
+    SchemaError
+        Unknown parameter, unit, or a limit that is not a positive finite number.
+    """
+    from basin.io.sheets import read_table
+
+    if source is None:
+        return {}
+    rows: list[tuple[Any, Any, str, str]] = []
+    if isinstance(source, Mapping):
+        for k, v in source.items():
+            text = str(v).strip()
+            m = re.match(rf"^({_NUM})\s*(.*)$", unicodedata.normalize("NFKC", text))
+            rows.append((k, m.group(1) if m else text, m.group(2) if m else "", f"{where}: {_cut(k)}"))
+    elif isinstance(source, str | os.PathLike):
+        tab = read_table(source, encoding=encoding)
+        df = _rename_columns(tab.frame)
+        need = [c for c in ("parameter", "detection_limit") if c not in df.columns]
+        if need:
+            found = [_cut(c) for c in tab.frame.columns if c != "_line"]
+            msg = (
+                f"{source}: a detection-limit table needs columns parameter, detection_limit[, unit]; found "
+                f"{found}"
             )
-    except UnicodeDecodeError as exc:
-        msg = f"{path}: not UTF-8 text ({exc}); save the file as UTF-8"
-        raise DataError(msg) from exc
-    except Exception as exc:  # pandas/openpyxl raise many kinds
-        msg = f"{path}: cannot read as a table: {exc}"
-        raise DataError(msg) from exc
-    df = df.fillna("")
-    if df.empty:
-        msg = f"{path}: no data rows"
-        raise DataError(msg)
-    # header is line 1 in CSV and Excel alike; data row i is line i + 2
-    df.insert(0, "_line", np.arange(2, len(df) + 2))
-    return df
+            raise SchemaError(msg)
+        for r in df.itertuples():
+            rows.append((r.parameter, r.detection_limit, getattr(r, "unit", ""), f"{source}: line {r._1}"))
+    else:
+        msg = (
+            f"{where}: expected a mapping {{parameter: limit}} or a CSV/Excel path, got "
+            f"{type(source).__name__}"
+        )
+        raise SchemaError(msg)
+    out: dict[str, float] = {}
+    for name, value, unit, at in rows:
+        code = canonical_parameter(str(name))
+        if code is None:
+            msg = f"{at}: unknown parameter {_cut(name)!r} in the detection limits"
+            raise SchemaError(msg)
+        try:
+            val = float(value)
+        except (TypeError, ValueError):
+            val = float("nan")
+        if not np.isfinite(val) or val <= 0:
+            msg = f"{at}: detection limit {_cut(value)!r} of {code} is not a positive number"
+            raise SchemaError(msg)
+        fac = unit_factor(str(unit or ""), code)
+        if fac is None:
+            msg = f"{at}: unknown unit {_cut(unit)!r} for {code} (accepted: {', '.join(known_units(code))})"
+            raise SchemaError(msg)
+        out[code] = val * fac
+    return out
 
 
-def _wide_to_long(df: pd.DataFrame, path: Path) -> tuple[pd.DataFrame, list[str]]:
+def _read_wq_table(
+    path: Path,
+    *,
+    mapping: Any,
+    layout: str,
+    header_row: int | None,
+    encoding: str | None,
+    sheet: str | int | None,
+) -> tuple[pd.DataFrame, list[str], list[str], dict[str, float], dict[str, Any]]:
+    """Read a long or wide table into long rows (long, unknown columns, notes, file DLs, mapping)."""
+    from basin.io.layers import load_mapping
+    from basin.io.sheets import read_table
+
+    mp = load_mapping(mapping, "wq")
+    table = read_table(
+        path,
+        encoding=encoding,
+        sheet=sheet,
+        header_row=header_row,
+        is_header=_wq_scorer(set(mp.get("columns", {}).values())),
+    )
+    where = table.where
+    notes = list(table.notes)
+    if table.encoding not in (None, "utf-8"):
+        notes.append(f"text encoding detected as {table.encoding}")
+    df = _apply_wq_mapping(table.frame, mp, where)
+    df = _rename_columns(df)
+    df, note = _ymd_time(df)
+    if note:
+        notes.append(note)
+    if "station_id" not in df.columns and "name" in df.columns:
+        df["station_id"] = df["name"]
+        notes.append("no station code column: the station name column (断面名称) is the station key")
+    missing = [c for c in ("station_id", "time") if c not in df.columns]
+    if missing:
+        found = [_cut(c) for c in table.frame.columns if c != "_line"]
+        msg = (
+            f"{where}: missing column(s) {missing}; found {found[:40]} (map them: `columns: "
+            f"{{station_id: 断面编码, "
+            "time: 监测时间}}` in the `mapping:` of water_quality in the project file, or --mapping)"
+        )
+        raise SchemaError(msg)
+    is_long = "parameter" in df.columns or "value" in df.columns
+    if layout == "long" or (layout == "auto" and is_long):
+        lack = [c for c in ("parameter", "value") if c not in df.columns]
+        if lack:
+            msg = f"{where}: long table without column(s) {lack}"
+            raise SchemaError(msg)
+        return df, [], notes, {}, mp
+    if layout not in ("auto", "wide"):
+        msg = f"layout must be 'auto', 'long' or 'wide', got {_cut(layout)!r}"
+        raise SchemaError(msg)
+    long, unknown, more, file_dl = _wide_to_long(df, where)
+    return long, unknown, notes + more, file_dl, mp
+
+
+def _wide_to_long(
+    df: pd.DataFrame, where: str | Path
+) -> tuple[pd.DataFrame, list[str], list[str], dict[str, float]]:
+    notes: list[str] = []
     meta = {"_line", "station_id", "time", *STATION_COLUMNS, "flag", "detection_limit"}
+    dropped = [c for c in df.columns if c not in meta and normalize_name(str(c)) in _IGNORED_COLUMNS]
+    if dropped:
+        notes.append(f"column(s) not used: {[_cut(c) for c in dropped]}")
+        df = df.drop(columns=dropped)
     value_cols = [c for c in df.columns if c not in meta]
     if not value_cols:
-        msg = f"{path}: no parameter columns; expected a long table (station_id,time,parameter,value) or a wide one"
+        msg = (
+            f"{where}: no parameter columns; expected a long table (station_id,time,parameter,value) or a "
+            "wide one"
+        )
         raise SchemaError(msg)
-    unknown = []
+    heads = {c: _param_of_header(str(c)) for c in value_cols}
+    unknown = [str(c) for c, (code, _, _) in heads.items() if code is None]
+    # rows that are not samples: a detection-limit row, a unit row, summary rows (standard values, means)
+    label_cols = ["station_id", "name", "time", df.columns[1] if len(df.columns) > 1 else "station_id"]
+    labels = df.apply(lambda r: _label_of(r, label_cols), axis=1) if len(df) else pd.Series([], dtype=str)
+    is_dl = labels.isin(_DL_LABELS).to_numpy()
+    is_unit = labels.isin(_UNIT_LABELS).to_numpy()
+    is_summary = labels.isin(_SUMMARY_LABELS).to_numpy()
+    units = {c: heads[c][2] for c in value_cols}
+    if is_unit.any():
+        row = df[is_unit].iloc[0]
+        for c in value_cols:
+            u = str(row[c]).strip()
+            if u:
+                if units[c] and units[c] != u:
+                    msg = (
+                        f"{where}: column {_cut(c)!r} has unit {units[c]!r} in its header and {u!r} in the "
+                        "unit row"
+                    )
+                    raise SchemaError(msg)
+                units[c] = u
+        notes.append(f"unit row on line {int(row['_line'])}")
+    file_dl: dict[str, float] = {}
+    if is_dl.any():
+        row = df[is_dl].iloc[0]
+        for c in value_cols:
+            code = heads[c][0]
+            text = str(row[c]).strip()
+            if code is None or not text:
+                continue
+            val = _number(text)
+            fac = unit_factor(units[c], code)
+            if not np.isfinite(val) or val <= 0 or fac is None:
+                msg = (
+                    f"{where}: line {int(row['_line'])} (detection limits), column {_cut(c)!r}: "
+                    f"{_cut(text)!r} is not "
+                    "a detection limit (a positive number in the column's unit)"
+                )
+                raise SchemaError(msg)
+            file_dl[code] = val * fac
+        notes.append(f"detection-limit row on line {int(row['_line'])}: {sorted(file_dl)}")
+    if is_summary.any():
+        notes.append(
+            f"summary row(s) skipped on line(s) {', '.join(str(int(x)) for x in df.loc[is_summary, '_line'])}"
+        )
+    df = df[~(is_dl | is_unit | is_summary)]
     parts = []
+    n_not_measured = 0
+    keep_cols = ["_line", "station_id", "time", *[c for c in STATION_COLUMNS if c in df.columns]]
+    for extra in ("flag", "detection_limit"):
+        if extra in df.columns:
+            keep_cols.append(extra)
     for col in value_cols:
-        name, unit = str(col), ""
-        m = _RE_HEADER_UNIT.match(name)
-        if m and canonical_parameter(name) is None:
-            name, unit = m.group(1), m.group(2)
-        if canonical_parameter(name) is None:
-            unknown.append(str(col))
-        part = df[["_line", "station_id", "time", *[c for c in STATION_COLUMNS if c in df.columns]]].copy()
-        part["parameter"] = name
-        part["value"] = df[col].astype(str)
-        part["unit"] = unit
-        parts.append(part[part["value"].str.strip() != ""])
-    long = pd.concat(parts, ignore_index=True)
-    return long, unknown
+        code, name, _ = heads[col]
+        part = df[keep_cols].copy()
+        part["parameter"] = name if code is not None else str(col)
+        vals = df[col].astype(str).str.strip()
+        nm = vals.isin(_NOT_MEASURED)
+        n_not_measured += int(nm.sum())
+        part["value"] = vals
+        part["unit"] = units[col]
+        parts.append(part[(vals != "") & ~nm])
+    if n_not_measured:
+        notes.append(f"{n_not_measured} cell(s) marked not measured (/, -, 未监测) left empty")
+    long = (
+        pd.concat(parts, ignore_index=True)
+        if parts
+        else pd.DataFrame(columns=[*keep_cols, "parameter", "value", "unit"])
+    )
+    return long, unknown, notes, file_dl
 
 
-def _parse_values(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str | None]]:
-    """Return value (detection-limit handled, not unit-converted), below-DL flag, DL, reason per row."""
-    raw = df["value"].astype(str).str.strip()
+VALUE_FORMS = "accepted: a number, 0.01L, <0.02, ND/未检出 with a detection limit"
+
+
+def _parse_values(
+    df: pd.DataFrame,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str | None], np.ndarray]:
+    """Return value (not unit-converted), below-DL flag, DL, reason per row, and ND rows without a DL.
+
+    The last array marks ``ND``/``未检出`` rows that have no ``detection_limit`` of their own: their value is
+    filled in from the per-parameter limits by :func:`_validate_long` (or refused there).
+    """
+    raw = df["value"].astype(str).map(lambda v: unicodedata.normalize("NFKC", v).strip())
     n = len(df)
     value = pd.to_numeric(raw, errors="coerce").to_numpy(float)
     below = np.zeros(n, dtype=bool)
+    pending = np.zeros(n, dtype=bool)
     reasons: list[str | None] = [None] * n
     dl_col = (
         pd.to_numeric(df["detection_limit"].astype(str).str.strip(), errors="coerce").to_numpy(float)
@@ -158,8 +734,10 @@ def _parse_values(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray,
     flags = df["flag"].astype(str).str.strip().str.lower() if "flag" in df.columns else pd.Series([""] * n)
     flags = flags.to_numpy(object)
     dl = np.full(n, np.nan)
-    nonnum = np.flatnonzero(np.isnan(value))
     raw_np = raw.to_numpy(object)
+    for i in np.flatnonzero(np.isinf(value)):
+        reasons[i] = f"not a finite number {_cut(raw_np[i])!r} ({VALUE_FORMS})"
+    nonnum = np.flatnonzero(np.isnan(value))
     # the common below-detection-limit spelling "0.05L", vectorised; the rest row by row below
     sub = pd.Series(raw_np[nonnum], dtype=object).astype(str)
     lsuf = sub.str.extract(_RE_LSUFFIX.pattern, expand=False).to_numpy(object)
@@ -173,58 +751,63 @@ def _parse_values(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray,
             below[i] = True
         elif _RE_ND.match(text):
             if np.isnan(dl_col[i]):
-                reasons[i] = (
-                    f"value {text!r} (not detected) without a detection limit; add a detection_limit column"
-                )
+                pending[i] = True
             else:
                 dl[i] = dl_col[i]
                 below[i] = True
         elif text == "":
             reasons[i] = "empty value"
-        elif text.lower() in {"nan", "na", "n/a", "-", "--", "/"}:
-            reasons[i] = f"missing value {text!r}"
+        elif text.lower() in {"nan", "na", "n/a", "-", "--", "/", "null", "none"}:
+            reasons[i] = f"missing value {_cut(text)!r}"
         else:
-            reasons[i] = f"text {text!r} where a number is expected"
+            reasons[i] = f"text {_cut(text)!r} where a number is expected ({VALUE_FORMS})"
+    bad_dl = below & ~np.isfinite(dl)
+    for i in np.flatnonzero(bad_dl):
+        reasons[i] = f"not a finite detection limit {_cut(raw_np[i])!r}"
     for i in np.flatnonzero(~np.isin(flags, list(_OK_FLAGS))):
         f = flags[i]
         if f in _BELOW_FLAGS:
-            if reasons[i] is None and not below[i]:
+            if reasons[i] is None and not below[i] and not pending[i]:
                 dl[i] = value[i]
                 below[i] = True
         elif reasons[i] is None:
             reasons[i] = (
-                f"flag {df['flag'].to_numpy(object)[i]!r}: not a valid measurement (accepted flags: N, L, <, ND)"
+                f"flag {_cut(df['flag'].to_numpy(object)[i])!r}: not a valid measurement (accepted flags: N, "
+                "L, <, ND)"
             )
     value = np.where(below, dl / 2.0, value)
-    return value, below, dl, reasons
+    return value, below, dl, reasons, pending
 
 
-def _validate_long(df: pd.DataFrame, station_ids: set[str] | None) -> pd.DataFrame:
+def _validate_long(
+    df: pd.DataFrame,
+    station_ids: set[str] | None,
+    *,
+    detection_limits: Mapping[str, float] | None = None,
+    time_format: str | None = None,
+    excel: bool = False,
+) -> pd.DataFrame:
     """Add canonical ``code``, converted ``value_c``, ``below`` and ``reason`` columns."""
     df = df.reset_index(drop=True)
     n = len(df)
     reasons: list[str | None] = [None] * n
+    limits = dict(detection_limits or {})
 
     def add(mask: np.ndarray, text: str | Callable[[int], str]) -> None:
         for i in np.flatnonzero(mask):
             if reasons[i] is None:
-                reasons[i] = text if isinstance(text, str) else text(i)
+                reasons[i] = text if isinstance(text, str) else text(int(i))
 
     sid = df["station_id"].astype(str).str.strip()
     df["station_id"] = sid
     add((sid == "").to_numpy(), "missing station_id")
     if station_ids is not None:
         unknown_st = (~sid.isin(station_ids) & (sid != "")).to_numpy()
-        add(unknown_st, lambda i: f"unknown station {sid.iat[i]!r} (not in the stations layer)")
-    t = df["time"].astype(str).str.strip()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # "could not infer format": handled below
-        times = pd.to_datetime(t, errors="coerce")
-        bad_t = times.isna() & (t != "")
-        if bad_t.any():
-            times[bad_t] = pd.to_datetime(t[bad_t], errors="coerce", format="mixed")
-    add(times.isna().to_numpy(), lambda i: f"bad time {t.iat[i]!r}")
-    df["time"] = times
+        add(unknown_st, lambda i: f"unknown station {_cut(sid.iat[i])!r} (not in the stations layer)")
+    df["_time_raw"] = df["time"].astype(str)
+    times, t_reasons = parse_times(df["time"].to_numpy(object), time_format=time_format, excel=excel)
+    add(np.array([r is not None for r in t_reasons], dtype=bool), lambda i: str(t_reasons[i]))
+    df["time"] = times.to_numpy("datetime64[ns]")
     # parameter names and units are few: resolve each distinct one once, then take by position
     names = df["parameter"].astype(str).to_numpy(object)
     p_idx, p_uniq = pd.factorize(names)
@@ -233,7 +816,7 @@ def _validate_long(df: pd.DataFrame, station_ids: set[str] | None) -> pd.DataFra
     code = pd.Series(code_np, dtype=object)
     params = parameter_table()
     known = code.notna().to_numpy()
-    add(~known, lambda i: f"unknown parameter {names[i]!r}")
+    add(~known, lambda i: f"unknown parameter {_cut(names[i])!r}")
     units = (df["unit"].astype(str).str.strip() if "unit" in df.columns else pd.Series([""] * n)).to_numpy(
         object
     )
@@ -248,24 +831,44 @@ def _validate_long(df: pd.DataFrame, station_ids: set[str] | None) -> pd.DataFra
     add(
         bad_u,
         lambda i: (
-            f"unknown unit {units[i]!r} for {code_np[i]} (accepted: {', '.join(known_units(code_np[i]))})"
+            f"unknown unit {_cut(units[i])!r} for {code_np[i]} (accepted: "
+            f"{', '.join(known_units(code_np[i]))})"
         ),
     )
-    value, below, _dl, vreasons = _parse_values(df)
-    add(np.array([r is not None for r in vreasons]), lambda i: str(vreasons[i]))
+    value, below, _dl, vreasons, pending = _parse_values(df)
+    add(np.array([r is not None for r in vreasons], dtype=bool), lambda i: str(vreasons[i]))
     value_c = value * fac
+    # not detected without a limit of its own: the parameter's limit (canonical unit), else refused
+    for i in np.flatnonzero(pending):
+        c = code_np[i]
+        if c is not None and c in limits:
+            value_c[i] = limits[c] / 2.0
+            below[i] = True
+        else:
+            raw_v = str(df["value"].iat[i]).strip()
+            add(
+                np.arange(n) == i,
+                f"value {_cut(raw_v)!r} (not detected) without a detection limit for {c or names[i]}: give "
+                "one "
+                "(a detection-limit row 检出限 in the file, "
+                f"`detection_limits: {{{c or 'TP'}: 0.01}}` in the "
+                "project file, or a detection_limit column)",
+            )
     u_params = params.reindex([c if c is not None else "" for c in u_code])
     lo = u_params["min"].to_numpy(float)[p_idx]
     hi = u_params["max"].to_numpy(float)[p_idx]
     is_conc = u_params["quantity"].isin(["mass_concentration", "count_concentration"]).to_numpy()[p_idx]
     raw = df["value"].astype(str).str.strip().to_numpy(object)
-    ok = ~np.isnan(value_c)
+    finite = np.isfinite(value_c)
+    ok = finite
+    add(~finite & ~np.isnan(value_c), lambda i: f"not a finite number {_cut(raw[i])!r} ({VALUE_FORMS})")
     neg = ok & is_conc & (value_c < 0)
-    add(neg, lambda i: f"negative concentration {raw[i]}")
+    add(neg, lambda i: f"negative concentration {_cut(raw[i])}")
     out = ok & ~neg & ((value_c < lo) | (value_c > hi))
-    add(out, lambda i: f"{code_np[i]} value {raw[i]} outside the plausible range {lo[i]:g}-{hi[i]:g}")
-    good = np.array([r is None for r in reasons])
-    key = pd.DataFrame({"s": sid, "t": times, "c": code})[good]
+    add(out, lambda i: f"{code_np[i]} value {_cut(raw[i])} outside the plausible range {lo[i]:g}-{hi[i]:g}")
+    add(np.isnan(value_c) & known & ~bad_u, "no value")
+    good = np.array([r is None for r in reasons], dtype=bool)
+    key = pd.DataFrame({"s": sid, "t": df["time"], "c": code})[good]
     dup = key.duplicated(keep=False)
     if dup.any():
         d = key[dup].assign(line=df.loc[key.index[dup], "_line"].to_numpy())
@@ -284,7 +887,7 @@ def _rejected_table(df: pd.DataFrame) -> pd.DataFrame:
     cols = {
         "line": bad["_line"].to_numpy(),
         "station_id": bad["station_id"].to_numpy(),
-        "time": bad["time"].astype(str).to_numpy() if "time" in bad else "",
+        "time": (bad["_time_raw"] if "_time_raw" in bad else bad["time"].astype(str)).to_numpy(),
         "parameter": bad["parameter"].to_numpy(),
         "value": bad["value"].to_numpy(),
         "unit": bad["unit"].to_numpy() if "unit" in bad.columns else "",
@@ -298,13 +901,14 @@ def _raise_rejected(rejected: pd.DataFrame, path: Path) -> None:
     more = f"; ... and {len(rejected) - MAX_LISTED} more" if len(rejected) > MAX_LISTED else ""
     msg = (
         f"{path}: {len(rejected)} rejected value(s): {shown}{more} "
-        "(fix them, or set them aside as a table: `basin wq assess --rejected FILE`, read_wq(on_invalid='report'))"
+        "(fix them, or set them aside as a table: `basin wq assess --rejected FILE`, "
+        "read_wq(on_invalid='report'))"
     )
     raise SchemaError(msg)
 
 
 def stations_coords(stations: Any, station_ids: list[str]) -> dict[str, tuple[str, np.ndarray]]:
-    """Return station coordinates (name, river_id, lake_id, waterbody, target_class, lon, lat) for ``station_ids``."""
+    """Return the station coordinates (name, river_id, ..., lon, lat) of ``station_ids``."""
     gdf = stations.set_index(stations["station_id"].astype(str))
     gdf = gdf.loc[station_ids]
     coords: dict[str, tuple[str, np.ndarray]] = {}
@@ -386,16 +990,39 @@ def _build_dataset(good: pd.DataFrame, st: Any, path: Path) -> xr.Dataset:
             per = per[per[col].str.strip() != ""]
             clash = per["station_id"].duplicated(keep=False)
             if clash.any():
-                msg = f"{path}: column {col!r} has several values for station(s) {sorted(set(per['station_id'][clash]))}"
+                msg = (
+                    f"{path}: column {col!r} has several values for station(s) "
+                    f"{sorted(set(per['station_id'][clash]))}"
+                )
                 raise SchemaError(msg)
             m = per.set_index("station_id")[col].reindex(station_ids).fillna("")
             if col == "target_class":
-                tc = pd.to_numeric(m.replace("", np.nan), errors="coerce")
+                from basin.io.layers import parse_class
+
+                tc = m.map(lambda v: parse_class(v) if str(v).strip() else np.nan).astype(float)
+                unparsed = sorted(
+                    {str(v) for v, t in zip(m, tc, strict=True) if str(v).strip() and np.isnan(t)}
+                )
+                if unparsed:
+                    msg = (
+                        f"{path}: column 'target_class' has {[_cut(u) for u in unparsed[:10]]}; "
+                        "expected 1-5 or Ⅰ类 ... Ⅴ类"
+                    )
+                    raise SchemaError(msg)
                 if tc.notna().any() and not tc.dropna().isin(range(1, 6)).all():
                     msg = f"{path}: column 'target_class' must hold 1-5"
                     raise SchemaError(msg)
                 coords[col] = ("station", tc.fillna(0).to_numpy("int8"))
             elif col == "waterbody":
+                from basin.io.layers import _builtin_value
+
+                m = m.map(
+                    lambda v: (
+                        v
+                        if v in {"", "river", "lake", "reservoir"}
+                        else _builtin_value("stations", "waterbody", v) or v
+                    )
+                )
                 bad = sorted(set(m) - {"", "river", "lake", "reservoir"})
                 if bad:
                     msg = f"{path}: column 'waterbody' has {bad}; expected river, lake or reservoir"
@@ -413,6 +1040,14 @@ def read_wq(
     path: str | os.PathLike[str],
     *,
     stations: Any = None,
+    layout: str = "auto",
+    mapping: Any = None,
+    detection_limits: Any = None,
+    header_row: int | None = None,
+    encoding: str | None = None,
+    sheet: str | int | None = None,
+    time_format: str | None = None,
+    year: int | None = None,
     standard: str | None = None,
     on_invalid: Literal["raise"] = "raise",
 ) -> xr.Dataset: ...
@@ -421,6 +1056,14 @@ def read_wq(
     path: str | os.PathLike[str],
     *,
     stations: Any = None,
+    layout: str = "auto",
+    mapping: Any = None,
+    detection_limits: Any = None,
+    header_row: int | None = None,
+    encoding: str | None = None,
+    sheet: str | int | None = None,
+    time_format: str | None = None,
+    year: int | None = None,
     standard: str | None = None,
     on_invalid: Literal["report"],
 ) -> tuple[xr.Dataset, pd.DataFrame]: ...
@@ -430,6 +1073,14 @@ def read_wq(
     path: str | os.PathLike[str],
     *,
     stations: Any = None,
+    layout: str = "auto",
+    mapping: Any = None,
+    detection_limits: Any = None,
+    header_row: int | None = None,
+    encoding: str | None = None,
+    sheet: str | int | None = None,
+    time_format: str | None = None,
+    year: int | None = None,
     standard: str | None = None,
     on_invalid: Literal["raise", "report"] = "raise",
 ) -> xr.Dataset | tuple[xr.Dataset, pd.DataFrame]:
@@ -438,17 +1089,49 @@ def read_wq(
     Parameters
     ----------
     path
-        Long CSV (``station_id,time,parameter,value[,unit][,flag][,detection_limit]``), wide CSV (``station_id,
-        time`` + one column per parameter, unit optionally in the header: ``总磷(mg/L)``), Excel (.xlsx, first
-        sheet, either layout), NetCDF (.nc) or Zarr (.zarr) with dims ``(station, time)``.
+        Long table (``station_id,time,parameter,value[,unit][,flag][,detection_limit]``), wide table
+        (station and time columns + one column per parameter, the unit optionally in the header:
+        ``总磷(mg/L)``),
+        as CSV (UTF-8 or GBK/GB18030) or Excel (.xlsx/.xls); or NetCDF (.nc) / Zarr (.zarr) with dims
+        ``(station, time)``. Chinese headers are recognised (断面编码/断面名称, 监测时间, 指标, 监测值 ...); a
+        table without a station code column is keyed by its station names (断面名称). A title above the header
+        is skipped (the header is found, or given with ``header_row``). In a wide table a row labelled 检出限
+        holds per-parameter detection limits, a row 单位 the units, rows such as 平均值/标准值 are skipped,
+        and
+        columns such as 序号/河流名称/水质类别 are left out (all listed in ``ds.attrs["notes"]``).
     stations
         Stations GeoDataFrame (``basin.io.read_layer(path, "stations")``) or its path: adds the coordinates
-        ``name, river_id, lake_id, waterbody, target_class`` (0 = unknown), ``lon, lat``; a station of the data
-        that is not in the layer is rejected.
+        ``name, river_id, lake_id, waterbody, target_class`` (0 = unknown), ``lon, lat``; a station of the
+        data
+        that is not in the layer is rejected. Station names of the data are matched to the layer's names
+        when they are not its ids.
+    layout
+        ``"auto"`` (a ``parameter``/``value`` column makes a long table), ``"long"`` or ``"wide"``.
+    mapping
+        Column mapping of the table (see :func:`basin.io.load_mapping`, kind ``wq``): ``columns`` (model
+        column or parameter code -> file column), ``ignore`` (file columns left out), ``time_format``.
+    detection_limits
+        Per-parameter detection limits for ``ND``/``未检出`` values: ``{parameter: limit}`` in the parameter's
+        canonical unit (or ``"5 µg/L"``), or a CSV/Excel table (see :func:`load_detection_limits`). A limit of
+        the row's own ``detection_limit`` column comes first; a limit both here and in the file's 检出限 row
+        must agree.
+    header_row
+        1-based line (Excel row) of the header; None finds it below any title rows.
+    encoding
+        Text encoding of a CSV (None detects UTF-8, else GBK/GB18030).
+    sheet
+        Sheet name or 0-based index of a workbook (default the first).
+    time_format
+        ``strftime`` format of the dates (e.g. ``%d/%m/%Y``); None accepts the forms of :data:`TIME_FORMS`
+        (also ``time_format`` in the mapping). Zone-aware stamps are converted to China Standard Time.
+    year
+        Year of the first row of a national export (layout ``national_export``); unused by long and wide
+        tables.
     standard
         Standard name; checked to exist (classification happens later, see :func:`classify_dataset`).
     on_invalid
-        ``"raise"`` (default): any rejected value raises :class:`SchemaError` listing line numbers and reasons.
+        ``"raise"`` (default): any rejected value raises :class:`SchemaError` listing line numbers and
+        reasons.
         ``"report"``: return ``(ds, rejected)``, the Dataset built from the good rows only and a DataFrame
         ``line, station_id, time, parameter, value, unit, reason``.
 
@@ -456,22 +1139,24 @@ def read_wq(
     -------
     xarray.Dataset
         One float64 variable per canonical parameter in its canonical unit (``units`` attr), plus an int8
-        ``<param>_flag`` (1 = below detection limit; the value is then half the limit).
+        ``<param>_flag`` (1 = below detection limit; the value is then half the limit,
+        环办监测函〔2020〕82号).
+        ``attrs["notes"]`` lists what was inferred (header line, detection-limit row, columns left out ...).
 
     Raises
     ------
     DataError
-        Missing or unreadable file.
+        Missing, unreadable or undecodable file.
     SchemaError
-        Missing columns, or rejected values: negative concentration, pH outside 0-14 (any value outside the
-        parameter's plausible range), text, not-detected without a limit, unknown parameter or unit, bad time,
-        duplicate sample, unknown station.
+        Missing columns, or rejected values: negative or non-finite concentration (``inf``, ``1e999``), pH
+        outside 0-14 (any value outside the parameter's plausible range), text, not-detected without a limit,
+        unknown parameter or unit, bad or ambiguous time, duplicate sample, unknown station.
     """
     from basin.waterquality.standards import load_standard
 
     load_standard(standard)
     if on_invalid not in ("raise", "report"):
-        msg = f"on_invalid must be 'raise' or 'report', got {on_invalid!r}"
+        msg = f"on_invalid must be 'raise' or 'report', got {_cut(on_invalid)!r}"
         raise ValueError(msg)
     path = Path(path)
     if not path.exists():
@@ -482,27 +1167,38 @@ def read_wq(
     suffix = path.suffix.lower()
     if suffix in {".nc", ".nc4", ".netcdf", ".zarr"} or path.is_dir():
         return _read_gridded(path, st, station_ids, on_invalid)
-    df = _rename_columns(_read_table(path))
-    missing = [c for c in ("station_id", "time") if c not in df.columns]
-    if missing:
-        found = [c for c in df.columns if c != "_line"]
-        msg = f"{path}: missing column(s) {missing}; found {found}"
+    long, unknown_cols, notes, file_dl, mp = _read_wq_table(
+        path, mapping=mapping, layout=layout, header_row=header_row, encoding=encoding, sheet=sheet
+    )
+    if unknown_cols and on_invalid == "raise":
+        msg = (
+            f"{path}: unknown parameter column(s) {[_cut(c) for c in unknown_cols[:20]]}; map them "
+            "(`columns: {TP: 列名}` in the water-quality mapping) or leave them out (`ignore: [列名]`)"
+        )
         raise SchemaError(msg)
-    unknown_cols: list[str] = []
-    if "parameter" in df.columns or "value" in df.columns:
-        lack = [c for c in ("parameter", "value") if c not in df.columns]
-        if lack:
-            msg = f"{path}: long table without column(s) {lack}"
+    limits = load_detection_limits(detection_limits)
+    for code, val in file_dl.items():
+        if code in limits and not np.isclose(limits[code], val, rtol=1e-9, atol=0):
+            msg = (
+                f"{path}: detection limit of {code} is {val:g} in the file's 检出限 row "
+                f"and {limits[code]:g} in "
+                "detection_limits (canonical unit); remove one"
+            )
             raise SchemaError(msg)
-        long = df
-    else:
-        long, unknown_cols = _wide_to_long(df, path)
-        if unknown_cols and on_invalid == "raise":
-            msg = f"{path}: unknown parameter column(s) {unknown_cols}"
-            raise SchemaError(msg)
+    limits = {**file_dl, **limits}
     if "unit" not in long.columns:
         long = long.assign(unit="")
-    checked = _validate_long(long, station_ids)
+    if st is not None and len(long):
+        long, note = _names_to_ids(long, st)
+        if note:
+            notes.append(note)
+    checked = _validate_long(
+        long,
+        station_ids,
+        detection_limits=limits,
+        time_format=time_format or mp.get("time_format"),
+        excel=suffix in {".xlsx", ".xlsm", ".xls"},
+    )
     rejected = _rejected_table(checked)
     if len(rejected) and on_invalid == "raise":
         _raise_rejected(rejected, path)
@@ -511,7 +1207,30 @@ def read_wq(
         msg = f"{path}: no valid values ({len(rejected)} rejected)"
         raise SchemaError(msg)
     ds = _build_dataset(good, st, path)
+    if notes:
+        ds.attrs["notes"] = "; ".join(notes)
     return (ds, rejected) if on_invalid == "report" else ds
+
+
+def _names_to_ids(long: pd.DataFrame, st: Any) -> tuple[pd.DataFrame, str | None]:
+    """Station keys of the data that are the layer's station names (断面名称), not its ids: use the ids."""
+    ids = set(st["station_id"].astype(str))
+    keys = long["station_id"].astype(str).str.strip()
+    unknown = set(keys) - ids - {""}
+    if not unknown or "name" not in st.columns:
+        return long, None
+    names = st["name"].astype("string").str.strip()
+    counts = names.value_counts()
+    lookup = {
+        n: i
+        for n, i in zip(names, st["station_id"].astype(str), strict=True)
+        if pd.notna(n) and counts[n] == 1
+    }
+    if not unknown <= set(lookup):
+        return long, None
+    out = long.copy()
+    out["station_id"] = keys.map(lambda k: lookup.get(k, k))
+    return out, f"station names of the data matched to the stations layer's ids ({len(unknown)} name(s))"
 
 
 def _read_gridded(
@@ -535,7 +1254,7 @@ def _read_gridded(
     problems: list[str] = []
     rename: dict[str, str] = {}
     out = {}
-    rejected_rows = []
+    rejected_rows: list[dict[str, Any]] = []
     checked = []
     for name in ds.data_vars:
         sname = str(name)
@@ -561,6 +1280,7 @@ def _read_gridded(
         bad = (v < lo) if np.isfinite(lo) else xr.zeros_like(v, dtype=bool)
         if np.isfinite(hi):
             bad = bad | (v > hi)
+        bad = bad | np.isinf(v)  # inf / 1e999 are refused, never classed 劣Ⅴ
         checked.append((sname, code, da, v, bad, unit, lo, hi))
     # one pass over the data for all the checks (lazy arrays: one dask graph)
     import dask
@@ -575,7 +1295,9 @@ def _read_gridded(
             for (s_, t_), val in zip(pos, vals, strict=True):
                 is_conc = params.at[code, "quantity"] in ("mass_concentration", "count_concentration")
                 what = (
-                    "negative concentration"
+                    "not a finite number"
+                    if np.isinf(val)
+                    else "negative concentration"
                     if is_conc and val < 0
                     else f"outside the plausible range {lo:g}-{hi:g}"
                 )
@@ -652,7 +1374,9 @@ def classify_table(
     if not path.exists():
         msg = f"{path}: no such file or directory"
         raise DataError(msg)
-    raw = _read_table(path)
+    from basin.io.sheets import read_table
+
+    raw = read_table(path, is_header=_wq_scorer(set())).frame
     df = _rename_columns(raw)
     missing = [c for c in ("station_id", "time", "parameter", "value") if c not in df.columns]
     if missing:

@@ -71,7 +71,7 @@ def test_sections_county_level(files, tmp_path):
 
 def test_audit_exit_1_and_reports(files, tmp_path):
     res = CliRunner().invoke(
-        main, ["crossborder", "audit", *_args(files, wq="bad_month"), "-o", str(tmp_path)]
+        main, ["crossborder", "audit", *_args(files, "--period", "month", wq="bad_month"), "-o", str(tmp_path)]
     )
     assert res.exit_code == 1, res.output
     assert "1 out of target in 1 section(s)" in res.output
@@ -94,7 +94,9 @@ def test_audit_exit_1_and_reports(files, tmp_path):
 
 
 def test_report_is_self_contained_and_escaped(files, tmp_path):
-    CliRunner().invoke(main, ["crossborder", "audit", *_args(files, wq="bad_month"), "-o", str(tmp_path)])
+    CliRunner().invoke(
+        main, ["crossborder", "audit", *_args(files, "--period", "month", wq="bad_month"), "-o", str(tmp_path)]
+    )
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert "<script" not in page
     assert "&lt;script&gt;" in page
@@ -128,10 +130,8 @@ def test_audit_bad_input_exit_2(files, tmp_path):
         files["admin"],
         "--stations",
         str(p),
-        "--wq",
-        files["good"],
     ]
-    res = CliRunner().invoke(main, ["crossborder", "audit", *args, "-o", str(tmp_path / "o")])
+    res = CliRunner().invoke(main, ["crossborder", "sections", *args, "-o", str(tmp_path / "o")])
     assert res.exit_code == 2
     assert "station(s) on no river of the rivers layer: S9 (river_id R99)" in res.output
 
@@ -204,7 +204,7 @@ def test_never_overwrites_an_input(files):
         ],
     )
     assert res.exit_code == 2
-    assert "refusing to write" in res.output
+    assert "holds the input" in res.output
 
 
 def test_help_lists_commands():

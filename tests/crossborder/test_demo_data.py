@@ -106,9 +106,12 @@ def test_county_level_on_demo(demo):
 
 
 def test_demo_step_writes_sections_report_and_ledgers(demo, tmp_path):
-    from basin.crossborder.demo import demo_step
+    from basin.project import demo_project
+    from basin.run import run_project
 
-    files = demo_step(tmp_path)
+    res = run_project(demo_project(), steps=["crossborder"], outdir=tmp_path, maps=False, reports=False,
+                      echo=lambda s: None)
+    files = res.files["crossborder"]
     out = tmp_path / "crossborder"
     for name in (
         "sections.csv",
@@ -119,8 +122,8 @@ def test_demo_step_writes_sections_report_and_ledgers(demo, tmp_path):
         "report.md",
         "ledger.csv",
         "summary.csv",
-        "index_ledger.csv",
-        "index_summary.csv",
+        "demo_index_ledger.csv",
+        "demo_index_summary.csv",
     ):
         assert (out / name).exists(), name
         assert (out / name) in files.values()
@@ -129,5 +132,5 @@ def test_demo_step_writes_sections_report_and_ledgers(demo, tmp_path):
     ledger = pd.read_csv(out / "ledger.csv")
     assert set(ledger.scheme) == {"chongqing_target_trend"}
     assert len(ledger) == len(audit)
-    index = pd.read_csv(out / "index_ledger.csv")
+    index = pd.read_csv(out / "demo_index_ledger.csv")
     assert set(index.period.astype(str)) == {str(y) for y in range(2018, 2025)}

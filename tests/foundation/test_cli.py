@@ -49,7 +49,7 @@ def test_layers_check_ok(runner, tmp_path, rivers_gdf, admin_gdf):
     [
         ("missing_column", "missing column(s) ['level']"),
         ("duplicate", "duplicate id(s) R1"),
-        ("unknown_level", "not an integer: ['干流']"),
+        ("unknown_level", "not an integer: ['小溪']"),
         ("empty", "file is empty (0 bytes)"),
         ("text", "cannot read as a vector layer"),
         ("selfintersect", "invalid geometry for id(s): L1: Self-intersection"),
@@ -68,7 +68,7 @@ def test_layers_check_broken_files(runner, tmp_path, rivers_gdf, case, expected)
         g.to_file(path, engine="pyogrio")
     elif case == "unknown_level":
         g = rivers_gdf.copy()
-        g["level"] = ["干流", "1", "3"]
+        g["level"] = ["小溪", "1", "3"]
         g.to_file(path, engine="pyogrio")
     elif case == "empty":
         path.write_bytes(b"")

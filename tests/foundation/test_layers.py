@@ -90,9 +90,9 @@ def test_duplicate_ids(tmp_path, rivers_gdf):
 def test_unknown_level(tmp_path, rivers_gdf):
     gdf = rivers_gdf.copy()
     gdf["level"] = gdf["level"].astype(object)
-    gdf.loc[1, "level"] = "一级支流"
+    gdf.loc[1, "level"] = "小溪"
     path = _write(gdf, tmp_path / "r.gpkg")
-    with pytest.raises(SchemaError, match=r"column 'level': not an integer: \['一级支流'\] for id\(s\) R2"):
+    with pytest.raises(SchemaError, match=r"column 'level': not an integer: \['小溪'\] for id\(s\) R2"):
         read_layer(path, "rivers")
 
 
@@ -161,7 +161,7 @@ def test_bad_boolean(tmp_path):
     gdf = _bowtie_lakes().iloc[1:].copy()
     gdf["connected"] = ["maybe"]
     path = _write(gdf, tmp_path / "lakes.gpkg")
-    with pytest.raises(SchemaError, match=r"column 'connected': expected true/false, got \['maybe'\]"):
+    with pytest.raises(SchemaError, match=r"column 'connected': expected true/false \(是/否\), got \['maybe'\]"):
         read_layer(path, "lakes")
 
 
@@ -223,7 +223,7 @@ def test_csv_points_with_chinese_mapping(tmp_path):
 def test_csv_bad_coordinates_names_rows(tmp_path):
     csv = tmp_path / "f.csv"
     csv.write_text("facility_id,name,category,status,lon,lat\nF1,a,other,proposed,106,29\nF2,b,other,proposed,,29\n")
-    with pytest.raises(SchemaError, match=r"non-numeric or empty coordinates in row\(s\) 3"):
+    with pytest.raises(SchemaError, match=r"non-numeric, empty or infinite coordinates in row\(s\) 3 \(e.g. ''/'29'\); accepted: decimal degrees"):
         read_layer(csv, "facilities")
 
 
@@ -236,7 +236,7 @@ def test_mapping_errors(tmp_path):
     with pytest.raises(SchemaError, match=r"rivers\.columns names unknown model column\(s\) \['river_code'\]"):
         load_mapping(bad, "rivers")
     bad.write_text("rivers: [1, 2\n")
-    with pytest.raises(SchemaError, match="is not valid YAML"):
+    with pytest.raises(SchemaError, match=r"m\.yml: not valid YAML at line 2, column 1: expected .,. or .\]."):
         load_mapping(bad, "rivers")
 
 

@@ -146,3 +146,49 @@ def world(admin, rivers, lakes, stations, zones, management, units, sections) ->
         "units": units,
         "sections": sections,
     }
+
+
+@pytest.fixture
+def violations() -> gpd.GeoDataFrame:
+    # F1 breaks two rules (prohibited wins the marker), F2 one; names hostile on purpose
+    rows = [
+        ("F1", "甲化工厂", "R1", "A", "polluting_facility", "proposed", "prohibited", 600.4, 1000.0, "长江"),
+        (
+            "F1",
+            "甲化工厂",
+            "R2",
+            "B",
+            "polluting_facility",
+            "proposed",
+            "phase_out_candidate",
+            600.4,
+            5000.0,
+            "长江",
+        ),
+        (
+            "F2",
+            XSS,
+            "R2",
+            "B",
+            "polluting_facility",
+            "existing",
+            "phase_out_candidate",
+            2500.0,
+            5000.0,
+            "长江",
+        ),
+    ]
+    cols = [
+        "facility_id",
+        "facility_name",
+        "rule_id",
+        "zone",
+        "category",
+        "status",
+        "action",
+        "distance_m",
+        "limit_m",
+        "feature_name",
+    ]
+    pts = [Point(X0 + 30_000, Y0 + 50_600)] * 2 + [Point(X0 + 70_000, Y0 + 52_500)]
+    return gpd.GeoDataFrame(rows, columns=cols, geometry=pts, crs=CRS)

@@ -38,8 +38,9 @@ def driver(tmp_path_factory):
 
 
 @pytest.fixture
-def loaded(driver, world, monthly, audit, tmp_path):
-    path = write_web_map(web_map(**world, monthly=monthly, audit=audit), tmp_path / "map.html")
+def loaded(driver, world, monthly, audit, violations, tmp_path):
+    m = web_map(**world, monthly=monthly, audit=audit, violations=violations, sources="数据来源：河流.shp")
+    path = write_web_map(m, tmp_path / "map.html")
     driver.get(path.resolve().as_uri())
     deadline = time.time() + 20
     while time.time() < deadline:
@@ -142,3 +143,44 @@ def test_screenshot_is_not_blank(loaded):
     stat = ImageStat.Stat(img)
     assert stat.stddev[0] > 10  # a blank or single-colour page has ~0
     assert len(img.getcolors(maxcolors=256 * 256) or []) > 20
+
+
+def test_violation_popup_opens_with_rule_distance_limit_action(loaded):
+    paths = loaded.execute_script(
+        "var out = []; document.querySelectorAll('.leaflet-basinPoints-pane path').forEach(function (p) {"
+        " out.push(p.getAttribute('fill')); }); return out;"
+    )
+    assert "#b2182b" in paths  # the prohibited facility, in the points pane
+    loaded.execute_script(
+        "var m = Object.values(window).find(function (v) { return v && v instanceof L.Map; });"
+        "m.eachLayer(function (l) { if (l.feature && l.feature.properties._t && "
+        "l.feature.properties._t.indexOf('甲化工厂') === 0) { l.openPopup(); } });"
+    )
+    time.sleep(0.3)
+    text = loaded.find_element("css selector", ".leaflet-popup-content").text
+    for part in ("甲化工厂", "禁止新建 prohibited", "依法淘汰 phase-out candidate", "600", "1,000", "5,000"):
+        assert part in text
+    assert "河流.shp" in loaded.find_element("css selector", ".leaflet-control-attribution").text
+    assert _severe(loaded) == []
+
+
+def test_embedded_cjk_font_is_used(loaded):
+    ok = loaded.execute_async_script(
+        "var done = arguments[0]; document.fonts.load('12px \"Basin CJK\"', '川渝').then(function (f) {"
+        " done([f.length, document.fonts.check('12px \"Basin CJK\"', '监测断面')]); });"
+    )
+    assert ok[0] >= 1  # the embedded face loaded (a broken font would give 0)
+    assert ok[1] is True
+    family = loaded.execute_script(
+        "return getComputedStyle(document.querySelector('.leaflet-container')).fontFamily"
+    )
+    assert family.startswith('"Basin CJK"')
+
+
+def test_zone_a_pane_is_above_the_rivers(loaded):
+    z = loaded.execute_script(
+        "function z(n) { var p = document.querySelector('.leaflet-' + n + '-pane');"
+        " return parseInt(getComputedStyle(p).zIndex); }"
+        "return [z('overlay'), z('basinTop'), z('basinPoints')];"
+    )
+    assert z[0] < z[1] < z[2]

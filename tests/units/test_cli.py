@@ -1,4 +1,4 @@
-"""``basin units`` and ``basin zoning`` on a hand-made world written to files."""
+"""``basin units`` and ``basin management`` on a hand-made world written to files."""
 
 from __future__ import annotations
 
@@ -103,7 +103,7 @@ def _units_args(world, out):
     args = ["units", "-o", str(out)]
     for key in ("rivers", "admin", "population", "gdp", "lakes", "stations", "zones"):
         args += [f"--{key}", str(world[key])]
-    return args + ["--spacing", "50"]
+    return args + ["--spacing", "50", "--no-by-county"]
 
 
 def test_units_and_zoning_commands(tmp_path, world):
@@ -148,8 +148,8 @@ def test_units_and_zoning_commands(tmp_path, world):
     r = CliRunner().invoke(
         main,
         [
-            "zoning",
-            "--units",
+            "management",
+            "--classified-units",
             str(out / "units.gpkg"),
             "--zones",
             str(world["zones"]),
@@ -176,7 +176,7 @@ def test_units_and_zoning_commands(tmp_path, world):
 
 def test_units_by_county_command(tmp_path, world):
     out = tmp_path / "out"
-    r = CliRunner().invoke(main, [*_units_args(world, out), "--by-county", "--min-area", "0"])
+    r = CliRunner().invoke(main, [*_units_args(world, out)[:-1], "--by-county", "--min-area", "0"])
     assert r.exit_code == 0, r.output
     u = gpd.read_file(out / "units.gpkg", layer="units")
     assert set(u["county_id"]) == {"D", "X"}
@@ -243,8 +243,8 @@ def test_zoning_with_redline_and_errors(tmp_path, world):
     red = tmp_path / "in" / "redline.gpkg"
     gpd.GeoDataFrame(geometry=[box(X0 + 2000, Y0 + 2000, X0 + 3000, Y0 + 3000)], crs=UTM).to_file(red)
     base = [
-        "zoning",
-        "--units",
+        "management",
+        "--classified-units",
         str(out / "units.gpkg"),
         "--zones",
         str(world["zones"]),
@@ -271,23 +271,8 @@ def test_zoning_with_redline_and_errors(tmp_path, world):
 def test_zoning_needs_classified_units(tmp_path, world):
     r = CliRunner().invoke(
         main,
-        ["zoning", "--units", str(world["zones"]), "--zones", str(world["zones"]), "-o", str(tmp_path / "z")],
+        ["management", "--classified-units", str(world["zones"]), "--zones", str(world["zones"]), "-o",
+         str(tmp_path / "z")],
     )
     assert r.exit_code == 2
     assert "units are not classified" in r.output
-
-
-def test_zones_from_basin_zoning(world):
-    """Without a zones file, the riparian zones come from basin.zoning.riparian_zones."""
-    from basin.io import read_layer
-    from basin.units.derive import region_from_admin
-    from basin.units.pipeline import load_zones
-
-    rivers = read_layer(world["rivers"], "rivers")
-    lakes = read_layer(world["lakes"], "lakes")
-    region = region_from_admin(read_layer(world["admin"], "admin"))
-    z = load_zones(None, rivers=rivers, lakes=lakes, region=region)
-    assert set(z["zone"]) <= {"A", "B", "C"}
-    assert "A" in set(z["zone"])
-    assert float(z.area.sum()) / 1e6 == pytest.approx(float(region.to_crs(z.crs).area.sum()) / 1e6, rel=1e-6)
-    assert load_zones(None) is None

@@ -1,7 +1,6 @@
-"""The demo step on the embedded demo data: the four-class map and the management map.
+"""The run's units and management steps on the embedded demo project: the four-class and management maps.
 
-The riparian zones are made by ``basin.zoning.riparian_zones`` and written where the riparian demo step puts
-them (``outdir/zones/zones.gpkg``), which is where the units demo step reads them.
+The riparian zones come from the run's riparian step, in memory.
 """
 
 from __future__ import annotations
@@ -13,7 +12,6 @@ import pytest
 
 from basin import datasets
 from basin.io import read_layer
-from basin.units.demo import demo_step
 from basin.units.derive import region_from_admin
 
 pytestmark = pytest.mark.slow
@@ -21,20 +19,18 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def demo_out(tmp_path_factory):
-    try:
-        rivers = read_layer(datasets.get_path("rivers"), "rivers")
-        admin = read_layer(datasets.get_path("admin"), "admin")
-        lakes = read_layer(datasets.get_path("lakes"), "lakes")
-    except Exception as exc:  # noqa: BLE001 - no demo data in this checkout
-        pytest.skip(f"demo data not available: {exc}")
-    from basin.zoning import riparian_zones
+    from basin.project import demo_project
+    from basin.run import run_project
 
     out = tmp_path_factory.mktemp("demo")
+    res = run_project(
+        demo_project(), steps=["riparian", "units", "management"], outdir=out, maps=False, reports=False,
+        echo=lambda s: None,
+    )
+    files = {f"{step}: {label}": path for step, fs in res.files.items() for label, path in fs.items()}
+    admin = read_layer(datasets.get_path("admin"), "admin")
+    zones = res.riparian.zones
     region = region_from_admin(admin)
-    zones = riparian_zones(rivers, lakes, region)
-    (out / "zones").mkdir()
-    zones.to_file(out / "zones" / "zones.gpkg", layer="zones", engine="pyogrio")
-    files = demo_step(out)
     region_km2 = float(region.to_crs(zones.crs).area.sum()) / 1e6
     a_km2 = float(zones.loc[zones["zone"] == "A"].area.sum()) / 1e6
     return out, files, region_km2, a_km2
@@ -42,7 +38,7 @@ def demo_out(tmp_path_factory):
 
 def test_demo_four_class_map(demo_out):
     out, files, region_km2, _ = demo_out
-    assert files["units: units"] == out / "units" / "units.gpkg"
+    assert files["units: units (GeoPackage)"] == out / "units" / "units.gpkg"
     u = gpd.read_file(out / "units" / "units.gpkg", layer="units")
     assert u["unit_id"].is_unique
     assert set(u["class_code"]) == {"HPLC", "LPLC", "HPHC", "LPHC"}
@@ -60,7 +56,7 @@ def test_demo_four_class_map(demo_out):
 def test_demo_management_map(demo_out):
     out, files, region_km2, a_km2 = demo_out
     path = out / "zoning" / "management.gpkg"
-    assert files["zoning: management map"] == path
+    assert files["management: management (GeoPackage)"] == path
     assert [n for n, _ in pyogrio.list_layers(path)] == ["management", "management_zones"]
     m = gpd.read_file(path, layer="management")
     assert set(m["mgmt_zone"]) == {"priority", "key", "general"}

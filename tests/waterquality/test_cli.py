@@ -137,15 +137,18 @@ def test_assess_cli(world, period):
         assert sorted(sections["period"].unique()) == ["2020-01", "2020-02"]
 
 
-def test_demo_step(world, monkeypatch):
-    from basin import datasets
-    from basin.waterquality.demo import demo_step
+def test_run_writes_wq_step(world):
+    from basin.project import project_from_dict
+    from basin.run import run_project
 
-    paths = {"wq": world / "wq.csv", "stations": world / "stations.gpkg"}
-    monkeypatch.setattr(datasets, "get_path", lambda name: paths[name])
-    out = demo_step(world / "demo")
-    assert set(out) >= {"sections", "compliance", "trends", "summary"}
+    project = project_from_dict(
+        {"layers": {"stations": {"path": "stations.gpkg"}}, "water_quality": {"paths": ["wq.csv"]}}, base_dir=world
+    )
+    res = run_project(project, steps=["wq"], outdir=world / "demo", maps=False, reports=False, echo=lambda s: None)
+    out = res.files["wq"]
+    assert {"sections (CSV)", "compliance (CSV)", "trends (CSV)", "summary"} <= set(out)
     assert all(p.parent == world / "demo" / "wq" for p in out.values())
+    assert res.sources["wq"].origin == "user"
 
 
 def test_demo_data_reads_and_assesses():
@@ -191,4 +194,4 @@ def test_assess_sets_rejected_values_aside(tmp_path):
     sections = pd.read_csv(tmp_path / "o" / "sections.csv")
     assert sections["period"].astype(str).tolist() == ["2020"]  # the rejected 2021 value was not used
     res = runner.invoke(main, ["wq", "assess", str(src), "--rejected", str(src), "-o", str(tmp_path / "o2")])
-    assert res.exit_code == 2 and "it is an input file" in res.output
+    assert res.exit_code == 2 and "it is an input" in res.output

@@ -310,11 +310,15 @@ def test_missing_columns_and_files(tmp_path):
         read_wq(write(tmp_path, HEADER + "S1,2020-01-15,TP,0.1,mg/L\n"), on_invalid="ignore")  # type: ignore[call-overload]
 
 
-def test_not_utf8(tmp_path):
+def test_gbk_detected_and_undecodable_refused(tmp_path):
     p = tmp_path / "gbk.csv"
     p.write_bytes(("station_id,time,parameter,value\nS1,2020-01-15,总磷,0.1\n").encode("gbk"))
-    with pytest.raises(DataError, match="not UTF-8"):
+    assert float(read_wq(p)["TP"].values[0, 0]) == pytest.approx(0.1)
+    p.write_bytes(b"station_id,time,parameter,value\nS\xe9,2020-01-15,TP,0.1\n")
+    with pytest.raises(DataError, match=r"gbk\.csv: text is neither UTF-8 nor GBK/GB18030 .*set its `encoding`"):
         read_wq(p)
+    with pytest.raises(DataError, match=r"gbk\.csv: not utf-8 text \(byte 33: invalid continuation byte\); set the right `encoding`"):
+        read_wq(p, encoding="utf-8")
 
 
 def test_all_rejected(tmp_path):

@@ -127,12 +127,12 @@ def _write(gdf, path):
     ("make", "match"),
     [
         (
-            lambda f: f.assign(category=["chemical_plant", "mine", *f.category[2:]]),
-            r"unknown value\(s\) \['chemical_plant', 'mine'\].*allowed: \['polluting_facility', 'industrial_park', 'other'\]",
+            lambda f: f.assign(category=["warehouse", "mine", *f.category[2:]]),
+            r"unknown value\(s\) \['mine', 'warehouse'\].*allowed: \['polluting_facility', 'industrial_park', 'other'\]",
         ),
-        (lambda f: f.drop(columns="facility_id"), r"missing column\(s\) \['facility_id'\]"),
+        (lambda f: f.drop(columns="status"), r"missing column\(s\) \['status'\]"),
         (lambda f: f.set_crs(None, allow_override=True), "no CRS"),
-        (lambda f: f.assign(status=["planned", *f.status[1:]]), r"unknown value\(s\) \['planned'\]"),
+        (lambda f: f.assign(status=["paused", *f.status[1:]]), r"unknown value\(s\) \['paused'\]"),
     ],
 )
 def test_audit_bad_facilities_exit_2(runner, world_files, tmp_path, make, match):

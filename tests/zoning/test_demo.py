@@ -95,9 +95,12 @@ def test_demo_zones_and_areas(demo):
 
 
 def test_demo_step_writes_everything(tmp_path):
-    from basin.zoning.demo import demo_step
+    from basin.project import demo_project
+    from basin.run import run_project
 
-    out = demo_step(tmp_path)
+    res = run_project(demo_project(), steps=["riparian", "audit"], outdir=tmp_path, maps=False, reports=False,
+                      echo=lambda s: None)
+    out = {**res.files["riparian"], **res.files["audit"]}
     for p in out.values():
         assert p.exists() and p.stat().st_size > 0
     assert (tmp_path / "zones" / "zones.gpkg").exists() and (tmp_path / "audit" / "violations.csv").exists()
