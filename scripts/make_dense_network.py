@@ -583,7 +583,8 @@ def figures_of(riv: gpd.GeoDataFrame, region_km2: float) -> dict[str, float]:
 
 
 PROJECT = """\
-# basin project file written by scripts/make_dense_network.py ({n} reaches, seed {seed}) - synthetic data
+# basin project file written by scripts/make_dense_network.py ({n} reaches, seed {seed}) - SYNTHETIC data
+# grown from the demo network; run it with `python -m basin run basin.yml` (see docs/scale.md)
 name: dense network {n} (synthetic)
 layers:
   rivers: {{path: rivers.gpkg}}
@@ -593,12 +594,19 @@ layers:
   facilities: {{path: facilities.gpkg}}
 water_quality:
   paths: [wq_monthly.csv]
-  layout: long
-rasters: {{population: population.tif, gdp: gdp.tif}}
+rasters:
+  population: population.tif
+  gdp: gdp.tif
 choices:
+  period: year
   units: {{source: reaches, by_county: true}}
+  crossborder:
+    level: province
+    period: month
+    schemes: [chongqing_target_trend]
 output:
   dir: out
+  lang: zh
 """
 
 
