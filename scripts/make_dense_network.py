@@ -1,7 +1,8 @@
 """Grow a dense, topologically valid river network of about N reaches from the real demo network (seeded).
 
 The demo network (``geodata/rivers.gpkg``, 80 WDB-II reaches) is the trunk. New reaches are the streams of a
-synthetic drainage grid over the Sichuan + Chongqing region (``geodata/admin.gpkg``), computed in the metric CRS
+synthetic drainage grid over the Sichuan + Chongqing region (``geodata/admin.gpkg``), computed in the
+metric CRS
 (China Albers):
 
 1. the region is rasterised at a cell size chosen from N (``cell = sqrt(area / (N * CELLS_PER_REACH))``); the
@@ -15,10 +16,12 @@ synthetic drainage grid over the Sichuan + Chongqing region (``geodata/admin.gpk
 4. every stream that reaches an outlet cell is extended to its nearest point on the demo network, and the demo
    reach is split there (so the end vertex of every reach is bit-identical to the start of its downstream
    reach);
-5. levels follow the Yangtze hierarchy: a stream entering a level-k river is level k+1; at a new confluence the
+5. levels follow the Yangtze hierarchy: a stream entering a level-k river is level k+1; at a new confluence
+   the
    branch with the larger upstream area continues the river (same level, same ``stem_id``), the other starts
    a new river one level lower (k+1);
-6. the topology is checked (ids, acyclic, drains to an original outlet, no crossings, level rule, end == start)
+6. the topology is checked (ids, acyclic, drains to an original outlet, no crossings, level rule,
+   end == start)
    and the rare stream whose connecting piece would cross another reach is removed with everything upstream.
 
 Facilities (uniform over the region) and stations (on reach mid-points) are written at matching density, with
@@ -164,7 +167,8 @@ def grow(
     t0 = time.perf_counter()
     flw, outlet, valid, tr = drainage_grid(region, rivers.geometry.values, cell, rng)
     log(
-        f"drainage grid {flw.shape[0]}x{flw.shape[1]} cells of {cell:.0f} m in {time.perf_counter() - t0:.1f} s"
+        f"drainage grid {flw.shape[0]}x{flw.shape[1]} cells of {cell:.0f} m "
+        f"in {time.perf_counter() - t0:.1f} s"
     )
     upa = np.asarray(flw.upstream_area("cell"), dtype=np.int64).ravel()
     ids_ds = np.asarray(flw.idxs_ds).ravel()
@@ -234,7 +238,8 @@ def grow(
             splits.setdefault(int(r), []).append(float(mm))
     splits = {r: sorted(set(ms)) for r, ms in splits.items()}
 
-    # pieces of the demo reaches: (reach position, m0, m1) from downstream up; the split point is computed once
+    # pieces of the demo reaches: (reach position, m0, m1) from downstream up; each split point is
+    # computed once
     piece_geom: list[shapely.Geometry] = []
     piece_info: list[tuple[int, float, float]] = []
     point_at: dict[tuple[int, float], np.ndarray] = {}
@@ -257,7 +262,9 @@ def grow(
     info = pd.DataFrame(piece_info, columns=["r", "m0", "m1"])
     info["k"] = info.groupby("r")["m0"].rank(ascending=False, method="first").astype(int) - 1
     demo_ids = rivers["river_id"].astype(str).to_numpy()
-    info["river_id"] = [demo_ids[r] if k == 0 else f"{demo_ids[r]}_{k}" for r, k in zip(info["r"], info["k"])]
+    info["river_id"] = [
+        demo_ids[r] if k == 0 else f"{demo_ids[r]}_{k}" for r, k in zip(info["r"], info["k"], strict=True)
+    ]
     piece_by = {(int(r), float(a)): i for i, (r, a) in enumerate(zip(info["r"], info["m0"], strict=True))}
     top_piece = info.loc[info.groupby("r")["m0"].idxmin()].set_index("r")["river_id"].to_dict()
     # downstream of each piece
@@ -379,12 +386,14 @@ def _assemble(
                 level[k], stem[k], parent[k] = level[d] + 1, n_stems, new_ids[d]
                 n_stems += 1
             queue.append(k)
-    # dropped: streams whose mouth is the end node of an outlet reach (level -1, with everything upstream), and
+    # dropped: streams whose mouth is the end node of an outlet reach (level -1, with everything upstream),
+    # and
     # rivers below level MAX_LEVEL (the data model's last level) with everything upstream of them
     keep = (level >= 0) & (level <= MAX_LEVEL)
     if (level > MAX_LEVEL).any():
         log(
-            f"{int((level > MAX_LEVEL).sum())} reaches of level > {MAX_LEVEL} dropped (the data model stops at {MAX_LEVEL})"
+            f"{int((level > MAX_LEVEL).sum())} reaches of level > {MAX_LEVEL} dropped "
+            f"(the data model stops at {MAX_LEVEL})"
         )
     new = gpd.GeoDataFrame(
         {
@@ -417,7 +426,8 @@ def topology_problems(riv: gpd.GeoDataFrame, outlets: set[str]) -> dict[str, Any
     """Return counts of topology problems (all 0 for a valid network) and the ids of crossing reaches.
 
     Checks: unique ids; every ``downstream_id`` exists; acyclic and every reach drains to one of ``outlets``
-    (the reaches with ``downstream_id`` null); last vertex == first vertex of the downstream reach; two reaches
+    (the reaches with ``downstream_id`` null); last vertex == first vertex of the downstream reach; two
+    reaches
     meet only at shared end points (no crossing, no touching inside); a reach is either on the river of its
     downstream reach (same ``stem_id``, same level) or one level lower (level + 1).
     """
@@ -640,7 +650,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             break
         bad = [i for i in probs["crossing_ids"] if i.startswith("N")]
         log(
-            f"{probs['crossing_pairs']} crossing pair(s): removing {len(bad)} synthetic reach(es) and their upstream"
+            f"{probs['crossing_pairs']} crossing pair(s): removing {len(bad)} synthetic reach(es) "
+            "and their upstream"
         )
         if not bad:
             break

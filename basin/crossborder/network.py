@@ -223,7 +223,8 @@ def build_network(
 def near_lines(geoms: np.ndarray, lines: shapely.Geometry, distance: float) -> np.ndarray:
     """Boolean mask: which of ``geoms`` lie within ``distance`` of the (multi)line ``lines``.
 
-    ``lines`` is cut into its two-point segments, put in an STRtree and queried with ``geoms`` - fast also when the
+    ``lines`` is cut into its two-point segments, put in an STRtree and queried with ``geoms``: fast also
+    when the
     lines are long (a province outline) and ``geoms`` many; same answer as ``shapely.dwithin``.
     """
     out = np.zeros(len(geoms), dtype=bool)

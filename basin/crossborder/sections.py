@@ -597,7 +597,9 @@ def find_sections(
     lines = [
         p.line
         if p.extension is None
-        else shapely.LineString(np.vstack([shapely.get_coordinates(p.line), shapely.get_coordinates(p.extension)]))
+        else shapely.LineString(
+            np.vstack([shapely.get_coordinates(p.line), shapely.get_coordinates(p.extension)])
+        )
         for p in net.paths
     ]
     near_border = near_lines(np.array(lines, dtype=object), border, reach_m)

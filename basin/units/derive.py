@@ -172,7 +172,9 @@ def units_from_reaches(
     return out
 
 
-def _voronoi_units(coords: np.ndarray, labels: np.ndarray, region: shapely.Geometry) -> tuple[np.ndarray, np.ndarray]:
+def _voronoi_units(
+    coords: np.ndarray, labels: np.ndarray, region: shapely.Geometry
+) -> tuple[np.ndarray, np.ndarray]:
     """Faces of the Voronoi diagram of ``coords`` dissolved by ``labels`` and clipped to ``region``.
 
     The diagram is computed once (qhull, ``scipy.spatial.Voronoi``, with four far sites so that every ridge
@@ -192,7 +194,12 @@ def _voronoi_units(coords: np.ndarray, labels: np.ndarray, region: shapely.Geome
     xmin, ymin, xmax, ymax = shapely.total_bounds(np.array([region, shapely.multipoints(coords)]))
     pad = 2.0 * max(xmax - xmin, ymax - ymin)
     far = np.array(
-        [[xmin - pad, ymin - pad], [xmax + pad, ymin - pad], [xmax + pad, ymax + pad], [xmin - pad, ymax + pad]]
+        [
+            [xmin - pad, ymin - pad],
+            [xmax + pad, ymin - pad],
+            [xmax + pad, ymax + pad],
+            [xmin - pad, ymax + pad],
+        ]
     )
     origin = np.array([0.5 * (xmin + xmax), 0.5 * (ymin + ymax)])
     pts = np.vstack([coords, far]) - origin  # centred: fewer rounding errors in qhull
@@ -213,7 +220,8 @@ def _voronoi_units(coords: np.ndarray, labels: np.ndarray, region: shapely.Geome
     inner = shapely.get_coordinates(shapely.point_on_surface(faces))
     _, site = cKDTree(coords).query(inner)
     face_lab = labels[site]
-    # clip to the region: faces wholly inside are kept, the others intersected (the region clipped to the face's
+    # clip to the region: faces wholly inside are kept, the others intersected (the region clipped to the
+    # face's
     # bounding box first, so each intersection only sees the nearby part of the region boundary)
     shapely.prepare(region)
     inside = shapely.contains_properly(region, faces)

@@ -36,7 +36,7 @@ SAMPLE = 2000
 
 
 def plan_partitions(n: int, seconds_per_facility: float, n_workers: int) -> int:
-    """Number of partitions for ``n`` facilities: ``ceil(n * s / TARGET_TASK_S)``, at least one per worker.
+    """Return the number of partitions for ``n`` facilities: ``ceil(n * s / TARGET_TASK_S)``, >= workers.
 
     Returns 1 when the whole audit is less than :data:`TARGET_TASK_S` of work (run it in process).
     """

@@ -27,7 +27,8 @@ QUAD_SEGS = 16
 PIECE_M = 100_000.0
 #: Short pieces are buffered together, in one transverse Mercator per square tile of this size (metric CRS)...
 TILE_M = 50_000.0
-#: ... when the bounding box of the tile's pieces has at most this half-diagonal (else one projection per piece).
+#: ... when the bounding box of the tile's pieces has at most this half-diagonal (else one projection per
+#: piece).
 GROUP_RADIUS_M = 60_000.0
 
 LABEL_C_ZH = "C区（一般管控区）：无选址禁令，严格控制超标排放"
@@ -107,7 +108,8 @@ def _tiled_buffer(geoms_lonlat: np.ndarray, distance: float, to_m: Transformer) 
     grouped by the :data:`TILE_M` tile (metric CRS) of their bounding-box centre; a group whose pieces fit in
     a box of half-diagonal :data:`GROUP_RADIUS_M` is buffered in one transverse Mercator centred on that box
     (scale error below ``(GROUP_RADIUS_M + distance)^2 / (2 R^2)`` = 5.2e-5 for a 5 km buffer), the pieces of
-    the other groups each in their own (as :func:`_local_buffer`, below ``(PIECE_M / 2 + distance)^2 / (2R^2)``).
+    the other groups each in their own (as :func:`_local_buffer`, below
+    ``(PIECE_M / 2 + distance)^2 / (2R^2)``).
     One projection per tile instead of per feature: linear in the number of features with a small constant.
     """
     if len(geoms_lonlat) == 0:
@@ -147,7 +149,8 @@ def rule_buffers(
 ) -> dict[str, shapely.Geometry]:
     """Dissolved buffer polygon of each rule (rule id -> polygon in the metric CRS; empty when nothing triggers).
 
-    Every river and lake is buffered in a transverse Mercator centred near it (see :func:`_tiled_buffer`), so the
+    Every river and lake is buffered in a transverse Mercator centred near it (see :func:`_tiled_buffer`), so
+    the
     buffer width is right on the ground to ~1e-4 wherever the feature lies, then all are unioned in the metric
     CRS.
     """

@@ -31,7 +31,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import textwrap
 import time
 from pathlib import Path
 
@@ -169,7 +168,9 @@ fac = gpd.GeoDataFrame({{'facility_id': np.char.add('F', np.arange(n).astype(str
                         'status': rng.choice(['proposed', 'existing'], n)}}, geometry=pts, crs=4326)
 net = prepare_network(riv, lak)
 out = {{'n': n}}
-t = time.perf_counter(); single = audit_facilities(fac, network=net); out['memory_s'] = time.perf_counter() - t
+t = time.perf_counter()
+single = audit_facilities(fac, network=net)
+out['memory_s'] = time.perf_counter() - t
 out['peak_mem_mb'] = mark()
 t = time.perf_counter()
 cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=':0')
@@ -259,7 +260,7 @@ def main() -> None:
         label[str(n)] = f"{runs[str(n)]['counts'].get('rivers', n)}"
         print(f"{n} reaches done in {time.perf_counter() - t:.0f} s", flush=True)
     if not args.no_browser:
-        for k, r in runs.items():
+        for r in runs.values():
             if r["html"]:
                 r["browser"] = child(BROWSER_CHILD, r["html"][0])
                 r["map_mb"] = Path(r["html"][0]).stat().st_size / 1e6

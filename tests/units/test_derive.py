@@ -262,7 +262,7 @@ def _geos_voronoi_units(rivers: gpd.GeoDataFrame, region: shapely.Geometry, spac
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_units_from_reaches_equals_geos_voronoi(seed):
-    """The ridge-polygonize path gives the same units as dissolving GEOS Voronoi cells, to 1e-9 of the area."""
+    """The ridge-polygonize path gives the units of dissolved GEOS Voronoi cells, to 1e-9 of the area."""
     riv = _random_network(seed)
     region = Polygon([(-2000, -1000), (21_000, -3000), (23_000, 22_000), (8000, 18_000), (-1000, 21_000)])
     u = units_from_reaches(riv, region, spacing=400, crs=UTM)
