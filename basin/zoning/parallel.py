@@ -109,6 +109,14 @@ def audit_facilities_dask(
             msg = "audit_facilities_dask needs rivers (or a prepared network)"
             raise SchemaError(msg)
         network = prepare_network(rivers, lakes, rules=rules, crs=crs)
+    own: list[Any] = []
+    if client is None and scheduler:  # an address given: it must answer, even if the audit then runs here
+        try:
+            client = Client(scheduler, timeout=SCHEDULER_TIMEOUT)
+        except (OSError, TimeoutError, ValueError) as exc:
+            msg = f"cannot connect to the Dask scheduler {scheduler!r}: {exc}"
+            raise DataError(msg) from exc
+        own.append(client)
     if npartitions is None:
         per = seconds_per_facility(facilities, network, admin)
         if plan_partitions(len(facilities), per, 1 << 30) == 1:
@@ -120,20 +128,13 @@ def audit_facilities_dask(
                 per * 1e6,
                 TARGET_TASK_S,
             )
+            for obj in own:
+                obj.close()
             return audit_facilities(facilities, network=network, admin=admin)
-    own: list[Any] = []
     if client is None:
-        if scheduler:
-            try:
-                client = Client(scheduler, timeout=SCHEDULER_TIMEOUT)
-            except (OSError, TimeoutError, ValueError) as exc:
-                msg = f"cannot connect to the Dask scheduler {scheduler!r}: {exc}"
-                raise DataError(msg) from exc
-        else:
-            cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0")
-            own.append(cluster)
-            client = Client(cluster)
-        own.insert(0, client)
+        cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0")
+        client = Client(cluster)
+        own += [client, cluster]
     try:
         n_workers = max(len(client.scheduler_info().get("workers", {})), 1)
         if npartitions is None:
