@@ -370,6 +370,7 @@ def water_sensitivity(
     stations: gpd.GeoDataFrame | None = None,
     weights: Mapping[str, float] | None = None,
     crs: Any = None,
+    computed: Mapping[str, pd.Series] | None = None,
 ) -> pd.Series:
     """Water-environment sensitivity: weighted mean of the sensitivity ingredients that are supplied.
 
@@ -390,6 +391,8 @@ def water_sensitivity(
         Weight per ingredient (default: the ``sensitivity`` section of the default config).
     crs
         Metric CRS to compute in (default :func:`working_crs`).
+    computed
+        Ingredients already computed for these units (name -> Series), used instead of recomputing them.
 
     Returns
     -------
@@ -413,12 +416,19 @@ def water_sensitivity(
         msg = f"sensitivity weights must be >= 0, got {dict(weights)}"
         raise SchemaError(msg)
     parts: dict[str, pd.Series] = {}
+    done = dict(computed or {})
     if zones is not None and weights.get("riparian_share", 0) > 0:
-        parts["riparian_share"] = riparian_share(units, zones, crs=crs)
+        parts["riparian_share"] = done.get("riparian_share", None)
+        if parts["riparian_share"] is None:
+            parts["riparian_share"] = riparian_share(units, zones, crs=crs)
     if lakes is not None and weights.get("lake_share", 0) > 0:
-        parts["lake_share"] = lake_share(units, lakes, crs=crs)
+        parts["lake_share"] = done.get("lake_share", None)
+        if parts["lake_share"] is None:
+            parts["lake_share"] = lake_share(units, lakes, crs=crs)
     if stations is not None and weights.get("target_strictness", 0) > 0:
-        parts["target_strictness"] = target_strictness(units, stations, crs=crs)
+        parts["target_strictness"] = done.get("target_strictness", None)
+        if parts["target_strictness"] is None:
+            parts["target_strictness"] = target_strictness(units, stations, crs=crs)
     if not parts:
         msg = (
             "water sensitivity needs at least one ingredient with a positive weight: riparian zones, lakes "
