@@ -280,6 +280,9 @@ def read_water_quality(res: RunResult) -> Any:
         else:
             ds = out
         datasets.append(ds)
+        for note in str(ds.attrs.get("notes") or "").split("; "):
+            if note:
+                res.notes.append(f"{path.name}: {note}")
         res.sources[f"wq:{i}" if len(spec.paths) > 1 else "wq"] = source_of("wq", path, res.project)
     if rejected:
         res.options["rejected_rows"] = pd.concat(rejected, ignore_index=True)

@@ -143,6 +143,8 @@ def _header_matches(columns: list[str], kind: str) -> dict[str, list[tuple[str, 
                 hits.append((c, 2))
             elif any(len(w) >= 2 and not w.isascii() and w in n for w in normed):
                 hits.append((c, 1))
+            elif len(n) >= (3 if not n.isascii() else 6) and any(w.startswith(n) for w in normed):
+                hits.append((c, 1))  # a shapefile field name cut to 10 bytes (下游河流编码 -> 下游河流编)
         if hits:
             out[model] = sorted(hits, key=lambda h: -h[1])
     return out
@@ -738,6 +740,9 @@ def guess_folder(folder: str | os.PathLike[str]) -> list[FileGuess]:
                 ),
             )
             other.kind = None
+    for g in guesses:  # the reason a file was not placed, also among its notes (basin init prints them)
+        if g.kind is None:
+            g.notes.extend(why for f, why in g.unresolved if f in {"kind", "path"} and why not in g.notes)
     # the water-quality tables: keyed by station code or name like the stations layer
     stations = next((g for g in guesses if g.kind == "stations"), None)
     for g in guesses:

@@ -53,7 +53,14 @@ import shapely
 import yaml
 from pyproj import CRS, Transformer
 
-from basin._errors import CRSError, DataError, GeometryRepairedWarning, IdsGeneratedWarning, SchemaError
+from basin._errors import (
+    BasinError,
+    CRSError,
+    DataError,
+    GeometryRepairedWarning,
+    IdsGeneratedWarning,
+    SchemaError,
+)
 from basin.io.encoding import detect_dbf_encoding, looks_mojibake, normalize_encoding, read_text
 from basin.io.sheets import EXCEL_SUFFIXES, TEXT_SUFFIXES, read_table
 
@@ -548,7 +555,8 @@ def _map_values(
         hit = _builtin_value(kind, column, v)
         if hit is not None:
             table[v] = hit
-            builtin.append(f"{_cut(key)} -> {hit}")
+            if str(hit) != key:  # a value that is already the model's (True, 3) is not worth a note
+                builtin.append(f"{_cut(key)} -> {hit}")
     if builtin:
         shown = ", ".join(builtin[:8]) + (f" (+{len(builtin) - 8} more)" if len(builtin) > 8 else "")
         notes.append(f"column {column!r}: values read with the built-in synonyms: {shown}")
@@ -758,7 +766,8 @@ def _read_points_table(
             )
             raise SchemaError(msg)
     used = {lon, lat}
-    gdf = gpd.GeoDataFrame(df.drop(columns=["_line", *used]), geometry=gpd.points_from_xy(x, y), crs=out_crs)
+    attrs = df.drop(columns=["_line", *used]).replace("", None)  # an empty cell is a missing value
+    gdf = gpd.GeoDataFrame(attrs, geometry=gpd.points_from_xy(x, y), crs=out_crs)
     gdf.attrs["basin_lines"] = lines
     return gdf, notes
 
@@ -784,17 +793,22 @@ def _apply_mapping(
     # model columns still missing: a file column whose header is a known synonym (目标水质 -> target_class)
     if kind in SCHEMAS:
         table = synonyms()["columns"].get(kind, {})
+        auto_used: set[str] = set()
         for col in SCHEMAS[kind].names:
             if col in out.columns:
                 continue
             words = {_norm(w) for w in table.get(col, [])}
+            # a column an explicit mapping used may fill a second model column (断面名称: key and name)
             cands = [
                 c
                 for c in gdf.columns
-                if c not in consumed and c not in SCHEMAS[kind].names and _norm(c) in words
+                if c not in auto_used and c not in SCHEMAS[kind].names and _norm(c) in words
             ]
             if len(cands) == 1:
-                out[col] = out[cands[0]] if cands[0] in out.columns else gdf[cands[0]]
+                out[col] = gdf[cands[0]]
+                if cands[0] in out.columns:
+                    out = out.drop(columns=[cands[0]])
+                auto_used.add(cands[0])
                 notes.append(f"{where}: column {cands[0]!r} read as {col} (a known name of it)")
     values = mapping.get("values", {})
     for col in out.columns:
@@ -926,7 +940,10 @@ def _coerce_column(gdf: gpd.GeoDataFrame, col: Column, ids: pd.Series, problems:
                 return str(int(v))
             return str(v).strip()
 
-        gdf[col.name] = s.where(~present, s[present].map(_to_str) if present.any() else s).astype("string")
+        text = pd.Series(pd.NA, index=s.index, dtype="string")  # empty cells are missing values, not ""
+        if present.any():
+            text[present] = s[present].map(_to_str).astype("string")
+        gdf[col.name] = text
         if col.allowed is not None:
             bad = present & ~gdf[col.name].isin(col.allowed)
             if bad.any():
@@ -966,13 +983,18 @@ def _validate(
     if missing:
         found = [_cut(c) for c in gdf.columns if c != gdf.geometry.name]
         idcol = schema.id_column
-        hint = "; or `ids: generate` to number the features" if idcol in missing else ""
+        hint = ""
+        if idcol in missing:
+            hint = (
+                "; e.g. `station_id: 断面名称` to key the stations by their names"
+                if kind == "stations"
+                else "; or `ids: generate` to number the features"
+            )
         problems.append(
             Problem(
                 "error",
                 f"missing column(s) {missing}; found {found[:40]} (map your columns: the layer's `mapping:` "
-                "in "
-                f"the project file, or --mapping{hint})",
+                f"in the project file, or --mapping{hint})",
             )
         )
         return gdf, problems
@@ -1384,8 +1406,8 @@ def inspect_layers(
         if suffix == ".parquet":
             cols = list(_read_raw(path, layer, "stations", {}, None)[0].columns)
         else:
-            cols = [c for c in read_table(path).frame.columns if c != "_line"]
-        return [(layer, guess_kind(cols, path.stem, mapping))]
+            cols = [c for c in read_table(path, is_header=_any_header).frame.columns if c != "_line"]
+        return [(layer, guess_kind(cols, path.stem, mapping) or _guessed_kind(path, layer))]
     try:
         names = [str(n) for n, _ in pyogrio.list_layers(path)]
     except Exception as exc:  # noqa: BLE001 - GDAL raises several types
@@ -1400,5 +1422,28 @@ def inspect_layers(
             out.append((name, kind))
             continue
         info = pyogrio.read_info(path, layer=name)
-        out.append((name, guess_kind(list(info["fields"]), name, mapping)))
+        kind_ = guess_kind(list(info["fields"]), name, mapping)
+        if kind_ is None and len(names) == 1:
+            kind_ = _guessed_kind(path, name)
+        out.append((name, kind_))
     return out
+
+
+def _any_header(row: list[str]) -> int:
+    """Score a row as a header: the cells that are known column names of any kind."""
+    known: set[str] = set()
+    for group in synonyms()["columns"].values():
+        for words in group.values():
+            known |= {_norm(w) for w in words}
+    return sum(1 for c in row if c and _norm(c) in known)
+
+
+def _guessed_kind(path: Path, layer: str | None) -> str | None:
+    """Return the kind :func:`basin.io.guess.guess_file` finds from headers and values (layer kinds only)."""
+    from basin.io.guess import guess_file
+
+    try:
+        kind = guess_file(path, layer=layer).kind
+    except BasinError:
+        return None
+    return kind if kind in SCHEMAS else None

@@ -123,7 +123,7 @@ def _pick_sheet(names: list[str], sheet: str | int | None, path: Path) -> str:
     raise SchemaError(msg)
 
 
-def _text_rows(path: Path, encoding: str | None, option: str) -> tuple[list[list[str]], str]:
+def _text_rows(path: Path, encoding: str | None, option: str) -> tuple[pd.DataFrame, str]:
     size = path.stat().st_size
     if size > 2 * 1024**3:
         msg = f"{path}: {size} bytes, too large for a CSV table"
@@ -136,12 +136,33 @@ def _text_rows(path: Path, encoding: str | None, option: str) -> tuple[list[list
             if sample.count(cand) > 0:
                 delim = cand
                 break
+    # pandas' C parser when every line has the same number of fields (the common case), else the csv module
     try:
-        rows = [[c.strip() for c in r] for r in csv.reader(io.StringIO(text, newline=""), delimiter=delim)]
-    except csv.Error as exc:
-        msg = f"{path}: cannot read as CSV ({exc})"
+        grid = pd.read_csv(
+            io.StringIO(text),
+            sep=delim,
+            header=None,
+            dtype=str,
+            keep_default_na=False,
+            skip_blank_lines=False,
+            engine="c",
+        )
+    except (pd.errors.ParserError, ValueError):
+        try:
+            rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delim))
+        except csv.Error as exc:
+            msg = f"{path}: cannot read as CSV ({exc})"
+            raise DataError(msg) from exc
+        width = max((len(r) for r in rows), default=0)
+        grid = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=object)
+    except pd.errors.EmptyDataError as exc:
+        msg = f"{path}: no data rows (the table is empty)"
         raise DataError(msg) from exc
-    return rows, codec
+    grid = grid.fillna("")
+    for c in grid.columns:
+        col = grid[c].astype(str)
+        grid[c] = col.str.strip()
+    return grid, codec
 
 
 def read_table(
@@ -199,46 +220,52 @@ def read_table(
     sheet_name: str | None = None
     if p.suffix.lower() in EXCEL_SUFFIXES:
         rows, sheet_name = _excel_rows(p, sheet)
+        width = max((len(r) for r in rows), default=0)
+        grid = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=object)
     else:
-        rows, codec = _text_rows(p, encoding, option)
-    # 1-based line of each row; drop trailing empty cells
-    lines = list(range(1, len(rows) + 1))
-    nonempty = [i for i, r in enumerate(rows) if any(c != "" for c in r)]
+        grid, codec = _text_rows(p, encoding, option)
+    grid.columns = range(grid.shape[1])
+    filled = (grid != "").to_numpy() if grid.size else np.zeros((len(grid), 0), dtype=bool)
+    nonempty_mask = np.asarray(filled.any(axis=1) if filled.size else np.zeros(len(grid)), dtype=bool)
+    nonempty = np.flatnonzero(nonempty_mask).tolist()
     if not nonempty:
         msg = f"{p}: no data rows (the table is empty)"
         raise DataError(msg)
+
+    def row(i: int) -> list[str]:
+        return [str(v) for v in grid.iloc[i].tolist()]
+
     notes: list[str] = []
+    n_rows = len(grid)
     if header_row is not None:
         if isinstance(header_row, bool) or not isinstance(header_row, int | np.integer) or header_row < 1:
             msg = f"{p}: header_row must be a line number >= 1, got {str(header_row)[:MAX_CELL_CHARS]!r}"
             raise SchemaError(msg)
         h = int(header_row) - 1
-        if h >= len(rows) or not any(c != "" for c in rows[h]):
-            msg = f"{p}: header_row {header_row} is empty or beyond the last line ({len(rows)})"
+        if h >= n_rows or not nonempty_mask[h]:
+            msg = f"{p}: header_row {header_row} is empty or beyond the last line ({n_rows})"
             raise SchemaError(msg)
     else:
         h = nonempty[0]
         if is_header is not None:
             best = 0
             for i in nonempty[:HEADER_SEARCH_ROWS]:
-                score = is_header(rows[i])
+                score = is_header(row(i))
                 if score > best:
                     best, h = score, i
         if h != nonempty[0]:
-            skipped = " / ".join(next(c for c in rows[i] if c)[:MAX_CELL_CHARS] for i in nonempty if i < h)
+            skipped = " / ".join(next(c for c in row(i) if c)[:MAX_CELL_CHARS] for i in nonempty if i < h)
             notes.append(f"header found on line {h + 1}; line(s) above it skipped as titles: {skipped}")
-    header = rows[h]
-    width = max((len(r) for r in rows[h:]), default=0)
-    while (
-        width
-        and header[width - 1 : width] == [""]
-        and all(len(r) < width or r[width - 1] == "" for r in rows[h:])
-    ):
+    header = row(h)
+    below = filled[h + 1 :]
+    used = np.asarray(below.any(axis=0) if len(below) else np.zeros(len(header)), dtype=bool)
+    width = len(header)
+    while width and header[width - 1] == "" and not used[width - 1]:
         width -= 1
-    names = [(header[j] if j < len(header) else "") for j in range(width)]
+    names = header[:width]
     for j, n in enumerate(names):
         if n == "":
-            if any(j < len(r) and r[j] != "" for r in rows[h + 1 :]):
+            if used[j]:
                 msg = (
                     f"{p}: line {h + 1}: column {j + 1} has values but no header name (is the header on "
                     "another line? set `header_row`)"
@@ -250,12 +277,12 @@ def read_table(
     if dup:
         msg = f"{p}: line {h + 1}: duplicate column name(s) {[d[:MAX_CELL_CHARS] for d in dup]}"
         raise SchemaError(msg)
-    body = [(r + [""] * width)[:width] for r in rows[h + 1 :]]
-    body_lines = lines[h + 1 :]
-    keep = [i for i, r in enumerate(body) if any(c != "" for c in r)]
-    frame = pd.DataFrame([body[i] for i in keep], columns=names, dtype=object)
-    frame = frame.drop(columns=[n for n in names if n.startswith("_empty_")])
-    frame.insert(0, "_line", np.asarray([body_lines[i] for i in keep], dtype=np.int64))
+    keep = np.flatnonzero(below[:, :width].any(axis=1)) + h + 1 if width else np.array([], dtype=np.int64)
+    frame = grid.iloc[keep, :width].copy()
+    frame.columns = names
+    frame = frame.drop(columns=[n for n in names if n.startswith("_empty_")]).astype(object)
+    frame.insert(0, "_line", (keep + 1).astype(np.int64))
+    frame = frame.reset_index(drop=True)
     if frame.empty:
         msg = f"{p}: no data rows below the header (line {h + 1})"
         raise DataError(msg)

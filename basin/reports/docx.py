@@ -227,7 +227,7 @@ def _printed(doc: Any, name: str, df: pd.DataFrame, cols: list[str], lang: str) 
     from docx.shared import Pt
 
     use = [c for c in cols if c in df.columns] or [c for c in df.columns if c != "geometry"][:8]
-    doc.add_heading(table_title(name, lang), level=2)
+    doc.add_heading(table_title(name, lang, df), level=2)
     if not len(df):
         doc.add_paragraph("—")
         return
@@ -239,6 +239,27 @@ def _printed(doc: Any, name: str, df: pd.DataFrame, cols: list[str], lang: str) 
     if len(df) > MAX_ROWS:
         p = doc.add_paragraph(phrase("more_rows", lang).format(n=len(df) - MAX_ROWS))
         p.runs[0].font.size = Pt(9)
+
+
+def _print_size(png: Path, *, width_px: int = 2008) -> Any:
+    """Return the map as PNG bytes at most ``width_px`` wide: 300 dpi over the 170 mm text width.
+
+    The run's maps are A3 at 200 dpi (3,307 px); in the report they print 170 mm wide, where 300 dpi is
+    2,008 px, so they are scaled down (Lanczos) to keep the document small; smaller ones go in as they are.
+    """
+    import io
+
+    from PIL import Image
+
+    with Image.open(png) as im:
+        if im.width <= width_px:
+            return str(png)
+        h = round(im.height * width_px / im.width)
+        small = im.convert("RGB").resize((width_px, h), Image.Resampling.LANCZOS)
+    buf = io.BytesIO()
+    small.save(buf, format="PNG", optimize=True)
+    buf.seek(0)
+    return buf
 
 
 def _latest(df: pd.DataFrame, column: str) -> pd.DataFrame:
@@ -304,7 +325,7 @@ def write_docx(res: Any, path: str | os.PathLike[str], *, lang: str = "zh") -> P
     if pngs:
         doc.add_heading(phrase("toc_maps", lang), level=1)
         for i, (lab, png) in enumerate(pngs, start=1):
-            doc.add_picture(str(png), width=Mm(TEXT_WIDTH_MM))
+            doc.add_picture(_print_size(png), width=Mm(TEXT_WIDTH_MM))
             fig = "图" if lang == "zh" else "Figure"
             doc.add_paragraph(f"{fig} {i}  {lab}", style="Caption")
 

@@ -72,7 +72,7 @@ def index_html(res: Any, base: str | os.PathLike[str], *, lang: str = "zh") -> s
         if df is not None and len(df):
             from basin.reports.labels import table_title
 
-            parts.append(f"<h3>{esc(table_title(name, lang))}</h3>")
+            parts.append(f"<h3>{esc(table_title(name, lang, df))}</h3>")
             parts.append(table_html(df, lang=lang, max_rows=10, more=phrase("more_rows", lang)))
     src = sources_table(res, lang=lang)
     if len(src):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -63,6 +64,7 @@ class Labels:
     tables: dict[str, Value]
     source_kinds: dict[str, Value]
     phrases: dict[str, Value] = field(default_factory=dict)
+    patterns: tuple[tuple[re.Pattern[str], dict[str, Any]], ...] = ()
 
 
 def _check_lang(lang: str) -> str:
@@ -137,7 +139,26 @@ def parse_labels(raw: Any, source: str = "labels.yml") -> Labels:
     tables = {str(k): _value(v, f"{source}, tables.{k}") for k, v in raw["tables"].items()}
     kinds = {str(k): _value(v, f"{source}, source_kinds.{k}") for k, v in raw["source_kinds"].items()}
     phrases = {str(k): _value(v, f"{source}, phrases.{k}") for k, v in (raw.get("phrases") or {}).items()}
-    return Labels(values, fields, tables, kinds, phrases)
+    patterns = []
+    for i, spec in enumerate(raw.get("patterns") or []):
+        where = f"{source}, patterns[{i}]"
+        if not isinstance(spec, dict) or not {"match", "zh", "en"} <= set(spec):
+            msg = f"{where}: expected a mapping with match, zh and en"
+            raise SchemaError(msg)
+        extra = set(spec) - allowed - {"match"}
+        if extra:
+            msg = f"{where}: unknown keys {sorted(extra)}"
+            raise SchemaError(msg)
+        if spec.get("values") is not None and spec["values"] not in values:
+            msg = f"{where}: unknown value set {spec['values']!r}; defined: {sorted(values)}"
+            raise SchemaError(msg)
+        try:
+            rx = re.compile(str(spec["match"]))
+        except re.error as exc:
+            msg = f"{where}: match {str(spec['match'])[:60]!r} is not a regular expression ({exc})"
+            raise SchemaError(msg) from exc
+        patterns.append((rx, {k: v for k, v in spec.items() if k != "match"}))
+    return Labels(values, fields, tables, kinds, phrases, tuple(patterns))
 
 
 @functools.cache
@@ -170,9 +191,36 @@ def _key(value: Any) -> str:
     return text
 
 
+@functools.lru_cache(maxsize=4096)
 def field_spec(name: str) -> Field | None:
-    """Return how the column ``name`` is headed and written (None for a column the tables do not know)."""
-    return load_labels().fields.get(str(name))
+    """Return how the column ``name`` is headed and written (None for a column the tables do not know).
+
+    An exact field of ``labels.yml`` first, else the first of its ``patterns`` matching the whole name
+    (``cwqi_TP`` -> ``CWQI 分指数 TP``, ``TN_class`` -> ``TN 类别``).
+    """
+    labels = load_labels()
+    name = str(name)
+    hit = labels.fields.get(name)
+    if hit is not None:
+        return hit
+    for rx, spec in labels.patterns:
+        m = rx.fullmatch(name)
+        if m is None:
+            continue
+        groups = m.groups()
+        drop = spec.get("drop_if")
+        return Field(
+            name,
+            str(spec["zh"]).format(*groups),
+            str(spec["en"]).format(*groups),
+            unit=spec.get("unit"),
+            format=spec.get("format"),
+            decimals=None if spec.get("decimals") is None else int(spec["decimals"]),
+            values=spec.get("values"),
+            only=spec.get("only"),
+            drop_if=None if drop is None else str(drop).format(*groups),
+        )
+    return None
 
 
 def header(name: str, lang: str = "zh") -> str:
@@ -212,8 +260,12 @@ def label(name: str, value: Any, lang: str = "zh", *, short: bool = False) -> st
     if _missing(value):
         return ""
     labels = load_labels()
-    spec = labels.fields.get(str(name))
-    set_name = spec.values if spec is not None else (str(name) if str(name) in labels.values else None)
+    name = str(name)
+    if name in labels.fields or name not in labels.values:
+        spec = field_spec(name)
+        set_name = spec.values if spec is not None else None
+    else:  # a value set by its name (wq_class, unit_class …)
+        set_name = name
     if set_name is None and isinstance(value, bool | np.bool_):
         set_name = "yes_no"
     if set_name is not None:
@@ -227,9 +279,17 @@ def label(name: str, value: Any, lang: str = "zh", *, short: bool = False) -> st
     return str(value)
 
 
-def table_title(name: str, lang: str = "zh") -> str:
-    """Title of the result table ``name`` (a sheet name, a caption); an unknown table keeps its name."""
+def table_title(name: str, lang: str = "zh", df: pd.DataFrame | None = None) -> str:
+    """Return the title of the result table ``name`` (a sheet name, a caption).
+
+    A table the labels do not know takes the title its producer gave it (``df.attrs["title_zh"]`` /
+    ``["title_en"]``), else keeps its name.
+    """
     _check_lang(lang)
+    if df is not None and str(name) not in load_labels().tables:
+        own = df.attrs.get(f"title_{lang}")
+        if own:
+            return str(own)
     tables = load_labels().tables
     name = str(name)
     hit, rest = tables.get(name), ""

@@ -117,6 +117,7 @@ def write_workbook(
         ``path`` is not an ``.xlsx`` file, or there is no table to write.
     """
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
@@ -127,44 +128,59 @@ def write_workbook(
     if not tables:
         msg = f"no result table to write into {target}"
         raise DataError(msg)
-    wb = Workbook()
-    wb.remove(wb.active)
+    # write-only: rows stream to the file as they are appended (memory and time grow with the rows only)
+    wb = Workbook(write_only=True)
     taken: set[str] = set()
     head_font = Font(bold=True)
     head_fill = PatternFill("solid", fgColor="DDEBF7")
     for name, df in tables.items():
-        ws = wb.create_sheet(sheet_name(table_title(name, lang), taken))
+        ws = wb.create_sheet(sheet_name(table_title(name, lang, df), taken))
         loc = localize(df, lang, short=True)
         fields = loc.attrs["fields"]
         formats = [number_format(f, df[f]) for f in fields]
-        ws.append(list(loc.columns))
-        for c in ws[1]:
-            c.font = head_font
-            c.fill = head_fill
-            c.alignment = Alignment(vertical="center", wrap_text=False)
-        widths = [display_width(str(h)) for h in loc.columns]
         text_cols = [
             fmt == "@" or not pd.api.types.is_numeric_dtype(loc[h])
             for fmt, h in zip(formats, loc.columns, strict=True)
         ]
-        for row in loc.itertuples(index=False, name=None):
-            ws.append([_cell(v, t) for v, t in zip(row, text_cols, strict=True)])
-        for j, (fmt, col) in enumerate(zip(formats, loc.columns, strict=True), start=1):
-            letter = get_column_letter(j)
-            if fmt is not None:
-                for (cell,) in ws.iter_rows(min_row=2, min_col=j, max_col=j):
-                    cell.number_format = fmt
+        # column widths first (a write-only sheet takes them before its rows)
+        for j, col in enumerate(loc.columns, start=1):
             sample = loc[col].head(500)
             if text_cols[j - 1]:
                 w = max((display_width(str(_cell(v, True) or "")) for v in sample), default=0)
             else:
                 nums = pd.to_numeric(sample, errors="coerce").dropna()
                 w = max((len(f"{v:,.3f}") for v in nums), default=0)
-            widths[j - 1] = max(widths[j - 1], w)
-            ws.column_dimensions[letter].width = min(max(widths[j - 1] + 2, 6), MAX_WIDTH)
+            w = max(display_width(str(col)), w)
+            ws.column_dimensions[get_column_letter(j)].width = min(max(w + 2, 6), MAX_WIDTH)
         ws.freeze_panes = "A2"
-        if ws.max_column and len(loc.columns):
-            ws.auto_filter.ref = f"A1:{get_column_letter(len(loc.columns))}{max(ws.max_row, 1)}"
+        if len(loc.columns):
+            ws.auto_filter.ref = f"A1:{get_column_letter(len(loc.columns))}{len(loc) + 1}"
+        heads = []
+        for h in loc.columns:
+            c = WriteOnlyCell(ws, value=str(h))
+            c.font, c.fill = head_font, head_fill
+            c.alignment = Alignment(vertical="center", wrap_text=False)
+            heads.append(c)
+        ws.append(heads)
+        # one cell per formatted column, reused: a write-only row is serialised when it is appended
+        protos: list[Any] = []
+        for fmt in formats:
+            if fmt is None:
+                protos.append(None)
+            else:
+                c = WriteOnlyCell(ws)
+                c.number_format = fmt
+                protos.append(c)
+        for row in loc.itertuples(index=False, name=None):
+            out = []
+            for v, is_text, proto in zip(row, text_cols, protos, strict=True):
+                value = _cell(v, is_text)
+                if proto is None or value is None:
+                    out.append(value)
+                else:
+                    proto.value = value
+                    out.append(proto)
+            ws.append(out)
     wb.properties.creator = "basin"
     with atomic_path(target) as tmp:
         wb.save(tmp)

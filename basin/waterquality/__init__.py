@@ -8,8 +8,10 @@ from basin.waterquality.assess import (
     RiverEvaluation,
     assess,
     compliance,
+    do_class_saturation,
     evaluate_river,
     evaluate_rivers,
+    evaluated_as,
     exceedance_multiple,
     main_pollutants,
     period_means,
@@ -17,6 +19,17 @@ from basin.waterquality.assess import (
     trophic_state,
 )
 from basin.waterquality.classify import class_labels, class_status, classify, classify_dataset
+from basin.waterquality.method import (
+    change,
+    class_proportions,
+    cwqi,
+    drinking_water,
+    exceedance,
+    reference_items,
+    sample_exceedance,
+    spearman_trend,
+    temperature_change,
+)
 from basin.waterquality.reader import read_wq
 from basin.waterquality.standards import (
     Standard,
@@ -27,23 +40,42 @@ from basin.waterquality.standards import (
     parameter_table,
     unit_factor,
 )
-from basin.waterquality.trend import TrendResult, mann_kendall, seasonal_kendall, trend
+from basin.waterquality.tables import assessment_tables
+from basin.waterquality.trend import (
+    TrendResult,
+    correlated_seasonal,
+    hamed_rao,
+    mann_kendall,
+    seasonal_kendall,
+    trend,
+    yue_wang,
+)
 
 __all__ = [
     "RiverEvaluation",
     "Standard",
     "TrendResult",
     "assess",
+    "assessment_tables",
     "canonical_parameter",
+    "change",
     "class_labels",
+    "class_proportions",
     "class_status",
     "class_table",
     "classify",
     "classify_dataset",
     "compliance",
+    "correlated_seasonal",
+    "cwqi",
+    "do_class_saturation",
+    "drinking_water",
     "evaluate_river",
     "evaluate_rivers",
+    "evaluated_as",
+    "exceedance",
     "exceedance_multiple",
+    "hamed_rao",
     "list_standards",
     "load_standard",
     "main_pollutants",
@@ -51,9 +83,14 @@ __all__ = [
     "parameter_table",
     "period_means",
     "read_wq",
+    "reference_items",
+    "sample_exceedance",
     "seasonal_kendall",
+    "spearman_trend",
+    "temperature_change",
     "tli",
     "trend",
     "trophic_state",
     "unit_factor",
+    "yue_wang",
 ]

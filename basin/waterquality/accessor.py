@@ -1,6 +1,8 @@
-"""The ``Dataset.wq`` accessor: a stateless namespace that hands off to the functions of basin.waterquality."""
+"""The ``Dataset.wq`` accessor: a stateless namespace handing off to the functions of basin.waterquality."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import pandas as pd
 import xarray as xr
@@ -29,7 +31,7 @@ class WaterQualityAccessor:
         return assess(self._ds, period=period, standard=standard)
 
     def compliance(self, *, standard: str | Standard | None = None) -> pd.DataFrame:
-        """Monthly compliance with the target class per station and year. See :func:`basin.waterquality.compliance`."""
+        """Return monthly target compliance per station and year (:func:`basin.waterquality.compliance`)."""
         return compliance(self._ds, standard=standard)
 
     def trend(
@@ -40,7 +42,15 @@ class WaterQualityAccessor:
         min_years: int = 5,
         min_coverage: float = 0.5,
     ) -> pd.DataFrame:
-        """Mann-Kendall / Seasonal Kendall / Sen's slope per station and parameter. See :func:`basin.waterquality.trend`."""
+        """Return the trend tests per station, parameter and test. See :func:`basin.waterquality.trend`."""
         return trend(
             self._ds, parameters=parameters, alpha=alpha, min_years=min_years, min_coverage=min_coverage
         )
+
+    def tables(
+        self, *, period: Period = "year", standard: str | Standard | None = None, **options: Any
+    ) -> dict[str, pd.DataFrame]:
+        """Every result table by name. See :func:`basin.waterquality.assessment_tables`."""
+        from basin.waterquality.tables import assessment_tables
+
+        return assessment_tables(self._ds, period=period, standard=standard, **options)

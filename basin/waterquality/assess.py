@@ -23,6 +23,11 @@ from basin.waterquality.standards import Standard, canonical_parameter, load_sta
 
 __all__ = [
     "PERIODS",
+    "RIVER_COLUMNS",
+    "do_class_saturation",
+    "do_saturation",
+    "evaluated_as",
+    "station_waterbody",
     "RiverEvaluation",
     "assess",
     "compliance",
@@ -56,8 +61,43 @@ def period_means(ds: xr.Dataset, period: Period = "year") -> xr.Dataset:
     if not params:
         msg = f"no water-quality parameters in the Dataset (variables: {list(ds.data_vars)})"
         raise SchemaError(msg)
-    means = ds[params].resample(time=PERIODS[period]).mean(keep_attrs=True)
-    return means
+    sub = ds[params]
+    times = pd.DatetimeIndex(sub["time"].values)
+    lazy = any(sub[p].chunks is not None for p in params)
+    if lazy or not len(times) or not times.is_monotonic_increasing or sub[params[0]].dims[-1] != "time":
+        return sub.resample(time=PERIODS[period]).mean(keep_attrs=True)
+    return _period_means_numpy(sub, times, period)
+
+
+_PERIOD_FREQ = {"year": "Y", "quarter": "Q", "month": "M"}
+
+
+def _period_means_numpy(sub: xr.Dataset, times: pd.DatetimeIndex, period: str) -> xr.Dataset:
+    """Period means of numpy-backed ``(..., time)`` variables with sorted times, as ``resample().mean()``.
+
+    One ``np.add.reduceat`` per variable instead of xarray's group-by-group loop (the month means of 1,000
+    stations x 10 years took ~4 s that way). Every period between the first and the last gets a bin (all-NaN
+    when empty), labelled by its start, as xarray's resample does.
+    """
+    per = times.to_period(_PERIOD_FREQ[period])
+    bins = pd.period_range(per[0], per[-1], freq=_PERIOD_FREQ[period])
+    idx = (per.asi8 - bins[0].ordinal).astype(np.int64)
+    cut = np.flatnonzero(np.r_[True, idx[1:] != idx[:-1]])
+    filled = idx[cut]
+    labels = bins.to_timestamp().values.astype(sub["time"].dtype)
+    data = {}
+    for p in sub.data_vars:
+        v = np.asarray(sub[p].values, dtype=float)
+        ok = ~np.isnan(v)
+        sums = np.add.reduceat(np.where(ok, v, 0.0), cut, axis=-1)
+        counts = np.add.reduceat(ok.astype(np.int64), cut, axis=-1)
+        out = np.full(v.shape[:-1] + (len(bins),), np.nan)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[..., filled] = np.where(counts > 0, sums / counts, np.nan)
+        data[p] = (sub[p].dims, out, dict(sub[p].attrs))
+    coords = {k: c for k, c in sub.coords.items() if "time" not in c.dims}
+    coords["time"] = labels
+    return xr.Dataset(data, coords=coords, attrs=dict(sub.attrs))
 
 
 def _period_labels(times: np.ndarray, period: str) -> list[str]:
@@ -72,7 +112,7 @@ def _period_labels(times: np.ndarray, period: str) -> list[str]:
 def exceedance_multiple(
     value: Any, parameter: str, *, waterbody: str = "river", standard: str | Standard | None = None
 ) -> np.ndarray:
-    """Return the exceedance multiple ``(C - C_III) / C_III`` against the Class III limit (NaN when not exceeding).
+    """Return the exceedance multiple ``(C - C_III) / C_III`` against the Class III limit (NaN if not over).
 
     No multiple for water temperature, pH and DO (the method computes none for them): NaN.
     """
@@ -94,7 +134,7 @@ def _fmt_multiple(m: float) -> str:
 def _main_pollutants_rows(
     values: np.ndarray, classes: np.ndarray, lake: np.ndarray, items: list[str], std: Standard
 ) -> np.ndarray:
-    """Vectorised main pollutants: ``values``/``classes`` (rows, items), ``lake`` (rows,) -> strings (rows,)."""
+    """Vectorise main pollutants: ``values``/``classes`` (rows, items), ``lake`` (rows,) -> strings."""
     ev = std.evaluation
     ref = int(ev.get("reference_class", 3))
     limit_n = int(ev.get("main_pollutants_max", 3))
@@ -119,14 +159,18 @@ def _main_pollutants_rows(
     k_mult = np.where(np.isnan(mult), -np.inf, mult)
     order = np.lexsort((-k_mult, -k_cls, -k_pri, ~cd), axis=-1)[:, :limit_n]
     names = parameter_table()["name_zh"].reindex(items).to_numpy(object)
-    for r, row in enumerate(rows):
-        parts = []
-        for j in order[r]:
-            if not cd[r, j]:
-                break
-            m = mult[r, j]
-            parts.append(f"{names[j]}({_fmt_multiple(m)})" if np.isfinite(m) else str(names[j]))
-        out[row] = "、".join(parts)
+    # the chosen (row, rank) pairs; candidates come first in ``order``, so a row's pieces are contiguous
+    top_cd = np.take_along_axis(cd, order, axis=-1)
+    rr, kk = np.nonzero(top_cd)
+    jj = order[rr, kk]
+    mm = mult[rr, jj]
+    pieces = [
+        f"{n}({_fmt_multiple(m)})" if m == m else str(n)  # m == m: not NaN
+        for n, m in zip(names[jj].tolist(), mm.tolist(), strict=True)
+    ]
+    table = np.full(top_cd.shape, "", dtype=object)
+    table[rr, kk] = pieces
+    out[rows] = ["、".join(x for x in row if x) for row in table.tolist()]
     return out
 
 
@@ -138,10 +182,11 @@ def main_pollutants(
 ) -> str:
     """Return the main pollution indicators of one section, e.g. ``"总磷(0.45)、氨氮(0.2)"``.
 
-    Rules (2011 method, DOMAIN.md 2.4): none when the section is Class III or better; otherwise among the items
-    worse than Class III, cyanide and heavy metals first, then the worst class, ties broken by the larger
-    exceedance multiple ``(C - C_III)/C_III``; at most three. pH and DO have no multiple (they rank after the items
-    of the same class that have one) and are written without a number. Items are joined with ``、``.
+    Rules (2011 method, DOMAIN.md 2.4): none when the section is Class III or better; otherwise among the
+    items worse than Class III, cyanide and heavy metals first, then the worst class, ties broken by the
+    larger exceedance multiple ``(C - C_III)/C_III``; at most three. pH and DO have no multiple (they rank
+    after the items of the same class that have one) and are written without a number. Items are joined with
+    ``、``.
 
     Parameters
     ----------
@@ -162,16 +207,77 @@ def _station_attr(ds: xr.Dataset, name: str, default: Any) -> np.ndarray:
     return np.full(ds.sizes["station"], default, dtype=object)
 
 
+def station_waterbody(ds: xr.Dataset) -> np.ndarray:
+    """Return each station's waterbody (river, lake, reservoir; missing or unknown -> river)."""
+    wb = _station_attr(ds, "waterbody", "river").astype(str)
+    return np.where(np.isin(wb, ["river", "lake", "reservoir"]), wb, "river")
+
+
+def evaluated_as(ds: xr.Dataset) -> np.ndarray:
+    """Return the waterbody each station is *evaluated* as: ``"river"`` or ``"lake"``.
+
+    Lakes and reservoirs are evaluated as lakes (lake TP limits, TN and TLI, mean of the points), except
+    river-type reservoirs (河流型水库), which the 2011 method evaluates as rivers (二(二)1:
+    "河流型水库按照河流 评价"). A river-type reservoir is a station whose boolean coordinate
+    ``river_type_reservoir`` is true (a column of the stations layer, carried by :func:`read_wq`).
+    """
+    wb = station_waterbody(ds)
+    lake = np.isin(wb, ["lake", "reservoir"])
+    if "river_type_reservoir" in ds.coords or "river_type_reservoir" in ds.data_vars:
+        lake &= ~np.asarray(ds["river_type_reservoir"].values).astype(bool)
+    return np.where(lake, "lake", "river")
+
+
+#: saturated dissolved oxygen of fresh water, mg/L, at temperature T (℃): DO_f = 468 / (31.6 + T)
+#: (HJ 2.3-2018 附录 D, the formula of the DO standard index; fresh water at normal pressure)
+def do_saturation(temperature: Any) -> np.ndarray:
+    """Return the saturated DO concentration ``468 / (31.6 + T)`` (mg/L) of fresh water at ``T`` ℃.
+
+    The formula is the one of HJ 2.3-2018 (技术导则 地表水环境, appendix D, DO standard index), fresh water at
+    normal pressure; e.g. 14.81 mg/L at 0 ℃, 9.07 mg/L at 20 ℃ (the APHA/Benson-Krause table gives 14.62 and
+    9.09).
+    """
+    t = np.asarray(temperature, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return 468.0 / (31.6 + t)
+
+
+def do_class_saturation(do: Any, temperature: Any, *, standard: str | Standard | None = None) -> np.ndarray:
+    """Return DO classes with class Ⅰ by **saturation ≥ 90 %** (GB 3838-2002 Table 1: "饱和率90%（或7.5）").
+
+    Saturation is ``DO / DO_f(T)`` with :func:`do_saturation`. A value with saturation ≥ 90 % is class Ⅰ; a
+    value below it is at best class Ⅱ, the other classes by the mg/L limits (6, 5, 3, 2). Where the
+    temperature is missing the 7.5 mg/L limit is used (the standard's alternative).
+
+    Examples
+    --------
+    >>> do_class_saturation([7.2, 7.6, 7.6], [30.0, 30.0, 5.0]).tolist()  # DO_f = 7.60, 7.60, 12.79 mg/L
+    [1, 1, 2]
+    """
+    d = np.asarray(do, dtype=float)
+    t = np.broadcast_to(np.asarray(temperature, dtype=float), d.shape)
+    cls = classify(d, "DO", standard=standard)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sat = d / do_saturation(t)
+    by_sat = np.where(sat >= 0.9, 1, np.maximum(cls, 2)).astype(np.int8)
+    return np.where(np.isfinite(t) & np.isfinite(d), by_sat, cls).astype(np.int8)
+
+
 def assess(
-    ds: xr.Dataset, *, period: Period = "year", standard: str | Standard | None = None
+    ds: xr.Dataset,
+    *,
+    period: Period = "year",
+    standard: str | Standard | None = None,
+    do_saturation: bool = False,
 ) -> pd.DataFrame:
     """Evaluate every station and period with the 2011 national method.
 
-    Period means of every parameter (:func:`period_means`) are classified item by item; the section class is the
-    worst class of the evaluated items (21 for GB 3838-2002: Table 1 minus water temperature, TN and fecal
-    coliform); status from the class (优 … 重度污染); main pollutants by :func:`main_pollutants`; compliance with
-    the station's ``target_class`` coordinate. Lakes and reservoirs also get TLI(Σ) and their trophic state when
-    Chl-a, TP, TN, SD and CODMn are all present.
+    Period means of every parameter (:func:`period_means`) are classified item by item; the section class is
+    the worst class of the evaluated items (21 for GB 3838-2002: Table 1 minus water temperature, TN and fecal
+    coliform); status from the class (优 … 重度污染); main pollutants by :func:`main_pollutants`; compliance
+    with the station's ``target_class`` coordinate. Lakes and reservoirs also get TLI(Σ) and their trophic
+    state when Chl-a, TP, TN, SD and CODMn are all present. River-type reservoirs (coordinate
+    ``river_type_reservoir``) are evaluated as rivers (:func:`evaluated_as`).
 
     Parameters
     ----------
@@ -181,18 +287,30 @@ def assess(
         ``"year"``, ``"quarter"`` or ``"month"``.
     standard
         Standard name or object (default GB3838-2002).
+    do_saturation
+        Class Ⅰ of DO by saturation ≥ 90 % (:func:`do_class_saturation`, needs ``temperature``; periods
+        without a temperature mean keep the 7.5 mg/L limit). Default: the 7.5 mg/L limit.
 
     Returns
     -------
     pandas.DataFrame
-        One row per station and period with data: ``station_id, period, period_start, class (1-6), class_label,
-        status, main_pollutants, target_class (NA = unknown), compliant (NA when the target is unknown), n_items,
-        name, waterbody, tli, trophic_state``.
+        One row per station and period with data: ``station_id, period, period_start, class (1-6),
+        class_label, status, main_pollutants, target_class (NA = unknown), compliant (NA when the target is
+        unknown), n_items, name, waterbody, tli, trophic_state, evaluated_as`` (river | lake).
     """
     std = load_standard(standard)
     means = period_means(ds, period)
     means = means.compute()  # small (station x period); a no-op copy for numpy data
-    classes = classify_dataset(means, standard=std)
+    waterbody = station_waterbody(means)
+    ev_as = evaluated_as(means)
+    classes = classify_dataset(means.assign_coords(waterbody=("station", ev_as)), standard=std)
+    if do_saturation and "DO" in classes and "temperature" in means:
+        cls_do = do_class_saturation(
+            means["DO"].transpose("station", "time").values,
+            means["temperature"].transpose("station", "time").values,
+            standard=std,
+        )
+        classes["DO"] = (("station", "time"), cls_do)
     items = [p for p in std.items if p in classes]
     n_st, n_t = means.sizes["station"], means.sizes["time"]
     if items:
@@ -202,19 +320,16 @@ def assess(
     section = cls_arr.max(axis=-1, initial=0).astype(np.int8)
     n_items = (cls_arr > 0).sum(axis=-1)
     stations = np.asarray(means["station"].values).astype(str)
-    waterbody = _station_attr(means, "waterbody", "river").astype(str)
-    waterbody = np.where(np.isin(waterbody, ["river", "lake", "reservoir"]), waterbody, "river")
     target = _station_attr(means, "target_class", 0)
     target = pd.to_numeric(pd.Series(target), errors="coerce").fillna(0).to_numpy(int)
     names = _station_attr(means, "name", "").astype(str)
     labels = _period_labels(means["time"].values, period)
     mvals = {p: means[p].transpose("station", "time").values for p in _parameters(means)}
+    lake = ev_as == "lake"
     tli_vals = np.full((n_st, n_t), np.nan)
     if all(p in mvals for p in ("Chla", "TP", "TN", "SD", "CODMn")):
-        lake = np.isin(waterbody, ["lake", "reservoir"])[:, None]
         t = tli(chla=mvals["Chla"], tp=mvals["TP"], tn=mvals["TN"], sd=mvals["SD"], codmn=mvals["CODMn"])
-        tli_vals = np.where(lake, t, np.nan)
-    lake = np.isin(waterbody, ["lake", "reservoir"])
+        tli_vals = np.where(lake[:, None], t, np.nan)
     vals = np.stack([mvals[p] for p in items], axis=-1) if items else np.zeros((n_st, n_t, 0))
     si, tj = np.nonzero(n_items > 0)
     mp = _main_pollutants_rows(vals[si, tj], cls_arr[si, tj], lake[si], items, std)
@@ -245,6 +360,7 @@ def assess(
     df["compliant"] = df["compliant"].astype("boolean")
     df["tli"] = df["tli"].astype(float)
     df["trophic_state"] = trophic_state(df["tli"].to_numpy()) if len(df) else []
+    df["evaluated_as"] = ev_as[si]
     return df
 
 
@@ -259,7 +375,8 @@ def compliance(ds: xr.Dataset, *, standard: str | Standard | None = None) -> pd.
     -------
     pandas.DataFrame
         ``station_id, year, target_class, months_assessed, months_compliant, months_out, attainment_rate
-        (months_compliant / months_assessed), longest_run_out, annual_class, annual_class_label, annual_compliant``.
+        (months_compliant / months_assessed), longest_run_out, annual_class, annual_class_label,
+        annual_compliant``.
     """
     std = load_standard(standard)
     monthly = assess(ds, period="month", standard=std)
@@ -281,6 +398,7 @@ def compliance(ds: xr.Dataset, *, standard: str | Standard | None = None) -> pd.
         return pd.DataFrame(columns=cols)
     m = monthly.assign(year=monthly["period_start"].dt.year, month=monthly["period_start"].dt.month)
     m["out"] = (m["compliant"] == False).fillna(False).astype(bool)  # noqa: E712 - nullable boolean
+    m["_ok"] = (m["compliant"] == True).fillna(False).astype(bool)  # noqa: E712 - nullable boolean
     keys = (
         m[["station_id", "year"]].drop_duplicates().sort_values(["station_id", "year"]).reset_index(drop=True)
     )
@@ -299,7 +417,7 @@ def compliance(ds: xr.Dataset, *, standard: str | Standard | None = None) -> pd.
             "year": keys["year"].astype(int),
             "target_class": g["target_class"].first().to_numpy(),
             "months_assessed": g["class"].size().to_numpy(),
-            "months_compliant": g["compliant"].apply(lambda s: int((s == True).sum())).to_numpy(),  # noqa: E712
+            "months_compliant": g["_ok"].sum().to_numpy().astype(int),
             "months_out": g["out"].sum().to_numpy().astype(int),
         }
     )
@@ -338,6 +456,11 @@ class RiverEvaluation:
         return dict(self.__dict__)
 
 
+def _section_pollutants(labels: Sequence[str], pollutants: Sequence[str]) -> str:
+    """Join per-section main pollutants: ``"Q3：氨氮(0.2)；Q4：氨氮(1.2)"`` (sections without any omitted)."""
+    return "；".join(f"{lab}：{mp}" for lab, mp in zip(labels, pollutants, strict=True) if mp)
+
+
 def evaluate_river(
     section_classes: Sequence[int] | np.ndarray,
     *,
@@ -345,25 +468,33 @@ def evaluate_river(
     waterbody: str = "river",
     standard: str | Standard | None = None,
 ) -> RiverEvaluation:
-    """Evaluate a river, basin or water system from its sections (2011 method, DOMAIN.md 2.3).
+    """Evaluate a river, basin or water system, or a lake / reservoir, from its sections (2011 method).
 
-    With at least ``min_sections`` (5) classified sections, the *proportion method*: share of sections in classes
-    Ⅰ-Ⅲ and share 劣Ⅴ → 优 (Ⅰ-Ⅲ ≥ 90%), 良好 (≥ 75%), then by 劣Ⅴ: 重度污染 (≥ 40%), 中度污染 (≥ 20%), else 轻度污染.
-    With fewer sections, the *mean method*: every item is averaged over the sections (``means``) and evaluated as
-    one section (class, status, main pollutants). Exactly 5 sections use the proportion method.
+    Rivers (环办〔2011〕22号 二(一)3, DOMAIN.md 2.3): with at least ``min_sections`` (5) classified sections,
+    the *proportion method*: share of sections in classes Ⅰ-Ⅲ and share 劣Ⅴ → 优 (Ⅰ-Ⅲ ≥ 90%), 良好 (≥ 75%),
+    then by 劣Ⅴ: 重度污染 (≥ 40%), 中度污染 (≥ 20%), else 轻度污染. With fewer sections, the *mean method*:
+    every item is averaged over the sections (``means``) and evaluated as one section (class, status); the
+    main pollution indicators are then given **per section** (二(一)3(2): those of each section worse than Ⅲ,
+    by the section rule), as ``"<section>：<pollutants>"`` joined with ``；``, the section named by the index
+    of ``means``. Exactly 5 sections use the proportion method.
+
+    Lakes and reservoirs (``waterbody`` lake or reservoir; 二(二)1(2)): always the mean of the points, never
+    the proportion method, whatever their number; the main pollutants by the section rule on the lake means.
 
     Parameters
     ----------
     section_classes
         Class (1-6) of each section; 0 / NaN (no class) are not counted.
     means
-        For the mean method: the sections' values, a DataFrame with one row per section and one column per item
-        (or a mapping item -> values).
+        For the mean method: the sections' values (period means), a DataFrame with one row per section (index
+        = section names) and one column per item (or a mapping item -> values).
+    waterbody
+        ``river`` (also for river-type reservoirs), ``lake`` or ``reservoir``.
 
     Raises
     ------
     SchemaError
-        No classified section, or fewer than 5 sections and no ``means``.
+        No classified section, or the mean method is needed and no ``means`` are given.
     """
     std = load_standard(standard)
     rules = std.evaluation.get("river", {})
@@ -378,7 +509,8 @@ def evaluate_river(
         raise SchemaError(msg)
     good = float(np.isin(c, list(good_cls)).mean())
     bad = float(np.isin(c, list(bad_cls)).mean())
-    if n >= min_n:
+    lake = waterbody in ("lake", "reservoir")
+    if n >= min_n and not lake:
         status = ""
         for rule in rules.get("rules", []):
             if good >= rule.get("good_min", -1) and bad >= rule.get("bad_min", -1):
@@ -386,17 +518,18 @@ def evaluate_river(
                 break
         return RiverEvaluation(n, "proportion", good, bad, status)
     if means is None:
-        msg = (
-            f"evaluate_river: {n} section(s) (< {min_n}) need the mean method; pass means= (one row per section, "
-            "one column per item)"
-        )
+        why = f"{n} section(s) (< {min_n})"
+        if lake:
+            why = "a lake or reservoir is evaluated on the mean of its points"
+        msg = f"evaluate_river: {why}: pass means= (one row per section, one column per item)"
         raise SchemaError(msg)
     mdf = pd.DataFrame(means)
-    avg = {}
-    for col in mdf.columns:
-        code = canonical_parameter(str(col))
-        if code is not None:
-            avg[code] = float(np.nanmean(mdf[col].to_numpy(float))) if mdf[col].notna().any() else np.nan
+    cols = {str(col): canonical_parameter(str(col)) for col in mdf.columns}
+    mdf = mdf[[col for col in mdf.columns if cols[str(col)] is not None]]
+    mdf.columns = [cols[str(col)] for col in mdf.columns]
+    avg = {
+        p: float(np.nanmean(mdf[p].to_numpy(float))) if mdf[p].notna().any() else np.nan for p in mdf.columns
+    }
     per_item = [
         int(classify([avg[p]], p, waterbody=waterbody, standard=std)[0])
         for p in std.items
@@ -406,16 +539,38 @@ def evaluate_river(
     if rc == 0:
         msg = "evaluate_river: the means hold none of the evaluated items"
         raise SchemaError(msg)
+    if lake:
+        mp = main_pollutants(avg, waterbody=waterbody, standard=std)
+    else:
+        labels = [str(x) for x in mdf.index]
+        mp = _section_pollutants(
+            labels, [main_pollutants(row.to_dict(), standard=std) for _, row in mdf.iterrows()]
+        )
     return RiverEvaluation(
         n,
-        "mean",
+        "lake_mean" if lake else "mean",
         good,
         bad,
         str(class_status([rc])[0]),
         rc,
         str(class_labels([rc])[0]),
-        main_pollutants(avg, waterbody=waterbody, standard=std),
+        mp,
     )
+
+
+RIVER_COLUMNS = [
+    "period",
+    "n_sections",
+    "method",
+    "share_good",
+    "share_worse_than_v",
+    "status",
+    "river_class",
+    "class_label",
+    "main_pollutants",
+    "tli",
+    "trophic_state",
+]
 
 
 def evaluate_rivers(
@@ -428,28 +583,34 @@ def evaluate_rivers(
 ) -> pd.DataFrame:
     """Apply :func:`evaluate_river` to every group of stations (coordinate ``by``) and period.
 
-    With the proportion method (>= 5 sections) and a status worse than 良好, ``main_pollutants`` lists up to three
-    items by *section exceedance rate* (share of the sections whose period mean is worse than Class III), e.g.
-    ``总磷(40%)`` (DOMAIN.md 2.4; the rate formula is confidence U). With the mean method they are the section rule's.
+    * A group of **rivers** (any station of the group evaluated as a river, :func:`evaluated_as`) with >= 5
+      sections: the proportion method; with a status worse than 良好, ``main_pollutants`` lists up to three
+      items by *section exceedance rate* (share of the sections whose period mean is worse than Class III),
+      e.g. ``总磷(40%)`` (DOMAIN.md 2.4; the rate formula is confidence U). With fewer sections: the mean
+      method for class and status, and the main pollutants **per section**
+      (``"Q3：氨氮(0.2)；Q4：氨氮(1.2)"``, sections named by ``name``, else their id).
+    * A group of **lakes / reservoirs** (every station evaluated as a lake, e.g. ``by="lake_id"``): the mean
+      of the points (the period mean of each point first, then the mean over the points), never the proportion
+      method (``method = "lake_mean"``); main pollutants by the section rule on the lake means; ``tli`` and
+      ``trophic_state`` from the lake means of Chl-a, TP, TN, SD and CODMn.
 
     Returns
     -------
     pandas.DataFrame
-        ``<by>, period, n_sections, method, share_good, share_worse_than_v, status, river_class, class_label,
-        main_pollutants``.
+        ``<by>, period, n_sections, method (proportion | mean | lake_mean), share_good, share_worse_than_v,
+        status, river_class, class_label, main_pollutants, tli, trophic_state``.
     """
     std = load_standard(standard)
     if by not in ds.coords:
         msg = f"the Dataset has no station coordinate {by!r} (pass stations= to read_wq)"
         raise SchemaError(msg)
     sec = sections if sections is not None else assess(ds, period=period, standard=std)
-    group = pd.Series(
-        np.asarray(ds[by].values).astype(str), index=np.asarray(ds["station"].values).astype(str)
-    )
-    sec = sec.assign(_g=sec["station_id"].map(group))
+    st_ids = np.asarray(ds["station"].values).astype(str)
+    group = pd.Series(np.asarray(ds[by].values).astype(str), index=st_ids)
+    ev = pd.Series(evaluated_as(ds), index=st_ids)
+    sec = sec.assign(_g=sec["station_id"].map(group), _lake=sec["station_id"].map(ev) == "lake")
     sec = sec[sec["_g"].notna() & (sec["_g"] != "")]
-    cols = [by, "period", "n_sections", "method", "share_good", "share_worse_than_v", "status", "river_class",
-            "class_label", "main_pollutants"]  # fmt: skip
+    cols = [by, *RIVER_COLUMNS]
     if sec.empty:
         return pd.DataFrame(columns=cols)
     rules = std.evaluation.get("river", {})
@@ -457,7 +618,6 @@ def evaluate_rivers(
     sec = sec.assign(
         _good=sec["class"].isin(rules.get("good_classes", [1, 2, 3])),
         _bad=sec["class"].isin(rules.get("bad_classes", [6])),
-        _lake=sec["waterbody"].isin(["lake", "reservoir"]),
     )
     g = sec.groupby(["_g", "period"], sort=True)
     out = pd.DataFrame(
@@ -468,8 +628,9 @@ def evaluate_rivers(
             "_lake": g["_lake"].all(),
         }
     )
-    prop = (out["n_sections"] >= min_n).to_numpy()
-    out["method"] = np.where(prop, "proportion", "mean")
+    lake = out["_lake"].to_numpy(bool)
+    prop = (out["n_sections"] >= min_n).to_numpy() & ~lake
+    out["method"] = np.where(prop, "proportion", np.where(lake, "lake_mean", "mean"))
     status = np.full(len(out), "", dtype=object)
     done = ~prop
     for rule in rules.get("rules", []):
@@ -480,27 +641,40 @@ def evaluate_rivers(
         )
         status[hit] = rule["status"]
         done |= hit
-    # mean method: every item averaged over the group's sections, then evaluated as one section
+    # mean method: every item averaged over the group's sections (their period means), then one section
     means = period_means(ds, period).compute()  # small (station x period)
     labels = _period_labels(means["time"].values, period)
     items = [p for p in std.items if p in means]
-    mdf = pd.DataFrame(
-        {p: means[p].transpose("station", "time").values.ravel() for p in items},
-    )
+    extra = [p for p in ("Chla", "TN", "SD") if p in means and p not in items]
+    allp = items + extra
+    mdf = pd.DataFrame({p: means[p].transpose("station", "time").values.ravel() for p in allp})
     mdf["station_id"] = np.repeat(np.asarray(means["station"].values).astype(str), means.sizes["time"])
     mdf["period"] = np.tile(np.asarray(labels, dtype=object), means.sizes["station"])
-    mdf = mdf.merge(sec[["station_id", "period", "_g", "_lake"]], on=["station_id", "period"], how="inner")
-    gm = mdf.groupby(["_g", "period"], sort=True)[items].mean().reindex(out.index)
-    lake = out["_lake"].to_numpy(bool)
+    mdf = mdf.merge(
+        sec[["station_id", "period", "_g", "_lake", "main_pollutants", "class", "name"]],
+        on=["station_id", "period"],
+        how="inner",
+    )
+    gm = mdf.groupby(["_g", "period"], sort=True)[allp].mean().reindex(out.index)
     wb = np.where(lake, "lake", "river")
-    vals = gm.to_numpy(float)
-    cls = np.stack(
-        [classify(vals[:, j], p, waterbody=wb, standard=std) for j, p in enumerate(items)], axis=-1
+    vals = gm[items].to_numpy(float)
+    cls = (
+        np.stack([classify(vals[:, j], p, waterbody=wb, standard=std) for j, p in enumerate(items)], axis=-1)
+        if items
+        else np.zeros((len(out), 0), dtype=np.int8)
     )
     river_class = cls.max(axis=-1, initial=0) if items else np.zeros(len(out), dtype=np.int8)
     mean_m = ~prop & (river_class > 0)
     status[mean_m] = class_status(river_class[mean_m])
-    mp = _main_pollutants_rows(vals, cls, lake, items, std)
+    mp_lake = _main_pollutants_rows(vals, cls, lake, items, std)
+    # fewer than 5 river sections: the main pollutants of each section worse than Class III
+    mdf["_label"] = np.where(mdf["name"].astype(str) != "", mdf["name"].astype(str), mdf["station_id"])
+    per_sec = mdf[mdf["main_pollutants"] != ""].groupby(["_g", "period"], sort=True)
+    mp_sec = pd.Series(
+        {k: _section_pollutants(list(v["_label"]), list(v["main_pollutants"])) for k, v in per_sec},
+        dtype=object,
+    )
+    mp_sec = mp_sec.reindex(out.index).fillna("").to_numpy(object) if len(mp_sec) else np.full(len(out), "")
     out["status"] = status
     out["river_class"] = pd.array(np.where(mean_m, river_class, 0), dtype="Int8")
     out.loc[~mean_m, "river_class"] = pd.NA
@@ -520,7 +694,19 @@ def evaluate_rivers(
     for r in np.flatnonzero(prop & ~np.isin(status, list(good_status))):
         order = np.argsort(-rates[r], kind="stable")[:limit_n]
         mp_prop[r] = "、".join(f"{names[j]}({rates[r, j]:.0%})" for j in order if rates[r, j] > 0)
-    out["main_pollutants"] = np.where(mean_m, mp, mp_prop)
+    out["main_pollutants"] = np.where(prop, mp_prop, np.where(lake, mp_lake, mp_sec))
+    tli_vals = np.full(len(out), np.nan)
+    if all(p in gm.columns for p in ("Chla", "TP", "TN", "SD", "CODMn")):
+        t = tli(
+            chla=gm["Chla"].to_numpy(float),
+            tp=gm["TP"].to_numpy(float),
+            tn=gm["TN"].to_numpy(float),
+            sd=gm["SD"].to_numpy(float),
+            codmn=gm["CODMn"].to_numpy(float),
+        )
+        tli_vals = np.where(lake, t, np.nan)
+    out["tli"] = tli_vals
+    out["trophic_state"] = trophic_state(tli_vals) if len(out) else []
     out = out.reset_index().rename(columns={"_g": by})
     return out[cols]
 
@@ -545,8 +731,8 @@ def _trophic() -> dict[str, Any]:
 def tli(*, chla: Any, tp: Any, tn: Any, sd: Any, codmn: Any, components: bool = False) -> Any:
     """Return the comprehensive trophic state index TLI(Σ) (中国环境监测总站 2001, DOMAIN.md 2.6).
 
-    TLI(Σ) = Σ W_j · TLI(j), W_j = r_j² / Σ r², TLI(j) = 10 (a_j + b_j ln x_j); Chl-a in mg/m³ (= µg/L), SD in m,
-    TP, TN, CODMn in mg/L. All five are required: NaN where any is missing or not positive.
+    TLI(Σ) = Σ W_j · TLI(j), W_j = r_j² / Σ r², TLI(j) = 10 (a_j + b_j ln x_j); Chl-a in mg/m³ (= µg/L), SD in
+    m, TP, TN, CODMn in mg/L. All five are required: NaN where any is missing or not positive.
 
     Parameters
     ----------
@@ -576,8 +762,8 @@ def tli(*, chla: Any, tp: Any, tn: Any, sd: Any, codmn: Any, components: bool = 
             t = 10.0 * (a + b * np.log(np.where(x > 0, x, np.nan)))
         comps[k] = t
         total = total + cfg["weights"][k] * t
-    total = total if total.ndim else float(total)
-    return (total, comps) if components else total
+    result: Any = total if total.ndim else float(total)
+    return (result, comps) if components else result
 
 
 def trophic_state(values: Any) -> np.ndarray:

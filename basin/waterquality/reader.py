@@ -37,6 +37,12 @@ __all__ = [
 
 FLAG_MEANINGS = "measured below_detection_limit"
 STATION_COLUMNS = ("name", "river_id", "lake_id", "waterbody", "target_class")
+# optional station attributes carried as coordinates when the stations layer has them (issue 12: grouping of
+# the class proportions, drinking-water sources checked against Table 2, river-type reservoirs)
+OPTIONAL_STATION_COLUMNS = ("basin_id", "province", "county")
+STATION_FLAGS = ("drinking_source", "river_type_reservoir")
+_TRUE = {"true", "1", "yes", "y", "是", "t"}
+_FALSE = {"false", "0", "no", "n", "否", "f", "", "nan", "none", "<na>"}
 MAX_LISTED = 20
 
 # header spellings -> model column (after normalize_name)
@@ -165,7 +171,13 @@ def parse_times(
     Standard Time. ``01/02/2019`` (day and month in either order) is refused unless ``time_format`` says
     which.
     """
-    t = pd.Series(values, dtype=object).astype(str).map(lambda s: unicodedata.normalize("NFKC", s).strip())
+    all_t = pd.Series(values, dtype=object).astype(str)
+    codes, uniq = pd.factorize(all_t)
+    if len(uniq) < len(all_t):  # dates repeat (one per station and parameter): parse each once
+        u_times, u_reasons = parse_times(np.asarray(uniq, dtype=object), time_format=time_format, excel=excel)
+        taken = u_times.to_numpy("datetime64[ns]")[codes]
+        return pd.Series(taken), [u_reasons[c] for c in codes]
+    t = all_t.map(lambda s: unicodedata.normalize("NFKC", s).strip())
     n = len(t)
     reasons: list[str | None] = [None] * n
     out = pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns]")
@@ -469,15 +481,6 @@ def _ymd_time(df: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
     return out, f"time built from the columns {used}"
 
 
-def _label_of(row: pd.Series, columns: list[str]) -> str:
-    for c in columns:
-        if c in row.index:
-            v = normalize_name(str(row[c]))
-            if v:
-                return v
-    return ""
-
-
 def _number(text: str) -> float:
     t = unicodedata.normalize("NFKC", str(text)).strip()
     m = _RE_LSUFFIX.match(t) or _RE_LT.match(t)
@@ -575,10 +578,14 @@ def _read_wq_table(
     sheet: str | int | None,
 ) -> tuple[pd.DataFrame, list[str], list[str], dict[str, float], dict[str, Any]]:
     """Read a long or wide table into long rows (long, unknown columns, notes, file DLs, mapping)."""
-    from basin.io.layers import load_mapping
     from basin.io.sheets import read_table
 
-    mp = load_mapping(mapping, "wq")
+    if mapping is None:
+        mp: dict[str, Any] = {}
+    else:
+        from basin.io.layers import load_mapping
+
+        mp = load_mapping(mapping, "wq")
     table = read_table(
         path,
         encoding=encoding,
@@ -641,7 +648,13 @@ def _wide_to_long(
     unknown = [str(c) for c, (code, _, _) in heads.items() if code is None]
     # rows that are not samples: a detection-limit row, a unit row, summary rows (standard values, means)
     label_cols = ["station_id", "name", "time", df.columns[1] if len(df.columns) > 1 else "station_id"]
-    labels = df.apply(lambda r: _label_of(r, label_cols), axis=1) if len(df) else pd.Series([], dtype=str)
+    labels = pd.Series("", index=df.index, dtype=object)
+    for c in dict.fromkeys(label_cols):
+        if c in df.columns:
+            cell = df[c].astype(str)
+            u_idx, u_vals = pd.factorize(cell)
+            normed = np.array([normalize_name(v) for v in u_vals] + [""], dtype=object)[u_idx]
+            labels = labels.where(labels != "", pd.Series(normed, index=df.index))
     is_dl = labels.isin(_DL_LABELS).to_numpy()
     is_unit = labels.isin(_UNIT_LABELS).to_numpy()
     is_summary = labels.isin(_SUMMARY_LABELS).to_numpy()
@@ -720,7 +733,11 @@ def _parse_values(
     The last array marks ``ND``/``未检出`` rows that have no ``detection_limit`` of their own: their value is
     filled in from the per-parameter limits by :func:`_validate_long` (or refused there).
     """
-    raw = df["value"].astype(str).map(lambda v: unicodedata.normalize("NFKC", v).strip())
+    raw = df["value"].astype(str).str.strip()
+    wide_chars = ~raw.str.isascii()
+    if wide_chars.any():  # full-width digits and signs (０.０１, ＜0.02) as ASCII
+        raw = raw.copy()
+        raw[wide_chars] = raw[wide_chars].map(lambda v: unicodedata.normalize("NFKC", v).strip())
     n = len(df)
     value = pd.to_numeric(raw, errors="coerce").to_numpy(float)
     below = np.zeros(n, dtype=bool)
@@ -921,6 +938,21 @@ def stations_coords(stations: Any, station_ids: list[str]) -> dict[str, tuple[st
                 gdf[col].astype("string").fillna("") if col in gdf.columns else pd.Series("", index=gdf.index)
             )
             coords[col] = ("station", vals.to_numpy(str).astype(object))
+    for col in OPTIONAL_STATION_COLUMNS:
+        if col in gdf.columns:
+            coords[col] = ("station", gdf[col].astype("string").fillna("").to_numpy(str).astype(object))
+    for col in STATION_FLAGS:
+        if col in gdf.columns:
+            text = gdf[col].astype("string").fillna("").str.strip().str.lower()
+            bad = ~text.isin(_TRUE | _FALSE)
+            if bad.any():
+                first = str(gdf[col][bad.to_numpy()].iloc[0])[:60]
+                msg = (
+                    f"stations: column {col!r} must be true/false (or 1/0, 是/否); station "
+                    f"{gdf.index[bad.to_numpy()][0]!r} has {first!r}"
+                )
+                raise SchemaError(msg)
+            coords[col] = ("station", text.isin(_TRUE).to_numpy(bool))
     if hasattr(gdf, "geometry") and gdf.crs is not None:
         ll = gdf.geometry.to_crs(4326)
         coords["lon"] = ("station", ll.x.to_numpy())

@@ -351,7 +351,8 @@ def _validate_limits(df: pd.DataFrame, where: str) -> tuple[pd.DataFrame, dict[t
         need_lo, need_up = d in ("lower", "range"), d in ("upper", "range")
         if need_lo and np.isnan(lo).any() or need_up and np.isnan(up).any():
             problems.append(
-                f"{tag}: direction {d!r} needs {'lower' if need_lo else ''} {'upper' if need_up else ''} bounds"
+                f"{tag}: direction {d!r} needs {'lower' if need_lo else ''} "
+                f"{'upper' if need_up else ''} bounds"
             )
             continue
         if not need_lo and not np.isnan(lo).all() or not need_up and not np.isnan(up).all():

@@ -2,27 +2,28 @@
 
 Part 1 - classify N observations (default 10^8 float64 TP values, river limits):
   * ``basin`` = ``basin.waterquality.classify`` (numba kernel; the cache-blocked numpy fallback is timed too);
-  * baseline 1 = one plain numpy pass over the same array, ``np.less_equal(values, 0.2)``: reads 8 bytes and writes
-    1 byte per value like the classification does, i.e. the memory-bandwidth bound (goal: basin <= 3x);
-  * baseline 2 = a row-by-row pandas ``DataFrame.apply(axis=1)`` over a long table (parameter, value) with a plain
-    Python limit lookup per row. It is timed on a sample (``--apply-sample``, default 200,000 rows) and
+  * baseline 1 = one plain numpy pass over the same array, ``np.less_equal(values, 0.2)``: reads 8 bytes and
+    writes 1 byte per value like the classification does, i.e. the memory-bandwidth bound (goal: basin <= 3x);
+  * baseline 2 = a row-by-row pandas ``DataFrame.apply(axis=1)`` over a long table (parameter, value) with a
+    plain Python limit lookup per row. It is timed on a sample (``--apply-sample``, default 200,000 rows) and
     extrapolated linearly to N (apply is O(N), per-row cost constant) (goal: basin >= 50x faster).
 
 Part 2 - the same classification and the annual assessment on a Zarr store through Dask:
   * an hourly store (station x time, several parameters, float64) is written with dask into a temp folder;
   * a ``dask.distributed.LocalCluster`` with ``--workers`` workers, 1 thread each, and ``--worker-memory`` per
-    worker is started; the store's uncompressed size is made larger than the workers' total memory, so the data
-    can only be processed out of core (the script prints both numbers and refuses to call the run "larger than
-    memory" when it is not);
+    worker is started; the store's uncompressed size is made larger than the workers' total memory, so the
+    data can only be processed out of core (the script prints both numbers and refuses to call the run "larger
+    than memory" when it is not);
   * dask path: ``read_wq(store)`` (lazy) -> ``classify_dataset`` -> class counts per station / parameter, and
     ``assess(period="year")``;
   * in-memory path: the same functions on numpy arrays, one block of stations at a time (each block loaded
     whole with ``.load()`` in this process); assessment is per station, so the concatenated block results are
     the in-memory result of the whole network. Both results must be identical (checked with ``==``).
 
-Default: 2,400 stations x 1 year hourly x 4 parameters (0.67 GB) against 1 worker capped at 600 MB; ``--full``:
-3,600 stations (a national network) x 2 years hourly (2.0 GB) against 2 workers capped at 600 MB each. A worker
-process holds ~340 MiB of code and libraries by itself, so well under half of its limit is left for data.
+Default: 2,400 stations x 1 year hourly x 4 parameters (0.67 GB) against 1 worker capped at 600 MB;
+``--full``: 3,600 stations (a national network) x 2 years hourly (2.0 GB) against 2 workers capped at 600 MB
+each. A worker process holds ~340 MiB of code and libraries by itself, so well under half of its limit is left
+for data.
 
     python scripts/bench/bench_wq.py              # default
     python scripts/bench/bench_wq.py --full
@@ -70,6 +71,18 @@ def part1(n: int, sample: int, repeat: int) -> dict[str, float]:
     classify(values[:10000], "TP")  # jit warm-up (cached on disk after the first run)
     t_numpy_pass = best_of(lambda: np.less_equal(values, 0.2), repeat)
     t_basin = best_of(lambda: classify(values, "TP"), repeat)
+    threads = 1
+    t_one = float("nan")
+    if _classify_mod.HAVE_NUMBA:
+        import numba
+
+        threads = numba.get_num_threads()
+        numba.set_num_threads(1)
+        t_one = best_of(lambda: classify(values, "TP"), repeat)
+        numba.set_num_threads(threads)
+        layer = numba.threading_layer()
+    else:
+        layer = "none"
     t_fallback = best_of(lambda: _classify_mod._classify_numpy(values, lim), 1)
     out = classify(values, "TP")
     assert np.array_equal(out, _classify_mod._classify_numpy(values, lim))
@@ -93,13 +106,20 @@ def part1(n: int, sample: int, repeat: int) -> dict[str, float]:
     t_apply = t_apply_sample * n / sample
     print(f"one numpy pass (np.less_equal)      {t_numpy_pass:8.3f} s")
     print(
-        f"basin classify (numba kernel)       {t_basin:8.3f} s   ratio to numpy pass: {t_basin / t_numpy_pass:5.2f}x (goal <= 3x)"
+        f"basin classify (numba, {threads} threads)   {t_basin:8.3f} s   ratio to numpy pass: "
+        f"{t_basin / t_numpy_pass:5.2f}x (goal <= 1.5x; threading layer {layer})"
     )
     print(
-        f"basin numpy fallback (no numba)     {t_fallback:8.3f} s   ratio to numpy pass: {t_fallback / t_numpy_pass:5.2f}x"
+        f"basin classify (numba, 1 thread)    {t_one:8.3f} s  "
+        f" ratio to numpy pass: {t_one / t_numpy_pass:5.2f}x"
     )
     print(
-        f"pandas apply, {sample:,} rows         {t_apply_sample:8.3f} s   -> extrapolated to {n:.3g}: {t_apply:9.1f} s; "
+        f"basin numpy fallback (no numba)     {t_fallback:8.3f} s  "
+        f" ratio to numpy pass: {t_fallback / t_numpy_pass:5.2f}x"
+    )
+    print(
+        f"pandas apply, {sample:,} rows         {t_apply_sample:8.3f} "
+        f"s   -> extrapolated to {n:.3g}: {t_apply:9.1f} s; "
         f"basin is {t_apply / t_basin:,.0f}x faster (goal >= 50x)"
     )
     return {
@@ -204,10 +224,12 @@ def part2(n_st: int, n_hours: int, workers: int, worker_memory: str, block: int)
             nbytes = n_st * n_hours * 4 * 8
             cap = workers * parse_bytes(worker_memory)
             print(
-                f"store: {nbytes / 2**30:.2f} GiB uncompressed ({disk / 2**30:.2f} GiB on disk), written in {result['write']:.1f} s"
+                f"store: {nbytes / 2**30:.2f} GiB uncompressed ({disk / 2**30:.2f} "
+                f"GiB on disk), written in {result['write']:.1f} s"
             )
             print(
-                f"cluster: {workers} workers x 1 thread, memory_limit {worker_memory} each = {cap / 2**30:.2f} GiB in total"
+                f"cluster: {workers} workers x 1 thread, memory_limit "
+                f"{worker_memory} each = {cap / 2**30:.2f} GiB in total"
             )
             print(
                 "store larger than the workers' memory: "
@@ -244,7 +266,8 @@ def part2(n_st: int, n_hours: int, workers: int, worker_memory: str, block: int)
         )
         same_sections = sections_dask.reset_index(drop=True).equals(sections_mem_df)
         print(
-            f"identical class counts: {same_counts}; identical annual assessment ({len(sections_dask)} rows): {same_sections}"
+            f"identical class counts: {same_counts}; identical annual "
+            f"assessment ({len(sections_dask)} rows): {same_sections}"
         )
         total = int(sum(counts_dask[v].sum() for v in counts_dask.data_vars))
         print(f"observations classified: {total:,}")
@@ -254,6 +277,68 @@ def part2(n_st: int, n_hours: int, workers: int, worker_memory: str, block: int)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return result
+
+
+def _network(n_st: int, n_years: int, rng: np.random.Generator):  # type: ignore[no-untyped-def]
+    """A monthly (station, time) Dataset of the 21 evaluated items (lognormal around the Class III limits)."""
+    import xarray as xr
+
+    std = load_standard()
+    n_t = 12 * n_years
+    times = pd.date_range("2015-01-01", periods=n_t, freq="MS") + pd.Timedelta(days=14)
+    data = {}
+    for p in std.items:
+        if p == "pH":
+            v = rng.normal(7.5, 0.6, (n_st, n_t))
+        elif p == "DO":
+            v = rng.normal(7.0, 1.5, (n_st, n_t)).clip(0.2)
+        else:
+            v = rng.lognormal(np.log(std.class_limit(p, 3) * 0.6), 0.5, (n_st, n_t))
+        v[rng.random(v.shape) < 0.02] = np.nan
+        data[p] = (("station", "time"), v, {"units": "1" if p == "pH" else "mg/L"})
+    ids = np.array([f"S{i:05d}" for i in range(n_st)], dtype=object)
+    coords = {
+        "station": ids,
+        "time": times,
+        "waterbody": ("station", np.where(np.arange(n_st) % 10 == 0, "lake", "river").astype(object)),
+        "target_class": ("station", (np.arange(n_st) % 3 + 2).astype("int8")),
+        "name": ("station", ids.copy()),
+        "river_id": ("station", np.array([f"R{i // 7:04d}" for i in range(n_st)], dtype=object)),
+        "lake_id": ("station", np.where(np.arange(n_st) % 10 == 0, "L", "").astype(object)),
+    }
+    return xr.Dataset(data, coords=coords)
+
+
+def part3(n_st: int, n_years: int, repeat: int) -> dict[str, float]:
+    from basin.waterquality.tables import assessment_tables
+
+    print(f"\n== Part 3: assess {n_st:,} stations x {n_years} years monthly x 21 items ==")
+    ds = _network(n_st, n_years, np.random.default_rng(1))
+    n_val = n_st * 12 * n_years * 21
+    assess(ds.isel(station=slice(0, 10)))  # warm-up (imports, jit)
+    t_base = best_of(lambda: ds.resample(time="YS").mean(), repeat)
+    t_assess = best_of(lambda: assess(ds, period="year"), repeat)
+    t_month = best_of(lambda: assess(ds, period="month"), 1)
+    t0 = time.perf_counter()
+    tables = assessment_tables(ds)
+    t_tables = time.perf_counter() - t0
+    print(
+        f"baseline: xarray resample(time='YS').mean() of the same Dataset ({n_val:,} values) {t_base:8.3f} s"
+    )
+    print(
+        f"basin assess(period='year')          {t_assess:8.3f} "
+        f"s   ratio to the baseline: {t_assess / t_base:5.1f}x "
+        f"(goal <= 5 s: {'met' if t_assess <= 5 else 'NOT met'})"
+    )
+    print(
+        f"basin assess(period='month')         {t_month:8.3f} "
+        f"s   ratio to the baseline: {t_month / t_base:5.1f}x"
+    )
+    print(
+        f"assessment_tables (all {len(tables)} tables)   {t_tables:8.3f} s   ratio to the baseline: "
+        f"{t_tables / t_base:5.1f}x (sections, compliance, trends, rivers, lakes, proportions, ...)"
+    )
+    return {"baseline": t_base, "assess": t_assess, "assess_month": t_month, "tables": t_tables}
 
 
 def main() -> None:
@@ -269,9 +354,14 @@ def main() -> None:
     ap.add_argument("--block", type=int, default=200, help="stations per block on the in-memory path")
     ap.add_argument("--skip-dask", action="store_true")
     ap.add_argument("--skip-classify", action="store_true")
+    ap.add_argument("--skip-assess", action="store_true")
+    ap.add_argument("--assess-stations", type=int, default=1000)
+    ap.add_argument("--assess-years", type=int, default=10)
     args = ap.parse_args()
     if not args.skip_classify:
         part1(int(args.n), args.apply_sample, args.repeat)
+    if not args.skip_assess:
+        part3(args.assess_stations, args.assess_years, args.repeat)
     if not args.skip_dask:
         n_st = args.stations or (3600 if args.full else 2400)
         n_hours = args.hours or (2 * 8760 if args.full else 8760)

@@ -367,3 +367,76 @@ def test_bad_target_class_lists_accepted_forms(tmp_path):
         ),
     ):
         read_layer(path, "stations")
+
+
+def test_known_headers_need_no_mapping(tmp_path):
+    path = _gbk_rivers(tmp_path)
+    out = read_layer(path, "rivers")  # 编码 / 河流名称 / 河流等级 are known names of the model columns
+    assert list(out.columns) == ["river_id", "name", "level", "geometry"]
+    assert any("column '河流等级' read as level" in n for n in out.attrs["basin_notes"])
+
+
+def test_station_key_hint_and_name_from_the_same_column(tmp_path):
+    path = tmp_path / "s.csv"
+    path.write_text("断面名称,河流编码,目标水质,经度,纬度\n甲,R1,Ⅲ类,106,29\n", encoding="utf-8")
+    with pytest.raises(
+        SchemaError,
+        match=r"missing column\(s\) \['station_id'\].*e\.g\. `station_id: 断面名称` to key the stations by",
+    ):
+        read_layer(path, "stations")
+    out = read_layer(path, "stations", mapping={"columns": {"station_id": "断面名称"}})
+    assert list(out["station_id"]) == list(out["name"]) == ["甲"]
+
+
+def test_layers_check_guesses_the_kind_of_an_excel_list(tmp_path):
+    from click.testing import CliRunner
+
+    from basin.cli import main
+
+    path = _facility_workbook(tmp_path / "企业清单.xlsx")
+    m = tmp_path / "m.yml"
+    m.write_text("facilities:\n  columns: {facility_id: 企业名称, name: 企业名称}\n", encoding="utf-8")
+    res = CliRunner().invoke(main, ["layers", "check", str(path), "--mapping", str(m)])
+    assert res.exit_code == 0, res.output
+    assert "(facilities): 3 features, CRS EPSG:4326" in res.output
+
+
+def test_xls_workbook_points_and_dates(tmp_path):
+    import datetime as dt
+
+    import xlwt
+
+    from basin.waterquality import read_wq
+
+    wb = xlwt.Workbook()
+    ws = wb.add_sheet("企业")
+    for j, h in enumerate(["企业名称", "类别", "状态", "经度", "纬度"]):
+        ws.write(0, j, h)
+    for j, v in enumerate(["甲化工", "化工", "现有", 106.5, 29.5]):
+        ws.write(1, j, v)
+    wq = wb.add_sheet("水质")
+    for j, h in enumerate(["断面编码", "采样日期", "总磷"]):
+        wq.write(0, j, h)
+    wq.write(1, 0, "S1")
+    wq.write(1, 1, dt.datetime(2019, 1, 15), xlwt.easyxf(num_format_str="YYYY-MM-DD"))
+    wq.write(1, 2, 0.1)
+    path = tmp_path / "旧表.xls"
+    wb.save(str(path))
+    out = read_layer(path, "facilities", mapping={"columns": {"facility_id": "企业名称", "name": "企业名称"}})
+    assert list(out["category"]) == ["polluting_facility"]
+    assert list(out["status"]) == ["existing"]
+    ds = read_wq(path, sheet="水质")
+    assert str(ds["time"].values[0])[:10] == "2019-01-15"
+    assert float(ds["TP"].values[0, 0]) == 0.1
+
+
+def test_empty_cells_of_a_table_are_missing_values(tmp_path):
+    path = tmp_path / "s.csv"
+    path.write_text(
+        "station_id,name,river_id,lake_id,waterbody,target_class,lon,lat\n"
+        "S1,a,R1,,river,3,106,29\nS2,b,,L1,lake,2,106.1,29\n",
+        encoding="utf-8",
+    )
+    out = read_layer(path, "stations")
+    assert out["lake_id"].isna().tolist() == [True, False]
+    assert out["river_id"].isna().tolist() == [False, True]

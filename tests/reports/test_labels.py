@@ -99,3 +99,24 @@ def test_bad_label_tables_are_refused():
     raw = yaml.safe_load("values: {s: {k: {zh: 甲, en: a, b}}}\nfields: {}\ntables: {}\nsource_kinds: {}")
     with pytest.raises(SchemaError, match="unknown keys"):
         parse_labels(raw)
+
+
+def test_pattern_fields_and_the_tables_own_titles():
+    assert header("cwqi_TP") == "CWQI 分指数 TP"
+    assert label("TN_class", 4) == "Ⅳ类"
+    assert label("Fe_compliant", False, "en") == "misses target"
+    df = pd.DataFrame({"TN_class": [4], "TN_class_label": ["Ⅳ"], "upstream_class": [2]})
+    assert list(localize(df).columns) == ["TN 类别", "上游水质类别"]  # the label column doubles TN_class
+    titled = pd.DataFrame({"a": [1]})
+    titled.attrs.update(title_zh="水质指数 CWQI 及排名", title_en="Water-quality index CWQI and ranking")
+    assert table_title("wq_cwqi", "zh", titled) == "水质指数 CWQI 及排名"
+    assert table_title("wq_cwqi", "en", titled) == "Water-quality index CWQI and ranking"
+    assert table_title("wq_cwqi") == "水质 cwqi"
+
+
+def test_bad_patterns_are_refused():
+    base = {"values": {}, "fields": {}, "tables": {}, "source_kinds": {}}
+    with pytest.raises(SchemaError, match=r"patterns\[0\]: match '\(' is not a regular expression"):
+        parse_labels({**base, "patterns": [{"match": "(", "zh": "甲", "en": "a"}]})
+    with pytest.raises(SchemaError, match=r"patterns\[0\]: expected a mapping with match, zh and en"):
+        parse_labels({**base, "patterns": [{"zh": "甲"}]})

@@ -208,15 +208,33 @@ def test_river_proportion_method(classes, status, good, bad):
 
 
 def test_river_mean_method_four_sections():
-    # 4 sections: the means of each item over the sections are evaluated as one section
-    means = pd.DataFrame({"TP": [0.1, 0.2, 0.3, 0.4], "NH3_N": [0.5, 0.5, 0.5, 0.5], "TN": [9, 9, 9, 9]})
+    # 4 sections: the means of each item over the sections are evaluated as one section (TP 0.25 -> IV);
+    # the main pollutants are those of each section worse than III (二(一)3(2)): Q3 TP 0.3 -> (0.3-0.2)/0.2
+    # = 0.5, Q4 TP 0.4 -> 1
+    means = pd.DataFrame(
+        {"TP": [0.1, 0.2, 0.3, 0.4], "NH3_N": [0.5, 0.5, 0.5, 0.5], "TN": [9, 9, 9, 9]},
+        index=["Q1", "Q2", "Q3", "Q4"],
+    )
     r = evaluate_river([2, 3, 4, 5], means=means)
     assert (r.method, r.n_sections, r.river_class, r.class_label, r.status) == ("mean", 4, 4, "Ⅳ", "轻度污染")
-    assert r.main_pollutants == "总磷(0.25)"
+    assert r.main_pollutants == "Q3：总磷(0.5)；Q4：总磷(1)"
+
+
+def test_river_four_sections_main_pollutants_per_section():
+    # issue 12: sections Q3 and Q4 carry NH3-N 1.2 and 2.2 -> Q3 IV (0.2), Q4 劣V (1.2); the river mean
+    # (0.5 + 0.5 + 1.2 + 2.2) / 4 = 1.1 -> IV, status 轻度污染
+    means = pd.DataFrame({"NH3_N": [0.5, 0.5, 1.2, 2.2]}, index=["Q1", "Q2", "Q3", "Q4"])
+    r = evaluate_river([2, 2, 4, 6], means=means)
+    assert (r.river_class, r.status) == (4, "轻度污染")
+    assert r.main_pollutants == "Q3：氨氮(0.2)；Q4：氨氮(1.2)"
+    ds = make_ds({"NH3_N": [[0.5], [0.5], [1.2], [2.2]]}, stations=["Q1", "Q2", "Q3", "Q4"])
+    out = evaluate_rivers(ds.assign_coords(river_id=("station", ["R"] * 4))).iloc[0]
+    assert (out["method"], out["river_class"]) == ("mean", 4)
+    assert out["main_pollutants"] == "Q3：氨氮(0.2)；Q4：氨氮(1.2)"
 
 
 def test_river_errors():
-    with pytest.raises(SchemaError, match=r"4 section\(s\) \(< 5\) need the mean method; pass means="):
+    with pytest.raises(SchemaError, match=r"4 section\(s\) \(< 5\): pass means="):
         evaluate_river([1, 2, 3, 4])
     with pytest.raises(SchemaError, match="no classified section"):
         evaluate_river([0, np.nan])
@@ -291,14 +309,15 @@ def test_evaluate_rivers_matches_evaluate_river_per_group():
     rid = dict(zip(ds["station"].values, ds["river_id"].values, strict=True))
     sec["river_id"] = sec["station_id"].map(rid)
     for (r, per), part in sec.groupby(["river_id", "period"]):
-        sel = means[(means["period"] == per) & means["station"].isin(part["station_id"])]
+        sel = means[(means["period"] == per) & means["station"].isin(part["station_id"])].set_index("station")
         wb = "lake" if r == "A" else "river"
         exp = evaluate_river(part["class"], means=sel[["TP", "NH3_N", "DO", "Pb"]], waterbody=wb)
         got = out.loc[(r, per)]
         assert got["method"] == exp.method
         assert got["status"] == exp.status
         assert got["share_good"] == pytest.approx(exp.share_good)
-        if exp.method == "mean":
+        assert got["method"] == ("lake_mean" if r == "A" else "proportion" if r == "B" else "mean")
+        if exp.method != "proportion":
             assert got["river_class"] == exp.river_class
             assert got["main_pollutants"] == exp.main_pollutants
         else:

@@ -1,4 +1,4 @@
-"""Single-factor classes: every limit of GB 3838-2002 Table 1 from both sides, NaN / no-class, xarray wrapper."""
+"""Single-factor classes: every limit of GB 3838-2002 Table 1 from both sides, NaN / no-class, xarray."""
 
 from __future__ import annotations
 
@@ -143,7 +143,7 @@ def test_unknown_parameter_and_waterbody():
 
 
 @pytest.mark.parametrize("param", ["TP", "DO", "pH", "COD", "Hg"])
-def test_numba_and_numpy_paths_agree(param):
+def test_numba_and_numpy_paths_agree(param, monkeypatch):
     rng = np.random.default_rng(42)
     std = load_standard()
     lim = std.get_limits(param, "river")
@@ -151,9 +151,12 @@ def test_numba_and_numpy_paths_agree(param):
     base = rng.choice(finite, 20000) * rng.choice([1.0, 1 - 1e-12, 1 + 1e-12, 0.5, 2.0], 20000)
     base[::17] = np.nan
     a = classify_mod._classify_numpy(base, lim)
-    b = classify(base, param)  # numba path for large arrays when numba is there
+    b = classify(base, param)  # numba path (one thread) for large arrays when numba is there
     assert np.array_equal(a, b)
     assert classify_mod.HAVE_NUMBA
+    monkeypatch.setattr(classify_mod, "_PARALLEL_MIN_SIZE", 1000)
+    c = classify(base, param)  # the parallel (prange) kernels
+    assert np.array_equal(a, c)
 
 
 def test_class_never_improves_as_pollutant_rises():

@@ -321,3 +321,16 @@ def test_bad_encoding_and_sheet(tmp_path):
     with pytest.raises(DataError, match=r"w\.csv: not utf-8 text .*set the right `encoding`"):
         read_wq(p, encoding="utf-8")
     assert float(read_wq(p, encoding="gbk")["TP"].values[0, 0]) == 0.1
+
+
+def test_csv_with_title_row_gbk(tmp_path):
+    p = tmp_path / "w.csv"
+    p.write_bytes("2019年水质监测数据\n断面编码,监测时间,总磷\nS1,2019-01,0.1\n\nS1,2019-02,0.2\n".encode("gbk"))
+    ds = read_wq(p)
+    assert ds["TP"].values.tolist() == [[0.1, 0.2]]
+    notes = ds.attrs["notes"]
+    assert "header found on line 2; line(s) above it skipped as titles: 2019年水质监测数据" in notes
+    assert "text encoding detected as gb18030" in notes
+    p.write_text("2019年水质监测数据\n断面编码,监测时间,总磷\nS1,2019-01,x\n", encoding="utf-8")
+    with pytest.raises(SchemaError, match=r"line 3: text 'x' where a number is expected"):
+        read_wq(p)

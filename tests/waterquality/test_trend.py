@@ -1,4 +1,4 @@
-"""Trend tests: DOMAIN.md 6.4 vectors, agreement with pymannkendall to 1e-9, the too-short / too-gappy rule."""
+"""Trend tests: DOMAIN.md 6.4 vectors, agreement with pymannkendall to 1e-9, the too-short/gappy rule."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import pytest
 
 from basin._errors import SchemaError
 from basin.waterquality import mann_kendall, seasonal_kendall, trend
+from basin.waterquality.trend import correlated_seasonal, hamed_rao, lag1_autocorrelation, yue_wang
 
 from .conftest import make_ds
 
@@ -74,7 +75,10 @@ def test_trend_dataset_against_pymannkendall():
     up, flat = _monthly(8, 0.5), _monthly(8, 0.0, seed=1)
     ds = make_ds({"CODMn": [up, flat]})
     df = trend(ds)
-    assert set(df["test"]) == {"mann_kendall", "seasonal_kendall"}
+    assert list(df["test"].unique()) == [
+        "mann_kendall", "hamed_rao", "yue_wang", "seasonal_kendall", "correlated_seasonal"
+    ]  # fmt: skip
+    assert df.loc[df["default"], "test"].unique().tolist() == ["correlated_seasonal"]
     s1 = df[(df.station_id == "S1")].set_index("test")
     assert s1.loc["seasonal_kendall", "trend"] == "increasing"
     assert s1.loc["mann_kendall", "trend"] == "increasing"
@@ -115,3 +119,80 @@ def test_trend_parameters_argument(two_stations):
     with pytest.raises(SchemaError, match=r"parameter\(s\) \['COD'\] not in the Dataset"):
         trend(two_stations, parameters=["COD"])
     pd.testing.assert_frame_equal(two_stations.wq.trend(), trend(two_stations))
+
+
+# ------------------------------------------------------------------------------ autocorrelation-robust tests
+@pytest.mark.parametrize("gaps", [0.0, 0.2])
+def test_modified_tests_agree_with_pymannkendall(gaps):
+    rng = np.random.default_rng(11)
+    x = rng.integers(0, 6, (30, 48)).astype(float) + np.linspace(0, 2, 48) * rng.choice([-1, 0, 1], (30, 1))
+    x[rng.random(x.shape) < gaps] = np.nan
+    for ours, ref, kw in [
+        (hamed_rao, mk.hamed_rao_modification_test, {}),
+        (hamed_rao, mk.hamed_rao_modification_test, {"lag": 3}),
+        (yue_wang, mk.yue_wang_modification_test, {}),
+        (yue_wang, mk.yue_wang_modification_test, {"lag": 1}),
+    ]:
+        res = ours(x, **kw)
+        for i in range(len(x)):
+            _compare(res, ref(x[i], **kw), i)
+
+
+@pytest.mark.parametrize(("period", "length"), [(12, 96), (12, 90), (4, 40)])
+def test_correlated_seasonal_agrees_with_pymannkendall(period, length):
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(20, length)).cumsum(axis=1) * 0.1 + rng.normal(size=(20, length))
+    x[3] = np.round(x[3])  # ties
+    x[4, 7] = np.nan  # a year with a missing month is left out
+    res = correlated_seasonal(x, period=period)
+    for i in range(len(x)):
+        _compare(res, mk.correlated_seasonal_test(x[i], period=period), i)
+
+
+def test_correlated_seasonal_by_hand():
+    # 3 years x 2 seasons, both seasons rise every year: S = 3 + 3 = 6; within-season ranks 1, 2, 3.
+    # K_gh = 3 for every pair of seasons (all pairs concordant), Σ_i R_ig R_ih = 1 + 4 + 9 = 14, n(n+1)² = 48:
+    # Γ = (3 + 56 - 48)/3 = 11/3 for all four entries -> Var(S) = 44/3; Z = 6 / sqrt(44/3).
+    r = correlated_seasonal(np.array([1.0, 10, 2, 11, 3, 12]), period=2)
+    assert float(r.s) == 6
+    assert float(r.var_s) == pytest.approx(44 / 3)
+    assert float(r.z) == pytest.approx(6 / np.sqrt(44 / 3))
+
+
+def test_lag1_autocorrelation_flag():
+    # alternating series: r1 = Σ y_t y_t+1 / Σ y_t² = -(n-1)/n = -0.95 for n = 20, bound 1.96/sqrt(20) = 0.44
+    x = np.tile([1.0, -1.0], 10)
+    r1, sig = lag1_autocorrelation(x)
+    assert float(r1[0]) == pytest.approx(-19 / 20)
+    assert bool(sig[0])
+    r1, sig = lag1_autocorrelation(np.array([[1.0, 2.0, np.nan, np.nan]]))
+    assert np.isnan(r1[0])
+    assert not sig[0]
+
+
+def test_trend_intercept_per_station():
+    # the same series for S1 whether or not another station starts 3 years earlier in the file
+    up = _monthly(8, 0.5)
+    t2018 = pd.date_range("2018-01-01", periods=96, freq="MS") + pd.Timedelta(days=14)
+    alone = trend(make_ds({"CODMn": [up]}, times=t2018))
+    early = np.concatenate([np.full(36, np.nan), up])
+    both = trend(
+        make_ds(
+            {"CODMn": [early, _monthly(11, 0.1, seed=3)]},
+            times=pd.date_range("2015-01-01", periods=132, freq="MS") + pd.Timedelta(days=14),
+        )
+    )
+    a = alone.set_index("test")
+    b = both[both.station_id == "S1"].set_index("test")
+    for t in ("mann_kendall", "seasonal_kendall", "correlated_seasonal"):
+        assert b.loc[t, "intercept"] == pytest.approx(a.loc[t, "intercept"], abs=1e-12)
+        assert b.loc[t, "first_year"] == a.loc[t, "first_year"] == 2018
+    # MK intercept by hand: median(annual) - median(index) * slope (Conover), index 0 = 2018
+    annual = up.reshape(8, 12).mean(axis=1)
+    ref = mk.original_test(annual)
+    assert a.loc["mann_kendall", "intercept"] == pytest.approx(ref.intercept, abs=1e-12)
+
+
+def test_trend_unknown_test(two_stations):
+    with pytest.raises(SchemaError, match=r"unknown trend test\(s\) \['spearman'\]"):
+        trend(two_stations, tests=["spearman"])
