@@ -13,7 +13,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from shapely.ops import substring
 
 from basin._errors import DataError, SchemaError
 
@@ -50,11 +49,16 @@ class Network:
     key: dict[str, str]
     paths: list[Path_] = field(default_factory=list)
     where: dict[str, tuple[int, float]] = field(default_factory=dict)  # segment -> (path, offset)
+    geom: dict[str, shapely.LineString] = field(default_factory=dict)  # segment -> line (fast lookup)
+
+    def __post_init__(self) -> None:
+        if not self.geom:
+            self.geom = dict(zip(self.rivers.index, self.rivers.geometry.values, strict=True))
 
     def locate(self, river_id: str, point: shapely.Point) -> tuple[int, float]:
         """Return ``(path, measure)`` of the point projected on segment ``river_id``."""
         pid, off = self.where[river_id]
-        seg = self.rivers.geometry[river_id]
+        seg = self.geom[river_id]
         return pid, off + float(seg.project(point))
 
     def walk_down(self, pid: int, m: float, limit: float) -> list[tuple[int, float, float]]:
@@ -145,9 +149,20 @@ def derive_downstream(lines: gpd.GeoSeries, snap_m: float) -> dict[str, str | No
 
 
 def build_network(
-    rivers: gpd.GeoDataFrame, *, key_column: str | None, snap_m: float, extension_m: float
+    rivers: gpd.GeoDataFrame,
+    *,
+    key_column: str | None,
+    snap_m: float,
+    extension_m: float,
+    near: shapely.Geometry | None = None,
+    near_m: float = 0.0,
 ) -> Network:
-    """Build flow paths from a metric rivers layer (see the module docs)."""
+    """Build flow paths from a metric rivers layer (see the module docs).
+
+    With ``near`` (lines, e.g. the unit boundaries), the downstream extensions are only computed for the
+    paths that end within ``near_m + extension_m`` of it: the extension of any other path stays farther than
+    ``near_m`` from it, inside the unit the path ends in, and cannot change a section.
+    """
     rv = rivers.copy()
     rv["river_id"] = rv["river_id"].astype("string")
     rv.index = pd.Index(rv["river_id"].to_numpy(), name=None)
@@ -161,21 +176,23 @@ def build_network(
     else:
         down = derive_downstream(rv.geometry, snap_m)
     key = river_keys(rv.reset_index(drop=True), key_column).to_dict()
-    _check_links(rv, down, snap_m)
+    gmap = dict(zip(rv.index, rv.geometry.values, strict=True))
+    _check_links(gmap, down, snap_m)
 
     # same-river links: s -> d when d continues the same river from s's last vertex
-    first = {rid: shapely.get_point(g, 0) for rid, g in rv.geometry.items()}
-    last = {rid: shapely.get_point(g, -1) for rid, g in rv.geometry.items()}
+    ids = list(rv.index)
+    firsts = dict(zip(ids, shapely.get_coordinates(shapely.get_point(rv.geometry.values, 0)), strict=True))
+    lasts = dict(zip(ids, shapely.get_coordinates(shapely.get_point(rv.geometry.values, -1)), strict=True))
     same_down: dict[str, str | None] = {}
     for rid, d in down.items():
-        ok = d is not None and key[d] == key[rid] and shapely.distance(last[rid], first[d]) <= snap_m
+        ok = d is not None and key[d] == key[rid] and float(np.hypot(*(lasts[rid] - firsts[d]))) <= snap_m
         same_down[rid] = d if ok else None
     n_up: dict[str, int] = dict.fromkeys(rv.index, 0)
     for d in same_down.values():
         if d is not None:
             n_up[d] += 1
     heads = [rid for rid in rv.index if n_up[rid] != 1]
-    net = Network(rv, down, key)
+    net = Network(rv, down, key, geom=gmap)
     assigned: set[str] = set()
     for head in sorted(heads):
         segs = [head]
@@ -193,8 +210,33 @@ def build_network(
         d = same_down[p.segments[-1]]
         if d is not None:
             net.paths[p.pid].down = (net.where[d][0], 0.0)
-        p.extension = _extension(net, p, extension_m)
+    wanted = np.ones(len(net.paths), dtype=bool)
+    if near is not None and len(net.paths):
+        ends = shapely.get_point(np.array([p.line for p in net.paths]), -1)
+        wanted = near_lines(ends, near, near_m + extension_m)
+    for p, w in zip(net.paths, wanted, strict=True):
+        if w:
+            p.extension = _extension(net, p, extension_m)
     return net
+
+
+def near_lines(geoms: np.ndarray, lines: shapely.Geometry, distance: float) -> np.ndarray:
+    """Boolean mask: which of ``geoms`` lie within ``distance`` of the (multi)line ``lines``.
+
+    ``lines`` is cut into its two-point segments, put in an STRtree and queried with ``geoms``: fast also
+    when the
+    lines are long (a province outline) and ``geoms`` many; same answer as ``shapely.dwithin``.
+    """
+    out = np.zeros(len(geoms), dtype=bool)
+    if len(geoms) == 0 or lines is None or lines.is_empty:
+        return out
+    c, idx = shapely.get_coordinates(shapely.get_parts(lines), return_index=True)
+    same = idx[1:] == idx[:-1]
+    segs = shapely.linestrings(np.stack([c[:-1][same], c[1:][same]], axis=1))
+    tree = shapely.STRtree(segs)
+    hit = tree.query(geoms, predicate="dwithin", distance=distance)[0]
+    out[np.unique(hit)] = True
+    return out
 
 
 def _add_path(net: Network, segs: list[str]) -> None:
@@ -202,7 +244,7 @@ def _add_path(net: Network, segs: list[str]) -> None:
     starts: list[int] = []  # index of each segment's first vertex in the concatenated coordinates
     n = 0
     for k, s in enumerate(segs):
-        c = shapely.get_coordinates(net.rivers.geometry[s])
+        c = shapely.get_coordinates(net.geom[s])
         if k > 0 and np.array_equal(c[0], chunks[-1][-1]):
             starts.append(n - 1)
             c = c[1:]
@@ -226,14 +268,16 @@ def _extension(net: Network, p: Path_, length: float) -> shapely.LineString | No
     parts: list[np.ndarray] = []
     got = 0.0
     seen: set[str] = set()
-    while d is not None and got < length and d not in seen:
+    # stop within 1 µm of the length: a rounding remainder (got = length - 1e-10) would otherwise walk on
+    # to the outlet adding zero-length pieces, i.e. straight jumps between the downstream confluences
+    while d is not None and got < length - 1e-6 and d not in seen:
         seen.add(d)
-        g = net.rivers.geometry[d]
+        g = net.geom[d]
         start = g.project(end) if not parts else 0.0
-        piece = substring(g, start, min(g.length, start + (length - got)))
-        if piece.geom_type == "LineString" and piece.length > 0:
-            parts.append(shapely.get_coordinates(piece))
-            got += piece.length
+        piece = _substring(g, start, min(g.length, start + (length - got)))
+        if piece is not None:
+            parts.append(piece)
+            got += float(shapely.length(shapely.linestrings(piece)))
         end = shapely.get_point(g, -1)
         d = net.downstream.get(d)
     if not parts:
@@ -241,14 +285,38 @@ def _extension(net: Network, p: Path_, length: float) -> shapely.LineString | No
     return shapely.LineString(np.vstack(parts))
 
 
-def _check_links(rv: gpd.GeoDataFrame, down: dict[str, str | None], snap_m: float) -> None:
+def _substring(g: shapely.LineString, start: float, end: float) -> np.ndarray | None:
+    """Coordinates of :func:`shapely.ops.substring` ``(g, start, end)`` for ``0 <= start < end`` (else None).
+
+    The same vertices (tested against it), without the per-vertex Python loop.
+    """
+    if not end > start:
+        return None
+    c = shapely.get_coordinates(g)
+    d = np.diff(c, axis=0)
+    cum = np.concatenate([[0.0], np.cumsum(np.sqrt(d[:, 0] ** 2 + d[:, 1] ** 2))])[:-1]
+    inner = c[:-1][(cum > start) & (cum < end)]
+    a = shapely.get_coordinates(shapely.line_interpolate_point(g, start))
+    b = shapely.get_coordinates(shapely.line_interpolate_point(g, end))
+    return np.vstack([a, inner, b])
+
+
+def _check_links(geoms: dict[str, shapely.Geometry], down: dict[str, str | None], snap_m: float) -> None:
     """Check that every segment ends on its downstream segment (lines digitised downstream)."""
     bad_dir: list[str] = []
     far: list[str] = []
+    pairs = [(rid, d) for rid, d in down.items() if d is not None and d in geoms and rid in geoms]
+    if pairs:  # vectorised first pass: only the links that fail it are looked at one by one
+        a = np.array([geoms[r] for r, _ in pairs], dtype=object)
+        b = np.array([geoms[d] for _, d in pairs], dtype=object)
+        ok = shapely.distance(shapely.get_point(a, -1), b) <= snap_m
+        failing = {pairs[i] for i in np.flatnonzero(~ok)}
+    else:
+        failing = set()
     for rid, d in down.items():
-        if d is None:
+        if d is None or ((rid, d) not in failing and d in geoms and rid in geoms):
             continue
-        g, gd = rv.geometry[rid], rv.geometry[d]
+        g, gd = geoms[rid], geoms[d]
         if shapely.distance(shapely.get_point(g, -1), gd) <= snap_m:
             continue
         if shapely.distance(shapely.get_point(g, 0), gd) <= snap_m:

@@ -53,7 +53,7 @@ from shapely.ops import substring
 
 from basin._errors import DataError, SchemaError
 from basin._validate import require_columns
-from basin.crossborder.network import Network, Path_, build_network
+from basin.crossborder.network import Network, Path_, build_network, near_lines
 from basin.crs import metric_crs, require_crs
 
 log = logging.getLogger(__name__)
@@ -415,7 +415,7 @@ def _place_stations(net: Network, stations: gpd.GeoDataFrame, snap_m: float) -> 
         st["target_class"] if "target_class" in st.columns else [pd.NA] * len(st),
         strict=True,
     ):
-        d = float(shapely.distance(pt, net.rivers.geometry[r]))
+        d = float(shapely.distance(pt, net.geom[r]))
         if d > snap_m:
             far.append(f"{sid} ({d:.0f} m from {r})")
             continue
@@ -573,18 +573,35 @@ def find_sections(
     target = metric_crs(crs)
     rv = rivers.to_crs(target)
     units = _units(admin, level).to_crs(target)
-    net = build_network(rv, key_column=river_key, snap_m=snap_m, extension_m=merge_tolerance_m)
-
     tree = shapely.STRtree(units.geometry.values)
     border = shapely.union_all(shapely.boundary(units.geometry.values))
     shapely.prepare(border)
+    reach_m = max(snap_m, boundary_tolerance_m)
+    net = build_network(
+        rv,
+        key_column=river_key,
+        snap_m=snap_m,
+        extension_m=merge_tolerance_m,
+        near=border,
+        near_m=reach_m,
+    )
     shared = _shared_boundaries(units, snap_m)
     buffers = np.array([shapely.buffer(g, boundary_tolerance_m) for _, _, g in shared], dtype=object)
     btree = shapely.STRtree(buffers) if len(buffers) else None
+    # only paths (with their extension) near a unit boundary can have a section
+    lines = [
+        p.line
+        if p.extension is None
+        else shapely.LineString(
+            np.vstack([shapely.get_coordinates(p.line), shapely.get_coordinates(p.extension)])
+        )
+        for p in net.paths
+    ]
+    near_border = near_lines(np.array(lines, dtype=object), border, reach_m)
 
     all_secs: list[_Section] = []
     excursions = 0
-    for path in net.paths:
+    for path in (p for p, ok in zip(net.paths, near_border, strict=True) if ok):
         secs, exc = _path_sections(
             net,
             path,

@@ -74,6 +74,85 @@ def to_js(obj: Any) -> str:
     return text
 
 
+#: Coordinates are quantised to 1e-5 degree (about 1 m) and delta-encoded as integers in the page.
+QUANT = 100_000
+#: Layers with more features than this are drawn on a canvas and built when first shown.
+CANVAS_MIN = 3000
+#: At most this many reaches are drawn at every zoom; the lower levels beyond it appear from MINOR_ZOOM on.
+MAJOR_REACHES = 15_000
+MINOR_ZOOM = 9
+
+
+def _enc(coords: Any) -> list[int]:
+    a = np.rint(np.asarray(coords, dtype=float) * QUANT).astype(np.int64)
+    return np.diff(a, axis=0, prepend=np.zeros((1, 2), dtype=np.int64)).ravel().tolist()
+
+
+def _dec(a: list[int]) -> list[list[float]]:
+    c = np.cumsum(np.asarray(a, dtype=np.int64).reshape(-1, 2), axis=0) / QUANT
+    return c.tolist()
+
+
+def compact_collection(fc: dict[str, Any]) -> dict[str, Any]:
+    """Compact a FeatureCollection for the page: delta-encoded integer coordinates and a style table.
+
+    ``{"q": QUANT, "S": [style, ...], "H": header, "f": [{"g": {"type", "c"}, "p": properties}, ...]}``: line
+    and ring coordinates as ``[x0, y0, dx1, dy1, ...]`` in 1/``q`` degree, each feature's ``_s`` replaced by
+    its index ``s`` in ``S``. ``basinDecode`` in the page (and :func:`expand_collection` here) reverse it.
+    """
+    styles: dict[str, int] = {}
+    table: list[Any] = []
+    feats = []
+    for f in fc["features"]:
+        g = f["geometry"]
+        t, c = g["type"], g["coordinates"]
+        if t in ("LineString",):
+            enc: Any = _enc(c)
+        elif t in ("MultiLineString", "Polygon"):
+            enc = [_enc(r) for r in c]
+        elif t == "MultiPolygon":
+            enc = [[_enc(r) for r in poly] for poly in c]
+        else:
+            enc = c
+        props = dict(f.get("properties") or {})
+        if "_s" in props:
+            key = json.dumps(props["_s"], sort_keys=True)
+            if key not in styles:
+                styles[key] = len(table)
+                table.append(props["_s"])
+            props["s"] = styles[key]
+            del props["_s"]
+        feats.append({"g": {"type": t, "c": enc}, "p": props})
+    out: dict[str, Any] = {"q": QUANT, "S": table, "f": feats}
+    if "H" in fc:
+        out["H"] = fc["H"]
+    return out
+
+
+def expand_collection(d: dict[str, Any]) -> dict[str, Any]:
+    """Inverse of :func:`compact_collection` (what ``basinDecode`` does in the page; for tests and tools)."""
+    feats = []
+    for f in d["f"]:
+        t, c = f["g"]["type"], f["g"]["c"]
+        if t == "LineString":
+            coords: Any = _dec(c)
+        elif t in ("MultiLineString", "Polygon"):
+            coords = [_dec(r) for r in c]
+        elif t == "MultiPolygon":
+            coords = [[_dec(r) for r in poly] for poly in c]
+        else:
+            coords = c
+        p = dict(f["p"])
+        if "s" in p:
+            p["_s"] = d["S"][p.pop("s")]
+        if "_pv" in p:
+            pairs = zip(d["H"], p["_pv"], strict=True)
+            rows = "".join(f"<tr><th>{h}</th><td>{v}</td></tr>" for h, v in pairs if v not in ("", None))
+            p["_p"] = f'<div class="basin-pop"><h3>{p["_pn"]}</h3><table class="basin-t">{rows}</table></div>'
+        feats.append({"type": "Feature", "geometry": {"type": t, "coordinates": coords}, "properties": p})
+    return {"type": "FeatureCollection", "features": feats}
+
+
 # ------------------------------------------------------------------------------------------------ geometry
 def _to_web(gdf: gpd.GeoDataFrame, what: str, simplify_m: float) -> gpd.GeoDataFrame:
     if not isinstance(gdf, gpd.GeoDataFrame):
@@ -83,7 +162,17 @@ def _to_web(gdf: gpd.GeoDataFrame, what: str, simplify_m: float) -> gpd.GeoDataF
     out = gdf
     if simplify_m > 0 and not gdf.geom_type.isin(["Point", "MultiPoint"]).all():
         m = gdf.to_crs(metric_crs())
-        geom = m.geometry.simplify(simplify_m, preserve_topology=True)
+        geom = None
+        if m.geom_type.isin(["Polygon", "MultiPolygon"]).all() and len(m) > 1:
+            # a coverage (units, counties, zones): simplified together, shared borders stay shared
+            try:
+                geom = gpd.GeoSeries(shapely.coverage_simplify(m.geometry.values, simplify_m), index=m.index)
+            except shapely.errors.GEOSException:
+                geom = None
+            if geom is not None and not shapely.is_valid(geom.values).all():
+                geom = None
+        if geom is None:
+            geom = m.geometry.simplify(simplify_m, preserve_topology=True)
         out = m.set_geometry(geom).to_crs("EPSG:4326")
     elif gdf.crs != "EPSG:4326":
         out = gdf.to_crs("EPSG:4326")
@@ -186,29 +275,63 @@ def _elements() -> dict[str, Any]:
     from folium.template import Template
 
     class GeoJsonLayer(MacroElement):
-        """A GeoJSON layer whose features carry their style (``_s``), tooltip (``_t``) and popup (``_p``)."""
+        """A GeoJSON layer whose features carry their style (``_s``), tooltip (``_t``) and popup (``_p``).
+
+        The data are compact (:func:`compact_collection`): quantised, delta-encoded coordinates and a style
+        table, decoded in the page (``basinDecode``). A layer of more than :data:`CANVAS_MIN` features is
+        drawn on a canvas and only built when its group is first shown; with ``min_zoom`` it is shown from
+        that zoom level on.
+        """
 
         _template = Template(
             """
             {% macro script(this, kwargs) %}
-            var {{ this.get_name() }} = L.geoJSON({{ this.data_js }}, {
-                pointToLayer: function (f, ll) {
-                    return L.circleMarker(ll, Object.assign({{ this.pane_js }}, f.properties._s)); },
-                style: function (f) { return f.properties._s; },
-                onEachFeature: function (f, l) { basinBind(f, l, {{ this.kind|tojson }}); }{% if this.pane %},
-                pane: {{ this.pane|tojson }}{% endif %}
-            }).addTo({{ this._parent.get_name() }});
+            (function () {
+                var group = {{ this._parent.get_name() }}, map = {{ this._parent._parent.get_name() }};
+                var data = {{ this.data_js }}, lyr = null;
+                function build() {
+                    if (lyr) { return lyr; }
+                    lyr = L.geoJSON(basinDecode(data), {
+                        pointToLayer: function (f, ll) {
+                            return L.circleMarker(ll, Object.assign({{ this.pane_js }}, f.properties._s)); },
+                        style: function (f) { return f.properties._s; },
+                        onEachFeature: function (f, l) { basinBind(f, l, {{ this.kind|tojson }}); }
+                        {%- if this.pane %}, pane: {{ this.pane|tojson }}{% endif %}
+                        {%- if this.canvas %}, renderer: basinCanvas(){% endif %}
+                    });
+                    data = null;
+                    return lyr;
+                }
+                function show() {
+                    var on = map.getZoom() >= {{ this.min_zoom }};
+                    if (on && !group.hasLayer(lyr || {})) { group.addLayer(build()); }
+                    else if (!on && lyr && group.hasLayer(lyr)) { group.removeLayer(lyr); }
+                }
+                {% if this.lazy %}
+                group.on('add', show);
+                map.on('zoomend', function () { if (map.hasLayer(group)) { show(); } });
+                if (map.hasLayer(group)) { map.whenReady(show); }
+                {% else %}
+                group.addLayer(build());
+                {% endif %}
+            })();
             {% endmacro %}
             """
         )
 
-        def __init__(self, data: dict[str, Any], kind: str, pane: str | None = None) -> None:
+        def __init__(
+            self, data: dict[str, Any], kind: str, pane: str | None = None, min_zoom: int = 0
+        ) -> None:
             super().__init__()
             self._name = "BasinGeoJson"
-            self.data_js = to_js(data)
+            n = len(data["features"])
+            self.data_js = to_js(compact_collection(data))
             self.kind = kind
             self.pane = pane
             self.pane_js = to_js({"pane": pane} if pane else {})
+            self.canvas = n > CANVAS_MIN and pane is None
+            self.lazy = n > CANVAS_MIN or min_zoom > 0
+            self.min_zoom = int(min_zoom)
 
     class Panes(MacroElement):
         """Map panes above the overlay pane (400): on-top polygons (zone A, priority) then the points."""
@@ -258,10 +381,49 @@ def _elements() -> dict[str, Any]:
             </style>
             <script>
             var basinStations = {};
+            var basinCanvasR = null;
+            function basinCanvas() { return basinCanvasR || (basinCanvasR = L.canvas({padding: 0.3})); }
+            function basinLine(a, q) {  // delta-encoded integers -> [[lon, lat], ...]
+                var out = new Array(a.length / 2), x = 0, y = 0;
+                for (var i = 0; i < a.length; i += 2) {
+                    x += a[i]; y += a[i + 1]; out[i / 2] = [x / q, y / q];
+                }
+                return out;
+            }
+            function basinGeom(g, q) {
+                var t = g.type, c = g.c;
+                if (t === 'Point' || t === 'MultiPoint') { return {type: t, coordinates: c}; }
+                if (t === 'LineString') { return {type: t, coordinates: basinLine(c, q)}; }
+                if (t === 'MultiLineString' || t === 'Polygon') {
+                    return {type: t, coordinates: c.map(function (r) { return basinLine(r, q); })};
+                }
+                return {type: t, coordinates: c.map(function (p) {
+                    return p.map(function (r) { return basinLine(r, q); }); })};
+            }
+            function basinDecode(d) {  // the compact collection of compact_collection() -> GeoJSON
+                var feats = d.f.map(function (f) {
+                    var p = f.p || {};
+                    if (p.s !== undefined) { p._s = d.S[p.s]; }
+                    if (p._pv) { p._ph = d.H; }
+                    return {type: 'Feature', geometry: basinGeom(f.g, d.q), properties: p};
+                });
+                return {type: 'FeatureCollection', features: feats};
+            }
+            function basinPopup(p) {
+                var rows = '';
+                for (var i = 0; i < p._ph.length; i++) {
+                    if (p._pv[i] !== '' && p._pv[i] !== null) {
+                        rows += '<tr><th>' + p._ph[i] + '</th><td>' + p._pv[i] + '</td></tr>';
+                    }
+                }
+                return '<div class="basin-pop"><h3>' + p._pn + '</h3><table class="basin-t">' + rows +
+                    '</table></div>';
+            }
             function basinBind(f, l, kind) {
                 var p = f.properties || {};
                 if (p._t) { l.bindTooltip(p._t, {sticky: kind !== 'stations'}); }
                 if (p._p) { l.bindPopup(p._p, {maxWidth: 420}); }
+                else if (p._pv) { l.bindPopup(function () { return basinPopup(p); }, {maxWidth: 420}); }
                 if (kind === 'stations' && p._id) { basinStations[p._id] = l; }
             }
             </script>
@@ -429,30 +591,35 @@ def _category_props(
     return props
 
 
+def _unit_indicators(units: gpd.GeoDataFrame) -> list[str]:
+    skip = {"geometry", "unit_id", "name", "class_code", "class_zh", "class_en"}
+    return [c for c in units.columns if c not in skip and pd.api.types.is_numeric_dtype(units[c])]
+
+
 def _unit_props(units: gpd.GeoDataFrame) -> list[dict[str, Any]]:
     th = theme("units")
     if th.column not in units.columns:
         msg = f"units has no column {th.column!r} (columns: {list(units.columns)})"
         raise SchemaError(msg)
-    skip = {"geometry", "unit_id", "name", "class_code", "class_zh", "class_en"}
-    indicators = [c for c in units.columns if c not in skip and pd.api.types.is_numeric_dtype(units[c])]
+    indicators = _unit_indicators(units)
     props, unknown = [], set()
     for _, row in units.iterrows():
         cat = th.lookup(row[th.column])
         if cat is None:
             unknown.add(str(row[th.column]))
             continue
-        head = f"<h3>{esc(_first(row, 'name', 'unit_id'))}</h3>"
-        rows = [
-            ("unit_id", row.get("unit_id")),
-            (th.title, f"{row.get('class_zh', cat.label_zh)} {row.get('class_en', cat.label_en)}"),
+        vals = [
+            row.get("unit_id"),
+            f"{row.get('class_zh', cat.label_zh)} {row.get('class_en', cat.label_en)}",
+            *[_fmt(row[c]) for c in indicators],
         ]
-        rows += [(c, _fmt(row[c])) for c in indicators]
         props.append(
             {
                 "_s": _style_poly(cat.colour),
                 "_t": esc(f"{_first(row, 'name', 'unit_id')}: {row.get('class_zh', cat.label_zh)}"),
-                "_p": f'<div class="basin-pop">{head}{_table(rows)}</div>',
+                # the popup table is built in the page from the layer's header (basinPopup): same HTML
+                "_pn": esc(_first(row, "name", "unit_id")),
+                "_pv": ["" if v is None else esc(v) for v in vals],
             }
         )
     if unknown:
@@ -869,11 +1036,14 @@ def web_map(
         legend: str | None,
         pane: str | None = None,
         top: dict[str, Any] | None = None,
+        minor: dict[str, Any] | None = None,
     ) -> None:
         fg = folium.FeatureGroup(name=name, show=show)
         fg.add_child(el["GeoJsonLayer"](data, kind, pane))
         if top is not None and top["features"]:  # the categories drawn above the rivers (zone A, priority)
             fg.add_child(el["GeoJsonLayer"](top, kind, PANE_TOP))
+        if minor is not None and minor["features"]:  # dense detail, from a zoom level on
+            fg.add_child(el["GeoJsonLayer"](minor, kind, pane, min_zoom=MINOR_ZOOM))
         m.add_child(fg)
         groups.append((fg.get_name(), key))
         if legend:
@@ -928,10 +1098,12 @@ def web_map(
             )
     if "units" in web:
         th = theme("units")
+        coll = _collection(web["units"], _unit_props(web["units"]))
+        coll["H"] = [esc(h) for h in ["unit_id", th.title, *_unit_indicators(web["units"])]]
         add(
             "units",
             th.title,
-            _collection(web["units"], _unit_props(web["units"])),
+            coll,
             "units",
             show=False,
             legend=_legend_html(th),
@@ -972,11 +1144,20 @@ def web_map(
                 }
             )
         present = {str(river_category(v).key) for v in rv["level"]}
+        major = np.ones(len(rv), dtype=bool)
+        if len(rv) > MAJOR_REACHES:  # the lower levels beyond MAJOR_REACHES reaches: from MINOR_ZOOM on
+            lv = pd.to_numeric(rv["level"], errors="coerce").fillna(99).to_numpy()
+            counts = pd.Series(lv).value_counts().sort_index()
+            keep = counts.index[counts.cumsum().to_numpy() <= MAJOR_REACHES]
+            top_level = keep.max() if len(keep) else counts.index.min()
+            major = lv <= top_level
+        pr = np.array(props, dtype=object)
         add(
             "rivers",
             theme("rivers").title,
-            _collection(rv, props),
+            _collection(rv[major], list(pr[major])),
             "rivers",
+            minor=_collection(rv[~major], list(pr[~major])) if (~major).any() else None,
             show=True,
             legend=_legend_html(theme("rivers"), keys=present, line=True),
         )

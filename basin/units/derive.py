@@ -145,24 +145,10 @@ def units_from_reaches(
     _, first = np.unique(coords, axis=0, return_index=True)
     first.sort()
     coords, which = coords[first], which[first]
-    if len(coords) < 2:  # a single site: the whole region is its cell
-        labels = which
-        cells = np.array([reg])
+    if len(coords) < 2 or len(np.unique(which)) < 2:  # one reach: the whole region is its unit
+        faces, labels = np.array([reg]), which[:1]
     else:
-        xmin, ymin, xmax, ymax = shapely.total_bounds(np.array([reg, shapely.multipoints(coords)]))
-        pad = max(xmax - xmin, ymax - ymin)
-        extent = shapely.box(xmin - pad, ymin - pad, xmax + pad, ymax + pad)
-        cells = shapely.get_parts(
-            shapely.voronoi_polygons(shapely.multipoints(coords), extend_to=extent, ordered=True)
-        )
-        if len(cells) != len(coords):  # GEOS may merge sites closer than its tolerance
-            msg = (
-                f"Voronoi allocation returned {len(cells)} cells for {len(coords)} vertices; "
-                "reaches have vertices closer than the numeric tolerance - increase spacing or simplify "
-                "the lines"
-            )
-            raise DataError(msg)
-        labels = which
+        faces, labels = _voronoi_units(coords, which, reg)
     ids = riv["river_id"].astype(str).to_numpy()
     names = riv["name"].to_numpy() if "name" in riv.columns else np.full(len(riv), None, dtype=object)
     rows = []
@@ -170,11 +156,7 @@ def units_from_reaches(
     bounds = np.flatnonzero(np.diff(labels[order])) + 1
     for group in np.split(order, bounds):
         k = labels[group[0]]
-        try:
-            cell = shapely.coverage_union_all(cells[group])
-        except shapely.errors.GEOSException:  # pragma: no cover - fall back when the coverage is not clean
-            cell = shapely.union_all(cells[group])
-        piece = shapely.intersection(cell, reg)
+        piece = faces[group[0]] if len(group) == 1 else shapely.union_all(faces[group])
         piece = _polygonal(piece)
         if piece is None:
             continue
@@ -188,6 +170,67 @@ def units_from_reaches(
     out["river_id"] = out["river_id"].astype("string")
     out["area_km2"] = _area_km2(out.geometry.values)
     return out
+
+
+def _voronoi_units(
+    coords: np.ndarray, labels: np.ndarray, region: shapely.Geometry
+) -> tuple[np.ndarray, np.ndarray]:
+    """Faces of the Voronoi diagram of ``coords`` dissolved by ``labels`` and clipped to ``region``.
+
+    The diagram is computed once (qhull, ``scipy.spatial.Voronoi``, with four far sites so that every ridge
+    between two real sites is finite). Only the ridges that separate sites of different labels are kept; they
+    share their end points exactly (indices into one vertex array), so ``shapely.polygonize`` turns them into
+    the dissolved faces directly - no union of millions of cells. Each face gets the label of the site nearest
+    to a point inside it (k-d tree); faces wholly inside the region are kept as they are, the others are
+    intersected with it.
+
+    Returns
+    -------
+    (faces, labels)
+        Polygons (one or more per label) and their labels.
+    """
+    from scipy.spatial import Voronoi, cKDTree
+
+    xmin, ymin, xmax, ymax = shapely.total_bounds(np.array([region, shapely.multipoints(coords)]))
+    pad = 2.0 * max(xmax - xmin, ymax - ymin)
+    far = np.array(
+        [
+            [xmin - pad, ymin - pad],
+            [xmax + pad, ymin - pad],
+            [xmax + pad, ymax + pad],
+            [xmin - pad, ymax + pad],
+        ]
+    )
+    origin = np.array([0.5 * (xmin + xmax), 0.5 * (ymin + ymax)])
+    pts = np.vstack([coords, far]) - origin  # centred: fewer rounding errors in qhull
+    lab = np.concatenate([labels, np.full(4, -1)])
+    vor = Voronoi(pts)
+    rp = vor.ridge_points
+    rv = np.asarray(vor.ridge_vertices)
+    keep = (lab[rp[:, 0]] != lab[rp[:, 1]]) & (rv >= 0).all(axis=1)
+    verts = vor.vertices + origin
+    segs = verts[rv[keep]]  # (m, 2, 2)
+    lines = shapely.linestrings(segs)
+    edges = shapely.line_merge(shapely.multilinestrings(lines))
+    faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(edges)))
+    if len(faces) == 0:
+        msg = "Voronoi allocation produced no face; check that the rivers lie in the region"
+        raise DataError(msg)
+    # the label of a face: the site nearest to a point inside it
+    inner = shapely.get_coordinates(shapely.point_on_surface(faces))
+    _, site = cKDTree(coords).query(inner)
+    face_lab = labels[site]
+    # clip to the region: faces wholly inside are kept, the others intersected (the region clipped to the
+    # face's
+    # bounding box first, so each intersection only sees the nearby part of the region boundary)
+    shapely.prepare(region)
+    inside = shapely.contains_properly(region, faces)
+    touch = shapely.intersects(region, faces) & ~inside
+    out = faces.copy()
+    for i in np.flatnonzero(touch):
+        out[i] = shapely.intersection(faces[i], shapely.clip_by_rect(region, *faces[i].bounds))
+    sel = inside | touch
+    return out[sel], face_lab[sel]
 
 
 def _polygonal(geom: shapely.Geometry) -> shapely.Geometry | None:
@@ -244,29 +287,36 @@ def units_by_county(
         msg = "admin layer has no county features (level == 'county'); basin x county units need counties"
         raise SchemaError(msg)
     c = admin[admin["level"] == "county"].to_crs(target)
-    tree = shapely.STRtree(c.geometry.values)
-    iu, ic = tree.query(u.geometry.values, predicate="intersects")
-    rows = []
-    for a, b in zip(iu, ic, strict=True):
-        piece = _polygonal(shapely.intersection(u.geometry.values[a], c.geometry.values[b]))
-        if piece is None:
-            continue
-        urow, crow = u.iloc[a], c.iloc[b]
-        uname = urow.get("name")
-        uname = uname if isinstance(uname, str) else str(urow["unit_id"])
-        rows.append(
-            (
-                f"{urow['unit_id']}_{crow['admin_id']}",
-                f"{uname}·{crow['name']}",
-                str(urow["unit_id"]),
-                str(crow["admin_id"]),
-                crow["name"],
-                crow.get("parent_id"),
-                piece,
-            )
-        )
-    cols = ["unit_id", "name", "basin_unit_id", "county_id", "county_name", "province_id", "geometry"]
-    df = pd.DataFrame(rows, columns=cols)
+    ug, cg = u.geometry.values, c.geometry.values
+    tree = shapely.STRtree(cg)
+    iu, ic = tree.query(ug, predicate="intersects")
+    # a unit wholly inside a county is its own piece; the others are cut (the county first clipped to the
+    # unit's bounding box, so each intersection only sees the nearby part of the county boundary)
+    shapely.prepare(cg)
+    inside = shapely.contains_properly(cg[ic], ug[iu])
+    pieces = ug[iu].copy()
+    for k in np.flatnonzero(~inside):
+        a, b = iu[k], ic[k]
+        pieces[k] = _polygonal(shapely.intersection(ug[a], cg[b]))
+    ok = np.array([p is not None for p in pieces], dtype=bool)
+    iu, ic, pieces = iu[ok], ic[ok], pieces[ok]
+    uid = u["unit_id"].astype(str).to_numpy()
+    uname = u["name"].to_numpy() if "name" in u.columns else np.full(len(u), None, dtype=object)
+    uname = np.array([n if isinstance(n, str) else i for n, i in zip(uname, uid, strict=True)], dtype=object)
+    cid = c["admin_id"].astype(str).to_numpy()
+    cname = c["name"].to_numpy()
+    cpar = c["parent_id"].to_numpy() if "parent_id" in c.columns else np.full(len(c), None, dtype=object)
+    df = pd.DataFrame(
+        {
+            "unit_id": [f"{x}_{y}" for x, y in zip(uid[iu], cid[ic], strict=True)],
+            "name": [f"{x}·{y}" for x, y in zip(uname[iu], cname[ic], strict=True)],
+            "basin_unit_id": uid[iu],
+            "county_id": cid[ic],
+            "county_name": cname[ic],
+            "province_id": cpar[ic],
+            "geometry": pieces,
+        }
+    )
     if min_area_km2 > 0:
         df = _merge_small_pieces(df, min_area_km2 * 1e6)
     out = gpd.GeoDataFrame(df, geometry="geometry", crs=target)
@@ -277,33 +327,78 @@ def units_by_county(
 
 
 def _merge_small_pieces(df: pd.DataFrame, min_area_m2: float) -> pd.DataFrame:
-    """Merge pieces below ``min_area_m2`` into the same-county neighbour sharing the longest boundary."""
-    geoms = list(df["geometry"])
-    alive = np.ones(len(df), dtype=bool)
+    """Merge pieces below ``min_area_m2`` into the same-county neighbour sharing the longest boundary.
+
+    Smallest first: the smallest piece (or merged group) below the threshold is merged into the neighbouring
+    group of the same county with which it shares the longest boundary (first in table order on a tie), then
+    the areas are updated and the next smallest is taken. Shared boundary lengths are measured once between
+    the original pieces and summed over the members of a group (in a partition, the boundary a piece shares
+    with a group is the sum of what it shares with its members). A heap keeps this near-linear.
+    """
+    import heapq
+
+    geoms = df["geometry"].to_numpy()
+    n = len(geoms)
+    area = np.asarray(shapely.area(geoms), dtype=float)
+    small = area < min_area_m2
+    if not small.any():
+        return df.reset_index(drop=True)
     county = df["county_id"].to_numpy()
-    while True:
-        areas = np.array([g.area if a else np.inf for g, a in zip(geoms, alive, strict=True)])
-        small = [i for i in np.argsort(areas) if alive[i] and areas[i] < min_area_m2]
-        merged = False
-        for i in small:
-            cands = [j for j in np.flatnonzero(alive & (county == county[i])) if j != i]
-            best, best_len = None, 0.0
-            for j in cands:
-                if not shapely.intersects(geoms[i], geoms[j]):
-                    continue
-                shared = shapely.length(shapely.intersection(geoms[i].boundary, geoms[j].boundary))
-                if shared > best_len:
-                    best, best_len = j, shared
-            if best is None:
-                continue
-            geoms[best] = _polygonal(shapely.union_all([geoms[best], geoms[i]]))
-            alive[i] = False
-            merged = True
-            break  # areas changed: start again from the smallest
-        if not merged:
-            break
+    # shared boundary length of every same-county pair with at least one small piece
+    tree = shapely.STRtree(geoms)
+    a, b = tree.query(geoms[small], predicate="intersects")
+    a = np.flatnonzero(small)[a]
+    keep = (a != b) & (county[a] == county[b])
+    a, b = a[keep], b[keep]
+    bnd = shapely.boundary(geoms)
+    shared = np.asarray(shapely.length(shapely.intersection(bnd[a], bnd[b])), dtype=float)
+    adj: list[dict[int, float]] = [{} for _ in range(n)]
+    for i, j, s in zip(a.tolist(), b.tolist(), shared.tolist(), strict=True):
+        if s > 0:
+            adj[i][j] = s
+            adj[j][i] = s
+    group = np.arange(n)  # representative of each piece's group (union-find, path halving)
+
+    def find(x: int) -> int:
+        while group[x] != x:
+            group[x] = group[group[x]]
+            x = group[x]
+        return int(x)
+
+    members: dict[int, list[int]] = {i: [i] for i in range(n)}
+    gadj: dict[int, dict[int, float]] = {i: dict(adj[i]) for i in np.flatnonzero(small).tolist()}
+    garea = area.copy()
+    heap = [(area[i], i) for i in np.flatnonzero(small).tolist()]
+    heapq.heapify(heap)
+    while heap:
+        ar, g = heapq.heappop(heap)
+        if find(g) != g or ar != garea[g] or ar >= min_area_m2:
+            continue  # stale entry
+        nb: dict[int, float] = {}
+        for j, s in gadj.get(g, {}).items():
+            r = find(j)
+            if r != g:
+                nb[r] = nb.get(r, 0.0) + s
+        if not nb:
+            continue  # an exclave: no neighbour in its county, kept
+        best = max(nb, key=lambda r: (nb[r], -r))
+        group[g] = best
+        members[best] += members.pop(g)
+        garea[best] += garea[g]
+        if best in gadj or garea[best] < min_area_m2:
+            merged = gadj.setdefault(best, {})
+            for j, s in gadj.pop(g, {}).items():
+                merged[j] = merged.get(j, 0.0) + s
+            if garea[best] < min_area_m2:
+                heapq.heappush(heap, (garea[best], best))
+    alive = np.array([find(i) == i for i in range(n)], dtype=bool)
     out = df.copy()
-    out["geometry"] = geoms
+    new_geoms = geoms.copy()
+    for r in np.flatnonzero(alive):
+        mem = members[int(r)]
+        if len(mem) > 1:
+            new_geoms[r] = _polygonal(shapely.union_all(geoms[mem]))
+    out["geometry"] = new_geoms
     return out[alive].reset_index(drop=True)
 
 

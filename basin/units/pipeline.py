@@ -106,7 +106,12 @@ def evaluate_units(
         if stations is not None:
             cols["target_strictness"] = ind.target_strictness(units, stations)
         cols["water_sensitivity"] = ind.water_sensitivity(
-            units, zones=zones, lakes=lakes, stations=stations, weights=cfg["sensitivity"]
+            units,
+            zones=zones,
+            lakes=lakes,
+            stations=stations,
+            weights=cfg["sensitivity"],
+            computed={k: cols[k] for k in ind.SENSITIVITY_PARTS if k in cols},
         )
     if flows is not None:
         cap = ind.water_capacity(units, flows)

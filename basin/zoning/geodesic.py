@@ -494,8 +494,12 @@ def nearest_polygon(
     if len(cand) == 0:
         return best_d, best_f
     c = shapely.centroid(geom_lonlat)
-    aeqd = CRS.from_proj4(f"+proj=aeqd +lat_0={c.y:.10f} +lon_0={c.x:.10f} +ellps=WGS84 +units=m")
-    tr = Transformer.from_crs(4326, aeqd, always_xy=True)
+    # the pipeline of Transformer.from_crs(4326, aeqd, always_xy=True), built directly: the same numbers,
+    # 1000x faster to create (the CRS-to-CRS operation search took ~30 ms per polygon)
+    tr = Transformer.from_pipeline(
+        "+proj=pipeline +step +proj=unitconvert +xy_in=deg +xy_out=rad "
+        f"+step +proj=aeqd +lat_0={c.y:.10f} +lon_0={c.x:.10f} +x_0=0 +y_0=0 +ellps=WGS84"
+    )
     poly = shapely.transform(geom_lonlat, lambda a: np.stack(tr.transform(a[:, 0], a[:, 1]), -1))
     x1, y1 = tr.transform(index.lon1[cand], index.lat1[cand])
     x2, y2 = tr.transform(index.lon2[cand], index.lat2[cand])
@@ -508,8 +512,7 @@ def nearest_polygon(
         return best_d, best_f
     line = shapely.shortest_line(poly, edges[k])
     (px, py), (qx, qy) = shapely.get_coordinates(line)
-    inv = Transformer.from_crs(aeqd, 4326, always_xy=True)
-    plon, plat = inv.transform(px, py)
-    qlon, qlat = inv.transform(qx, qy)
+    plon, plat = tr.transform(px, py, direction="INVERSE")
+    qlon, qlat = tr.transform(qx, qy, direction="INVERSE")
     _, _, g = GEOD.inv(plon, plat, qlon, qlat)
     return float(g), int(index.feature[cand[k]])

@@ -1,4 +1,4 @@
-"""The siting audit partitioned on Dask (dask-geopandas partitions, a ``dask.distributed`` cluster).
+"""The siting audit partitioned on a ``dask.distributed`` cluster.
 
 The network is prepared once (:func:`basin.zoning.audit.prepare_network`) and broadcast to the workers; every
 partition of facilities is audited by :func:`basin.zoning.audit.audit_facilities` on a worker and the results
@@ -8,26 +8,34 @@ Security: a Dask scheduler and its workers exchange pickled Python objects, so w
 can run code on this machine, and ``tcp://`` traffic is neither encrypted nor authenticated. Connect only
 to a cluster you trust; across a network use ``tls://`` with your Dask TLS configuration
 (:func:`connect_scheduler`, ``docs/zoning.md``).
+
+Partition sizes come from the data (:func:`plan_partitions`): a sample of the facilities is audited in process
+to measure the seconds per facility on this network, and the facilities are cut into partitions of about
+:data:`TARGET_TASK_S` seconds of work each (at least one per worker). When all the work fits in one such
+partition the audit runs in process: a cluster would only add the broadcast of the network and the task
+overhead (measured: 500 partitions of 2,150 facilities took 165 s against 0.3 s in memory).
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from basin._errors import DataError
 from basin.zoning.audit import Network, _empty_result, audit_facilities, check_facilities, prepare_network
+
+log = logging.getLogger(__name__)
 
 #: Seconds to wait for a scheduler given by address.
 SCHEDULER_TIMEOUT = 10
 #: Address schemes of dask.distributed that basin accepts for ``scheduler``.
 SCHEMES = ("tcp", "tls", "ws", "wss", "inproc")
 _TLS_KEYS = ("distributed.comm.tls.ca-file", "distributed.comm.tls.client.cert")
-
-log = logging.getLogger(__name__)
 
 
 def connect_scheduler(address: str, *, timeout: float | None = None) -> Any:
@@ -97,6 +105,38 @@ def connect_scheduler(address: str, *, timeout: float | None = None) -> Any:
         raise DataError(msg) from exc
 
 
+#: Seconds of audit work per partition: the per-task overhead (scheduling, moving a partition and its
+#: result: some 10-100 ms) stays a few per cent of it.
+TARGET_TASK_S = 2.0
+#: Facilities audited in process to measure the cost per facility.
+SAMPLE = 2000
+
+
+def plan_partitions(n: int, seconds_per_facility: float, n_workers: int) -> int:
+    """Return the number of partitions for ``n`` facilities: ``ceil(n * s / TARGET_TASK_S)``, >= workers.
+
+    Returns 1 when the whole audit is less than :data:`TARGET_TASK_S` of work (run it in process).
+    """
+    work = max(n, 0) * max(seconds_per_facility, 0.0)
+    parts = int(np.ceil(work / TARGET_TASK_S))
+    if parts <= 1 or n <= 1:
+        return 1
+    return int(min(max(parts, n_workers), n))
+
+
+def seconds_per_facility(
+    facilities: gpd.GeoDataFrame, network: Network, admin: gpd.GeoDataFrame | None, *, seed: int = 0
+) -> float:
+    """Audit a sample of :data:`SAMPLE` facilities in process and return the seconds per facility."""
+    k = min(SAMPLE, len(facilities))
+    if k == 0:
+        return 0.0
+    pick = np.sort(np.random.default_rng(seed).choice(len(facilities), size=k, replace=False))
+    t0 = time.perf_counter()
+    audit_facilities(facilities.iloc[pick], network=network, admin=admin)
+    return (time.perf_counter() - t0) / k
+
+
 def _audit_partition(
     part: gpd.GeoDataFrame, network: Network, admin: gpd.GeoDataFrame | None
 ) -> gpd.GeoDataFrame:
@@ -123,7 +163,8 @@ def audit_facilities_dask(
     facilities, rivers, lakes, rules, admin, crs, network
         As for :func:`~basin.zoning.audit.audit_facilities`.
     npartitions
-        Number of facility partitions (default: 4 per worker).
+        Number of facility partitions (default: from the data, :func:`plan_partitions`; when the whole
+        audit is less than one partition of work it runs in process, without the cluster).
     scheduler
         Address of a running ``dask.distributed`` scheduler (``tcp://10.0.0.5:8786``, or ``tls://…`` with
         your Dask TLS configuration, see :func:`connect_scheduler`). The scheduler can run code on this
@@ -137,7 +178,6 @@ def audit_facilities_dask(
     geopandas.GeoDataFrame
         Identical to the single-process result (rows sorted by facility id, then rule order).
     """
-    import dask_geopandas
     from distributed import Client, LocalCluster
 
     check_facilities(facilities)
@@ -149,24 +189,41 @@ def audit_facilities_dask(
             raise SchemaError(msg)
         network = prepare_network(rivers, lakes, rules=rules, crs=crs)
     own: list[Any] = []
+    if client is None and scheduler:  # an address given: it must answer, even if the audit then runs here
+        client = connect_scheduler(scheduler)
+        own.append(client)
+    if npartitions is None:
+        per = seconds_per_facility(facilities, network, admin)
+        if plan_partitions(len(facilities), per, 1 << 30) == 1:
+            log.info(
+                "%d facilities are %.2f s of audit work (%.1f µs each), less than one partition of %.0f s: "
+                "audited in process",
+                len(facilities),
+                len(facilities) * per,
+                per * 1e6,
+                TARGET_TASK_S,
+            )
+            for obj in own:
+                obj.close()
+            return audit_facilities(facilities, network=network, admin=admin)
     if client is None:
-        if scheduler:
-            client = connect_scheduler(scheduler)
-        else:
-            cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0")
-            own.append(cluster)
-            client = Client(cluster)
-        own.insert(0, client)
+        cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0")
+        client = Client(cluster)
+        own += [client, cluster]
     try:
         n_workers = max(len(client.scheduler_info().get("workers", {})), 1)
-        nparts = max(1, min(npartitions or 4 * n_workers, len(facilities)))
-        ddf = dask_geopandas.from_geopandas(facilities.reset_index(drop=True), npartitions=nparts)
+        if npartitions is None:
+            nparts = plan_partitions(len(facilities), per, n_workers)
+            log.info("%d facilities in %d partitions (%.1f µs each)", len(facilities), nparts, per * 1e6)
+        else:
+            nparts = max(1, min(npartitions, len(facilities)))
+        fac = facilities.reset_index(drop=True)
+        bounds = np.linspace(0, len(fac), nparts + 1).astype(int)
+        chunks = [fac.iloc[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
         net_f = client.scatter(network, broadcast=True)
         adm_f = client.scatter(admin, broadcast=True) if admin is not None else None
-        parts = ddf.to_delayed()
-        futures = [
-            client.submit(_audit_partition, client.compute(p), net_f, adm_f, pure=False) for p in parts
-        ]
+        part_f = client.scatter(chunks)
+        futures = [client.submit(_audit_partition, p, net_f, adm_f, pure=False) for p in part_f]
         results = client.gather(futures)
     finally:
         for obj in own:

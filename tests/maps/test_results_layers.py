@@ -100,11 +100,13 @@ def test_static_priority_protection_is_drawn_above_the_rivers(world):
 
 def _layers(page: str) -> list[tuple[dict, str, str | None]]:
     out = []
-    for m in re.finditer(r"L\.geoJSON\((\{.*?\}), \{\s*pointToLayer", page, flags=re.S):
-        tail = page[m.end() : m.end() + 600]
+    from basin.maps.web import expand_collection
+
+    for m in re.finditer(r"var data = (\{.*?\}), lyr = null;", page, flags=re.S):
+        tail = page[m.end() : m.end() + 1200]
         kind = re.search(r'basinBind\(f, l, "(\w+)"\)', tail).group(1)
-        pane = re.search(r'pane: "(\w+)"', tail.split("}).addTo")[0])
-        out.append((json.loads(m.group(1)), kind, pane.group(1) if pane else None))
+        pane = re.search(r'pane: "(\w+)"', tail.split("data = null;")[0])
+        out.append((expand_collection(json.loads(m.group(1))), kind, pane.group(1) if pane else None))
     return out
 
 

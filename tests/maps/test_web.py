@@ -149,9 +149,11 @@ def test_write_web_map(world, tmp_path):
 
 
 def _layer_data(page: str, kind: str) -> dict:
-    for m in re.finditer(r"L\.geoJSON\((\{.*?\}), \{\s*pointToLayer", page, flags=re.S):
-        tail = page[m.end() : m.end() + 400]
+    from basin.maps.web import expand_collection
+
+    for m in re.finditer(r"var data = (\{.*?\}), lyr = null;", page, flags=re.S):
+        tail = page[m.end() : m.end() + 1200]
         if f'basinBind(f, l, "{kind}")' in tail:
-            return json.loads(m.group(1))
+            return expand_collection(json.loads(m.group(1)))
     msg = f"no {kind} layer in the page"
     raise AssertionError(msg)

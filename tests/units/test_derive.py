@@ -227,3 +227,103 @@ def test_units_by_county_merges_small_pieces():
         raw.groupby("county_id")["area_km2"].sum().sort_index(),
         rtol=1e-9,
     )
+
+
+# ------------------------------------------------------------- the fast paths against the direct methods
+def _random_network(seed: int, n: int = 40) -> gpd.GeoDataFrame:
+    """Random short reaches (crossings allowed: the allocation does not need a tree) in a 20 km square."""
+    rng = np.random.default_rng(seed)
+    starts = rng.uniform(0, 20_000, (n, 2))
+    ends = starts + rng.normal(0, 2_000, (n, 2))
+    mids = 0.5 * (starts + ends) + rng.normal(0, 300, (n, 2))
+    lines = [LineString([tuple(a), tuple(m), tuple(b)]) for a, m, b in zip(starts, mids, ends, strict=True)]
+    return gpd.GeoDataFrame(
+        {"river_id": [f"R{i:02d}" for i in range(n)], "name": None}, geometry=lines, crs=UTM
+    )
+
+
+def _geos_voronoi_units(rivers: gpd.GeoDataFrame, region: shapely.Geometry, spacing: float) -> dict:
+    """Reference: GEOS Voronoi cells of the densified vertices, unioned per reach, clipped to the region."""
+    dense = shapely.segmentize(rivers.geometry.values, spacing)
+    coords, which = shapely.get_coordinates(dense, return_index=True)
+    _, first = np.unique(coords, axis=0, return_index=True)
+    first.sort()
+    coords, which = coords[first], which[first]
+    cells = shapely.get_parts(
+        shapely.voronoi_polygons(shapely.multipoints(coords), extend_to=region.buffer(50_000), ordered=True)
+    )
+    out = {}
+    for k in np.unique(which):
+        piece = shapely.intersection(shapely.union_all(cells[which == k]), region)
+        if piece.area > 0:
+            out[f"U{rivers['river_id'].iloc[k]}"] = piece
+    return out
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_units_from_reaches_equals_geos_voronoi(seed):
+    """The ridge-polygonize path gives the units of dissolved GEOS Voronoi cells, to 1e-9 of the area."""
+    riv = _random_network(seed)
+    region = Polygon([(-2000, -1000), (21_000, -3000), (23_000, 22_000), (8000, 18_000), (-1000, 21_000)])
+    u = units_from_reaches(riv, region, spacing=400, crs=UTM)
+    ref = _geos_voronoi_units(riv, region, 400)
+    assert list(u["unit_id"]) == sorted(ref, key=lambda k: int(k[2:]))
+    for uid, geom in zip(u["unit_id"], u.geometry.values, strict=True):
+        assert shapely.symmetric_difference(geom, ref[uid]).area <= 1e-9 * region.area, uid
+    _assert_partition(u, region)
+
+
+def _merge_reference(df, min_area_m2):
+    """The direct method: repeatedly merge the smallest small piece into its longest-boundary neighbour."""
+    geoms = list(df["geometry"])
+    alive = np.ones(len(df), dtype=bool)
+    county = df["county_id"].to_numpy()
+    while True:
+        areas = np.array([g.area if a else np.inf for g, a in zip(geoms, alive, strict=True)])
+        merged = False
+        for i in [i for i in np.argsort(areas, kind="stable") if alive[i] and areas[i] < min_area_m2]:
+            best, best_len = None, 0.0
+            for j in np.flatnonzero(alive & (county == county[i])):
+                if j != i and shapely.intersects(geoms[i], geoms[j]):
+                    shared = shapely.length(shapely.intersection(geoms[i].boundary, geoms[j].boundary))
+                    if shared > best_len:
+                        best, best_len = j, shared
+            if best is None:
+                continue
+            geoms[best] = shapely.union_all([geoms[best], geoms[i]])
+            alive[i] = False
+            merged = True
+            break
+        if not merged:
+            break
+    return {uid: g for uid, g, a in zip(df["unit_id"], geoms, alive, strict=True) if a}
+
+
+@pytest.mark.parametrize("quantile", [0.2, 0.5])
+def test_merge_small_pieces_equals_direct_method(quantile):
+    riv = _random_network(4, n=30)
+    region = box(-1000, -1000, 21_000, 21_000)
+    counties = gpd.GeoDataFrame(
+        {
+            "admin_id": ["C1", "C2", "C3", "P1"],
+            "name": ["甲县", "乙县", "丙县", "省"],
+            "level": ["county", "county", "county", "province"],
+            "parent_id": ["P1", "P1", "P1", None],
+        },
+        geometry=[
+            Polygon([(-1000, -1000), (9000, -1000), (12_000, 21_000), (-1000, 21_000)]),
+            Polygon([(9000, -1000), (21_000, -1000), (21_000, 8000), (10_500, 10_000)]),
+            Polygon([(10_500, 10_000), (21_000, 8000), (21_000, 21_000), (12_000, 21_000)]),
+            region,
+        ],
+        crs=UTM,
+    )
+    u = units_from_reaches(riv, region, spacing=400, crs=UTM)
+    raw = units_by_county(u, counties, crs=UTM)
+    threshold = float(raw["area_km2"].quantile(quantile))
+    fast = units_by_county(u, counties, min_area_km2=threshold, crs=UTM)
+    ref = _merge_reference(raw, threshold * 1e6)
+    assert len(fast) < len(raw)
+    assert set(fast["unit_id"]) == set(ref)
+    for uid, geom in zip(fast["unit_id"], fast.geometry.values, strict=True):
+        assert shapely.symmetric_difference(geom, ref[uid]).area <= 1e-6, uid

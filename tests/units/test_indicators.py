@@ -8,6 +8,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 from shapely.geometry import LineString, Point, box
 
 from basin._errors import CRSError, DataError, SchemaError
@@ -337,3 +338,35 @@ def test_water_capacity_and_ratio(units):
     assert np.isinf(neg.iloc[0])
     with pytest.raises(SchemaError, match=r"flows: unit_id\(s\) \['zz'\] are not units"):
         ind.water_capacity(units, flows.assign(unit_id=["u00", "zz", "u11"]))
+
+
+def test_overlap_area_with_pieces_equals_direct_intersection():
+    """The quadtree-piece overlay gives the areas of the direct intersection with the dissolved geometry."""
+    from shapely.geometry import Point as _Pt
+
+    from basin.units.indicators import _overlap_area, _subdivide
+
+    rng = np.random.default_rng(11)
+    blobs = shapely.union_all(
+        [
+            _Pt(x, y).buffer(r, quad_segs=64)
+            for x, y, r in zip(
+                rng.uniform(0, 50_000, 60),
+                rng.uniform(0, 50_000, 60),
+                rng.uniform(500, 6000, 60),
+                strict=True,
+            )
+        ]
+    )
+    pieces = _subdivide(blobs, max_vertices=200)
+    assert len(pieces) > 10
+    assert shapely.get_num_coordinates(pieces).max() <= 200 or len(pieces) > 100
+    assert float(shapely.area(pieces).sum()) == pytest.approx(blobs.area, rel=1e-9)
+    cells = [
+        shapely.box(x, y, x + 7000, y + 5000) for x in range(0, 50_000, 7000) for y in range(0, 50_000, 5000)
+    ]
+    units = gpd.GeoDataFrame(
+        {"unit_id": [f"u{i}" for i in range(len(cells))]}, geometry=cells, crs="EPSG:32648"
+    )
+    direct = shapely.area(shapely.intersection(units.geometry.values, blobs))
+    np.testing.assert_allclose(_overlap_area(units, blobs), direct, rtol=1e-9, atol=1e-3)

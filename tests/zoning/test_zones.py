@@ -82,3 +82,33 @@ def test_zone_errors(rivers, region):
         zone_areas(z.drop(columns="zone"), region)
     with pytest.raises(SchemaError, match="region: expected polygons"):
         riparian_zones(rivers, None, rivers)
+
+
+def test_tiled_buffers_agree_with_one_projection_per_feature():
+    """Buffering many short reaches per 50 km tile gives the per-feature result to within the stated 1e-4."""
+    from pyproj import Transformer
+
+    from basin.crs import metric_crs
+    from basin.zoning.zones import _local_buffer, _tiled_buffer
+
+    rng = np.random.default_rng(7)
+    n = 300
+    lon0 = rng.uniform(104.0, 108.0, n)
+    lat0 = rng.uniform(28.5, 31.5, n)
+    lines = [
+        shapely.LineString(
+            np.column_stack(
+                [lon0[i] + np.cumsum(rng.normal(0, 0.01, 6)), lat0[i] + np.cumsum(rng.normal(0, 0.01, 6))]
+            )
+        )
+        for i in range(n)
+    ]
+    lines.append(
+        shapely.LineString([(102.0, 29.0), (104.5, 30.5), (107.0, 29.5)])
+    )  # a long river: cut in pieces
+    geoms = np.array(lines, dtype=object)
+    to_m = Transformer.from_crs(4326, metric_crs(), always_xy=True)
+    fast = _tiled_buffer(geoms, 3000.0, to_m)
+    ref = shapely.union_all([b for g in geoms for b in _local_buffer(g, 3000.0, to_m)])
+    assert shapely.symmetric_difference(fast, ref).area <= 1e-4 * ref.area
+    assert fast.area == pytest.approx(ref.area, rel=2e-5)
