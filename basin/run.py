@@ -452,7 +452,9 @@ def run_project(
     old = prepare_outdir(out, inputs=inputs, force=force)
     from basin.io import output_lock
 
-    with output_lock(out):
+    from basin.io.atomic import protect_inputs
+
+    with output_lock(out), protect_inputs(inputs):  # no write of the run can land on an input
         compute(res, wanted, echo=echo)
         opts = WriteOptions(
             formats=tuple(project.output.formats),

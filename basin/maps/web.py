@@ -801,6 +801,99 @@ def _facility_props(fac: gpd.GeoDataFrame) -> list[dict[str, Any]]:
     return props
 
 
+WARNING_COLOURS = {"报警": "#b2182b", "预警": "#f46d43", "提示": "#fee08b"}
+
+
+def _watch_layers(watch: dict[str, Any]) -> dict[str, tuple[str, dict[str, Any], str]]:
+    """Return the early-warning layers (warnings, source candidates, traced reaches) as map collections."""
+    out: dict[str, tuple[str, dict[str, Any], str]] = {}
+    unknown = sorted(set(watch) - {"warnings", "candidates", "traced_reaches"})
+    if unknown:
+        msg = f"watch: unknown layer(s) {unknown}; expected warnings, candidates, traced_reaches"
+        raise SchemaError(msg)
+    tr = watch.get("traced_reaches")
+    if tr is not None and len(tr):
+        tr = _to_web(tr, "traced_reaches", 0.0).to_crs(4326)
+        props = []
+        for _, r in tr.iterrows():
+            rows = [
+                ("河段 reach", r.get("river_id")),
+                ("河流 river", r.get("name")),
+                ("预警 warning", r.get("warning_id")),
+                ("候选排名 rank", r.get("rank")),
+            ]
+            props.append(
+                {
+                    "_s": {"color": "#762a83", "weight": 5, "opacity": 0.7},
+                    "_t": esc(f"溯源河段 traced reach {_first(r, 'name', 'river_id') or ''}"),
+                    "_p": f'<div class="basin-pop"><h3>溯源河段 traced reach</h3>{_table(rows)}</div>',
+                }
+            )
+        out["traced_reaches"] = ("溯源河段 Traced reaches", _collection(tr, props), "")
+    cand = watch.get("candidates")
+    if cand is not None and len(cand):
+        cand = _to_web(cand, "candidates", 0.0).to_crs(4326)
+        props = []
+        for _, r in cand.iterrows():
+            rows = [
+                ("排名 rank", r.get("rank")),
+                ("类型 kind", r.get("kind")),
+                ("编号 id", r.get("id")),
+                ("传播时间 travel time (h)", _fmt(r.get("travel_time_h"))),
+                ("距离 distance (km)", _fmt(r.get("distance_km"))),
+                ("得分 score", _fmt(r.get("score"))),
+                ("依据 evidence", _first(r, "evidence_zh", "evidence")),
+                ("省/县 province/county", " ".join(str(x) for x in (r.get("province"), r.get("county")) if x)),
+            ]
+            name = _first(r, "name", "id") or ""
+            props.append(
+                {
+                    "_s": {"radius": 7, "color": "#40004b", "weight": 2, "fillColor": "#c2a5cf",
+                           "fillOpacity": 0.9},
+                    "_t": esc(f"疑似来源 #{r.get('rank')} {name}"),
+                    "_p": f'<div class="basin-pop"><h3>疑似来源 source candidate: {esc(name)}</h3>'
+                    f"{_table(rows)}</div>",
+                }
+            )
+        legend = ('<h4>溯源 Source tracing</h4><div><span class="basin-sw" style="background:#c2a5cf"></span>'
+                  '疑似来源 candidate</div><div><span class="basin-sw" style="background:#762a83"></span>'
+                  "溯源河段 traced reach</div>")
+        out["candidates"] = ("疑似污染来源 Source candidates", _collection(cand, props), legend)
+    warn = watch.get("warnings")
+    if warn is not None and len(warn):
+        warn = _to_web(warn, "warnings", 0.0).to_crs(4326)
+        props = []
+        for _, r in warn.iterrows():
+            level = str(r.get("level") or "")
+            rows = [
+                ("断面 station", r.get("station_id")),
+                ("指标 parameter", r.get("parameter")),
+                ("规则 rule", r.get("rule_id")),
+                ("级别 level", level),
+                ("开始 first", r.get("first_time")),
+                ("最近 last", r.get("last_time")),
+                ("状态 status", r.get("status")),
+                ("数值 value", _fmt(r.get("value"))),
+                ("阈值 threshold", _fmt(r.get("threshold"))),
+            ]
+            msg_zh = _first(r, "message_zh", "message_en") or ""
+            props.append(
+                {
+                    "_s": {"radius": 9, "color": "#000000", "weight": 2,
+                           "fillColor": WARNING_COLOURS.get(level, "#fdae61"), "fillOpacity": 0.95},
+                    "_t": esc(f"{level} {r.get('station_id')} {r.get('parameter')}"),
+                    "_p": f'<div class="basin-pop"><h3>{esc(level)} 预警 warning</h3><p>{esc(msg_zh)}</p>'
+                    f"{_table(rows)}</div>",
+                }
+            )
+        legend = "<h4>水质预警 Warnings</h4>" + "".join(
+            f'<div><span class="basin-sw" style="background:{c}"></span>{esc(k)}</div>'
+            for k, c in WARNING_COLOURS.items()
+        )
+        out["warnings"] = ("水质预警 Warnings", _collection(warn, props), legend)
+    return out
+
+
 def _violation_features(vio: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[dict[str, Any]]]:
     """One point per facility with a violation: coloured by its strongest action, every rule in the popup."""
     th = theme("violations")
@@ -949,6 +1042,7 @@ def web_map(
     audit_period: str = "latest",
     facilities: gpd.GeoDataFrame | None = None,
     violations: gpd.GeoDataFrame | None = None,
+    watch: dict[str, gpd.GeoDataFrame | None] | None = None,
     title: str | None = "川渝流域监测与分区 Sichuan-Chongqing basin monitoring and zoning",
     sources: str | None = None,
     online_tiles: bool = True,
@@ -983,6 +1077,10 @@ def web_map(
         Siting-audit violations (:func:`basin.zoning.audit_facilities`): one marker per facility coloured by
         its strongest action, its popup listing each rule broken (rule, zone, distance, limit, action) in
         Chinese and English.
+    watch
+        Early-warning layers of ``basin watch`` (:func:`basin.watch.watcher.map_layers`): ``warnings`` (points
+        at the warned stations, coloured by level), ``candidates`` (traced source candidates, ranked) and
+        ``traced_reaches`` (the reaches walked upstream). Missing or empty entries are left out.
     title
         Shown in a box at the top left (escaped); None for none.
     sources
@@ -1204,6 +1302,8 @@ def web_map(
             legend=_legend_html(theme("violations")),
             pane=PANE_POINTS,
         )
+    for key, (name, data, legend) in _watch_layers(watch or {}).items():
+        add(key, name, data, key, show=True, legend=legend, pane=PANE_POINTS if key != "traced_reaches" else None)
     timeline = None
     if "stations" in web:
         st = web["stations"]

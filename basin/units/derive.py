@@ -394,8 +394,8 @@ def _merge_small_pieces(df: pd.DataFrame, min_area_m2: float) -> pd.DataFrame:
     alive = np.array([find(i) == i for i in range(n)], dtype=bool)
     out = df.copy()
     new_geoms = geoms.copy()
-    for r in np.flatnonzero(alive):
-        mem = members[int(r)]
+    for r in (int(x) for x in np.flatnonzero(alive)):
+        mem = members[r]
         if len(mem) > 1:
             new_geoms[r] = _polygonal(shapely.union_all(geoms[mem]))
     out["geometry"] = new_geoms

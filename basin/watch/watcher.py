@@ -300,10 +300,35 @@ def write_outputs(
     if not notices:
         md += ["（无 / none）", ""]
     written["notices_md"] = write_text("\n".join(md), outdir / "notices.md")
-    for name, layer in map_layers(store, ctx).items():
+    layers = map_layers(store, ctx)
+    for name, layer in layers.items():
         written[f"map_{name}"] = _feature_collection(layer, outdir / "map" / f"{name}.geojson")
+    page = _web_map(ctx, layers, outdir / "map" / "map.html")
+    if page is not None:
+        written["map"] = page
     written["summary"] = write_json(summary, outdir / "summary.json")
     return written
+
+
+def _web_map(ctx: WatchContext, layers: dict[str, gpd.GeoDataFrame | None], path: Path) -> Path | None:
+    """Write the offline web map of the watch: the network, the stations and the warning layers on top."""
+    base = {
+        "rivers": ctx.rivers,
+        "admin": ctx.admin,
+        "stations": ctx.stations if isinstance(ctx.stations, gpd.GeoDataFrame) else None,
+    }
+    if all(v is None for v in base.values()):
+        return None
+    from basin.maps.web import web_map, write_web_map
+
+    m = web_map(
+        **base,
+        sections=ctx.sections,
+        watch={k: v for k, v in layers.items() if v is not None and len(v)},
+        title="水质预警与溯源 Early warning and source tracing",
+        online_tiles=False,
+    )
+    return write_web_map(m, path)
 
 
 def watch_once(

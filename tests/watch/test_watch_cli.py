@@ -86,6 +86,13 @@ def test_watch_once_on_the_demo_network(tmp_path):
     reaches = gpd.read_file(out / "map" / "traced_reaches.geojson")
     assert "R0022" in set(reaches["river_id"])
     assert len(gpd.read_file(out / "map" / "candidates.geojson")) > 0
+    from tests.maps.test_web import _layer_data
+
+    page = (out / "map" / "map.html").read_text(encoding="utf-8")  # the web map shows the warnings layer
+    warned = _layer_data(page, "warnings")["features"]
+    assert {f["properties"]["_t"].split()[1] for f in warned} == set(w["station_id"])
+    assert _layer_data(page, "candidates")["features"] and _layer_data(page, "traced_reaches")["features"]
+    assert "疑似来源" in page and "水质预警" in page
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["ingest"]["values_added"] == 1920
     assert summary["warnings"]["notices"] == 1
