@@ -118,7 +118,15 @@ def build_project(
     wq_options: dict[str, Any] | None = None,
     choices: dict[str, Any] | None = None,
 ) -> Project:
-    """The project a subcommand acts on: the project file (or an empty one) with the flags applied."""
+    """Return the project a subcommand acts on: the project file (or an empty one) with the flags applied."""
+    if mapping is not None and not any(v is not None for v in (layers or {}).values()) and wq is None:
+        from basin._errors import SchemaError
+
+        msg = (
+            f"--mapping {mapping} applies to the layers given by flags (--rivers FILE …), and none is given; "
+            "give the layer flags too, or put `mapping:` in the project file's layer entries"
+        )
+        raise SchemaError(msg)
     project = find_project(project_file)
     if project is None:
         project = Project()
@@ -143,9 +151,9 @@ def build_project(
         if value is None:
             continue
         target: Any = project.choices
-        *path, last = key.split(".")
-        for p in path:
-            target = getattr(target, p)
+        *parents, last = key.split(".")
+        for name in parents:
+            target = getattr(target, name)
         setattr(target, last, value)
     return project
 
@@ -176,10 +184,8 @@ def run_steps(
     options: dict[str, Any] | None = None,
 ) -> Any:
     """Run ``steps`` of ``project`` and write their outputs flat into ``outdir`` (no maps, no reports)."""
-    from basin.run import run_project
-
     from basin._errors import DataError
-    from basin.run import STEPS
+    from basin.run import STEPS, run_project
 
     log = logging.getLogger("basin")
     res = run_project(

@@ -33,6 +33,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "management": "basin.units.cli:management",
     "crossborder": "basin.crossborder.cli:crossborder",
     "map": "basin.maps.cli:map_group",
+    "watch": "basin.watch.cli:watch",
 }
 #: Old names kept working (hidden from --help): ``zones`` made riparian zones, ``zoning`` the management map.
 ALIASES: dict[str, str] = {"zones": "riparian", "zoning": "management"}
@@ -53,23 +54,32 @@ class LazyGroup(click.Group):
         self.lazy = lazy or {}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
+        """Return the names of the subcommands (the lazy ones included)."""
         return sorted(set(super().list_commands(ctx)) | set(self.lazy))
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """Return the subcommand ``cmd_name``, importing its module when it is a lazy one."""
         cmd_name = ALIASES.get(cmd_name, cmd_name)
         if cmd_name in self.lazy:
             module, attr = self.lazy[cmd_name].split(":")
             return getattr(importlib.import_module(module), attr)
         return super().get_command(ctx, cmd_name)
 
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except BasinError as exc:
-            if STATE.verbose:
-                raise
-            click.secho(f"error: {exc}", fg="red", err=True)
-            ctx.exit(2)
+    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        """Run the command line and end with basin's exit codes (see :mod:`basin._cli_errors`)."""
+        from basin._cli_errors import install_signal_handlers, run_cli
+
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        if args is None:  # the real command line (not a test runner): SIGTERM removes partial files
+            install_signal_handlers()
+        argv = list(sys.argv[1:] if args is None else args)
+        run_cli(
+            lambda: super(LazyGroup, self).main(args, prog_name, complete_var, standalone_mode=False, **extra),
+            argv=argv,
+            verbose=lambda: STATE.verbose,
+        )
 
 
 def _showwarning(message: Any, category: Any, filename: str, lineno: int, file: Any = None, line: Any = None) -> None:
@@ -114,7 +124,8 @@ def main(verbose: int, quiet: bool) -> None:
 
     Start with `basin init DIR` (writes a project file for a folder of your files), then `basin run`.
     Every subcommand takes --project FILE (default ./basin.yml; `--project demo` for the demo data).
-    Exit codes: 0 ok, 1 a check or audit found problems, 2 bad input, 3 internal error.
+    Exit codes: 0 ok, 1 a check or audit found problems, 2 bad input, 3 internal error (the message names
+    a log file with the traceback).
     """
     STATE.verbose = verbose
     # only basin's own logger speaks at INFO; libraries (pyogrio: "Created N records") stay at WARNING
@@ -144,8 +155,8 @@ def layers_check(
     from basin.io.layers import SCHEMAS, check_layer, inspect_layers, load_mapping
 
     if mapping is not None:
-        for k in SCHEMAS:  # a broken mapping file is bad input (exit 2), not a failing layer
-            load_mapping(mapping, k)
+        for schema_kind in SCHEMAS:  # a broken mapping file is bad input (exit 2), not a failing layer
+            load_mapping(mapping, schema_kind)
     failed = 0
     for path in paths:
         try:

@@ -12,6 +12,8 @@ import geopandas as gpd
 from pyproj import CRS
 
 from basin._errors import CRSError
+from basin._validate import cut, is_metric_crs
+from basin._validate import require_projected as _require_projected_crs
 from basin.options import get_options
 
 
@@ -32,9 +34,9 @@ def metric_crs(crs: Any = None) -> CRS:
     try:
         out = CRS.from_user_input(value)
     except Exception as exc:  # noqa: BLE001
-        msg = f"unknown CRS {value!r}: {exc}"
+        msg = f"unknown CRS {cut(value)}; give an EPSG code (e.g. EPSG:32648), a PROJ string or WKT"
         raise CRSError(msg) from exc
-    if not out.is_projected or out.axis_info[0].unit_name not in {"metre", "meter"}:
+    if not is_metric_crs(out):
         msg = f"CRS {out.name!r} is not a projected CRS in metres; distances and areas need one (e.g. EPSG:32648)"
         raise CRSError(msg)
     return out
@@ -50,14 +52,7 @@ def require_crs(gdf: gpd.GeoDataFrame, what: str = "layer") -> CRS:
 
 def require_projected(gdf: gpd.GeoDataFrame, what: str = "layer") -> CRS:
     """Return the CRS of ``gdf`` if it is projected in metres, else raise a :class:`CRSError`."""
-    crs = require_crs(gdf, what)
-    if not crs.is_projected or crs.axis_info[0].unit_name not in {"metre", "meter"}:
-        msg = (
-            f"{what} is in {crs.name!r} (not metres); project it first, e.g. with basin.crs.to_metric(gdf) "
-            "- buffers and areas in degrees are meaningless"
-        )
-        raise CRSError(msg)
-    return crs
+    return _require_projected_crs(require_crs(gdf, what), what)
 
 
 def to_metric(gdf: gpd.GeoDataFrame, crs: Any = None, what: str = "layer") -> gpd.GeoDataFrame:

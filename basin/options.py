@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from pyproj import CRS
+from basin._validate import cut, is_metric_crs
 
 # China-wide Albers equal-area (the projection of the shared demo geodata): exact areas everywhere in China,
 # distances within ~1 % over Sichuan-Chongqing. Distances that decide a legal question are refined
@@ -14,11 +14,7 @@ DEFAULT_METRIC_CRS = "+proj=aea +lat_1=25 +lat_2=47 +lat_0=0 +lon_0=105 +ellps=W
 
 
 def _validate_crs(value: Any) -> bool:
-    try:
-        crs = CRS.from_user_input(value)
-    except Exception:  # noqa: BLE001 - pyproj raises several types
-        return False
-    return bool(crs.is_projected) and crs.axis_info[0].unit_name in {"metre", "meter"}
+    return is_metric_crs(value)
 
 
 _OPTIONS: dict[str, Any] = {
@@ -60,7 +56,7 @@ class set_options:  # noqa: N801 - used like a function, as in xarray and region
                 raise ValueError(msg)
             check, expected = _VALIDATORS[key]
             if not check(value):
-                msg = f"option {key!r} got {value!r}; expected {expected}"
+                msg = f"option {key!r} got {cut(value)}; expected {expected}"
                 raise ValueError(msg)
             self.old[key] = _OPTIONS[key]
         _OPTIONS.update(kwargs)

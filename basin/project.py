@@ -75,7 +75,7 @@ class Layers(_Model):
     water_sources: LayerSpec | None = None
 
     def given(self) -> dict[str, LayerSpec]:
-        """The layers the project names, by kind."""
+        """Return the layers the project names, by kind."""
         return {k: v for k, v in self if v is not None}
 
 
@@ -213,13 +213,13 @@ class Project(_Model):
         for name, p in self.tables:
             if p is not None:
                 out[f"tables.{name}"] = p
-        for key, p in (
+        for key, ref in (
             ("choices.rules", self.choices.rules),
             ("choices.units.config", self.choices.units.config),
             ("choices.units.management_rules", self.choices.units.management_rules),
         ):
-            if p is not None:
-                out[key] = p
+            if ref is not None:
+                out[key] = ref
         for s in self.choices.crossborder.schemes:
             if s.endswith((".yaml", ".yml")):
                 out[f"choices.crossborder.schemes.{s}"] = Path(s)
@@ -274,7 +274,10 @@ def project_from_dict(data: Any, *, base_dir: str | os.PathLike[str] | None = No
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        msg = f"{where}: expected a mapping of keys (layers, water_quality, choices, output …), got {type(data).__name__}"
+        msg = (
+            f"{where}: expected a mapping of keys (layers, water_quality, choices, output …), "
+            f"got {type(data).__name__}"
+        )
         raise SchemaError(msg)
     try:
         project = Project.model_validate(data)
@@ -309,6 +312,11 @@ def load_project(path: str | os.PathLike[str]) -> Project:
     """
     p = Path(path)
     data = load_yaml(p, what="project file")
+    if data is None:
+        from basin._errors import SchemaError
+
+        msg = f"project file {p} is empty; `basin init FOLDER` writes one (see docs/project.md)"
+        raise SchemaError(msg)
     project = project_from_dict(data, base_dir=p.resolve().parent, where=f"project file {p}")
     project._source_path = p.resolve()
     return project
@@ -327,7 +335,9 @@ def demo_project() -> Project:
     return project
 
 
-def find_project(explicit: str | os.PathLike[str] | None, *, cwd: str | os.PathLike[str] | None = None) -> Project | None:
+def find_project(
+    explicit: str | os.PathLike[str] | None, *, cwd: str | os.PathLike[str] | None = None
+) -> Project | None:
     """Return the project to use: ``explicit`` (a path, or ``"demo"``), else ``./basin.yml`` when present."""
     if explicit is not None:
         if str(explicit) == "demo":

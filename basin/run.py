@@ -76,7 +76,7 @@ class WriteOptions:
     lang: str = "zh"
 
     def wants(self, fmt: str) -> bool:
-        """True when ``fmt`` is one of the requested formats."""
+        """Return True when ``fmt`` is one of the requested formats."""
         return fmt in self.formats
 
 
@@ -114,7 +114,7 @@ class RunResult:
         return out
 
     def summary(self) -> dict[str, Any]:
-        """A JSON-ready summary: what ran, what was skipped, the sources, the headline numbers."""
+        """Return a JSON-ready summary: what ran, what was skipped, the sources, the headline numbers."""
         steps: dict[str, Any] = {}
         for step in STEPS:
             result = getattr(self, step.attr)
@@ -143,7 +143,7 @@ class Step:
 
     def _resolve(self, ref: str) -> Callable[..., Any]:
         module, func = ref.split(":")
-        return getattr(importlib.import_module(module), func)  # type: ignore[no-any-return]
+        return getattr(importlib.import_module(module), func)
 
     def run(self, res: RunResult) -> Any:
         """Compute the step's result from the run so far."""
@@ -151,7 +151,7 @@ class Step:
 
     def write_result(self, result: Any, folder: Path, opts: WriteOptions) -> dict[str, Path]:
         """Write the step's result into ``folder``."""
-        return self._resolve(self.write)(result, folder, opts)  # type: ignore[no-any-return]
+        return self._resolve(self.write)(result, folder, opts)
 
 
 #: The steps of a run, in order (a step may use the results of the steps before it).
@@ -217,6 +217,7 @@ def _read_polygons(path: Path, what: str, *, layer: str | None = None, crs: str 
     from basin.units.pipeline import read_polygons
 
     gdf = read_polygons(path, what) if layer is None else gpd.read_file(path, layer=layer, engine="pyogrio")
+    assert gdf is not None  # read_polygons returns None only for path None
     if crs is not None and gdf.crs is None:
         gdf = gdf.set_crs(crs)
     return gdf

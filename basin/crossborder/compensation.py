@@ -8,7 +8,7 @@ two); without that station, or without data for a period, the ledger says so wit
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -307,7 +307,7 @@ def _settle_trend_from_audit(
     return rows
 
 
-def _station_means(ds: Any, period: str) -> tuple[pd.DataFrame, list[str]]:
+def _station_means(ds: Any, period: Literal["year", "quarter", "month"]) -> tuple[pd.DataFrame, list[str]]:
     """Return period means (one column per parameter) by station and period, and all periods of ``ds``."""
     from basin.waterquality import period_means
 
@@ -337,6 +337,10 @@ def _canonical(names: list[str]) -> dict[str, str]:
 
 
 def _settle_index(ds: Any, sections: pd.DataFrame, sch: Scheme) -> list[dict[str, Any]]:
+    if sch.K0 is None or sch.threshold is None:  # load_scheme guarantees both for an index scheme
+        msg = f"scheme {sch.name!r}: an index scheme needs K0 and threshold"
+        raise SchemaError(msg)
+    k0, threshold = sch.K0, sch.threshold
     params = _canonical(list(sch.weights))
     means, periods = _station_means(ds, sch.period)
     missing = sorted({c for c in params.values() if c not in means.columns})
@@ -363,13 +367,13 @@ def _settle_index(ds: Any, sections: pd.DataFrame, sch: Scheme) -> list[dict[str
                 base = {params[p]: v for p, v in sch.baseline["values"].items()}
             else:
                 for p, c in params.items():
-                    vals = [
+                    yearly = [
                         annual[c].get((station, str(y)), np.nan)
                         if (station, str(y)) in annual.index
                         else np.nan
                         for y in range(y0, y1 + 1)
                     ]
-                    v = float(np.nanmean(vals)) if not all(np.isnan(vals)) else np.nan
+                    v = float(np.nanmean(yearly)) if not all(np.isnan(yearly)) else np.nan
                     if np.isnan(v) or v <= 0:
                         base_missing.append(p)
                     base[c] = v
@@ -403,11 +407,11 @@ def _settle_index(ds: Any, sections: pd.DataFrame, sch: Scheme) -> list[dict[str
                     )
                 )
                 continue
-            p_val = sch.K0 * sum(sch.weights[p] * vals[c] / base[c] for p, c in params.items())
+            p_val = k0 * sum(sch.weights[p] * vals[c] / base[c] for p, c in params.items())
             terms = ", ".join(f"{p} {vals[c]:.3g}/{base[c]:.3g}" for p, c in params.items())
-            cmp = "<=" if p_val <= sch.threshold else ">"
-            outcome = "at_or_below" if p_val <= sch.threshold else "above"
-            why = f"P = {sch.K0:g} x sum(K_i C_i/C_i0) = {p_val:.4f} {cmp} {sch.threshold:g} ({terms})"
+            cmp = "<=" if p_val <= threshold else ">"
+            outcome = "at_or_below" if p_val <= threshold else "above"
+            why = f"P = {k0:g} x sum(K_i C_i/C_i0) = {p_val:.4f} {cmp} {threshold:g} ({terms})"
             rows.append(_row(sch, sec, per, station, outcome, value=round(p_val, 6), reason=why))
     return rows
 

@@ -8,7 +8,6 @@ default (``lang="en"`` for English), their terms from :mod:`basin.reports.labels
 from __future__ import annotations
 
 import base64
-import datetime as _dt
 import hashlib
 import html
 import os
@@ -49,7 +48,6 @@ def provenance(
     """Return what a report must record to be reproduced: inputs with SHA-256, versions and parameters."""
     out: dict[str, Any] = {
         "basin_version": __version__,
-        "generated_utc": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "python": platform.python_version(),
         "inputs": {k: file_record(v) for k, v in inputs.items()},
     }
@@ -292,7 +290,6 @@ def _prov_rows(prov: dict[str, Any], lang: str = "en") -> list[tuple[str, str]]:
 
     rows = [
         (phrase("xb_version", lang), prov.get("basin_version", "")),
-        (phrase("xb_generated", lang), prov.get("generated_utc", "")),
     ]
     for k, rec in (prov.get("inputs") or {}).items():
         rows.append(

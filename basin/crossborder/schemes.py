@@ -23,11 +23,10 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, cast
 
-import yaml
-
-from basin._errors import DataError, SchemaError
+from basin import _validate as v
+from basin._errors import SchemaError
 
 KINDS = ("target_trend", "index")
 PERIODS = ("month", "year")
@@ -76,7 +75,7 @@ class Scheme:
     version: str
     confidence: str
     sources: tuple[str, ...]
-    period: str
+    period: Literal["month", "year"]
     unit: str
     currency: str
     station: str
@@ -124,23 +123,18 @@ def load_scheme(source: str | os.PathLike[str] | Mapping[str, Any] | Scheme) -> 
     Raises
     ------
     SchemaError
-        Missing or unknown field, wrong type or value (the message names the file and the field).
+        Missing or unknown field, wrong type or value (the message names the file and the field); the file
+        is not valid YAML.
     DataError
-        The file does not exist or is not YAML.
+        The file does not exist, is a folder or is not UTF-8 text.
     """
     if isinstance(source, Scheme):
         return source
     if isinstance(source, Mapping):
-        return _build(dict(source), "scheme", "", "")
+        return _build(dict(v.mapping(source, "scheme")), "scheme", "", "")
     text, where = _read(source)
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        msg = f"scheme file {where} is not valid YAML: {exc}"
-        raise DataError(msg) from exc
-    if not isinstance(data, Mapping):
-        msg = f"scheme file {where}: expected a mapping of fields, got {type(data).__name__}"
-        raise SchemaError(msg)
+    data = v.load_yaml(where, what="scheme file", text=text)
+    data = v.mapping(data, f"scheme file {where}", expected="a mapping of fields")
     return _build(dict(data), f"scheme file {where}", where, hashlib.sha256(text.encode("utf-8")).hexdigest())
 
 
@@ -149,39 +143,37 @@ def _read(source: str | os.PathLike[str]) -> tuple[str, str]:
     if isinstance(source, str) and not s.endswith((".yaml", ".yml")) and os.sep not in s and "/" not in s:
         names = list_schemes()
         if s not in names:
-            msg = f"unknown scheme {s!r}; shipped schemes: {names} (or give the path of a YAML file)"
+            msg = (
+                f"unknown scheme {v.cut(s)}{v.did_you_mean(s, names)}; shipped schemes: {names} "
+                "(or give the path of a YAML file)"
+            )
             raise SchemaError(msg)
         res = importlib.resources.files("basin.crossborder") / "schemes" / f"{s}.yaml"
         return res.read_text(encoding="utf-8"), f"{s}.yaml (shipped)"
     path = Path(source)
-    if not path.is_file():
-        msg = f"scheme file {path} does not exist"
-        raise DataError(msg)
-    return path.read_text(encoding="utf-8"), str(path)
+    return v.read_text(path, what="scheme file", max_bytes=v.MAX_YAML_BYTES), str(path)
 
 
-def _num(where: str, key: str, v: Any, *, positive: bool = False) -> float:
-    if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(float(v)):
-        msg = f"{where}: field {key!r} must be a number, got {v!r}"
+def _num(where: str, key: str, x: Any, *, positive: bool = False) -> float:
+    if isinstance(x, bool) or not isinstance(x, int | float) or not math.isfinite(float(x)):
+        msg = f"{where}: field {key!r} must be a number, got {v.cut(x)}"
         raise SchemaError(msg)
-    if v < 0 or (positive and v == 0):
-        msg = f"{where}: field {key!r} must be {'> 0' if positive else '>= 0'}, got {v!r}"
+    if x < 0 or (positive and x == 0):
+        msg = f"{where}: field {key!r} must be {'> 0' if positive else '>= 0'}, got {v.cut(x)}"
         raise SchemaError(msg)
-    return float(v)
+    return float(x)
 
 
-def _choice(where: str, key: str, v: Any, allowed: tuple[str, ...]) -> str:
-    if v not in allowed:
-        msg = f"{where}: field {key!r} must be one of {list(allowed)}, got {v!r}"
+def _choice(where: str, key: str, x: Any, allowed: tuple[str, ...]) -> str:
+    if not isinstance(x, str) or x not in allowed:
+        hint = v.did_you_mean(x, allowed) if isinstance(x, str) else ""
+        msg = f"{where}: field {key!r} must be one of {list(allowed)}, got {v.cut(x)}{hint}"
         raise SchemaError(msg)
-    return str(v)
+    return str(x)
 
 
-def _text(where: str, key: str, v: Any) -> str:
-    if not isinstance(v, str | int | float) or isinstance(v, bool) or str(v).strip() == "":
-        msg = f"{where}: field {key!r} must be a non-empty text, got {v!r}"
-        raise SchemaError(msg)
-    return str(v)
+def _text(where: str, key: str, x: Any) -> str:
+    return v.text(x, f"{where}: field {key!r}", numbers=True)
 
 
 def _build(data: dict[str, Any], where: str, path: str, sha: str) -> Scheme:
@@ -191,18 +183,11 @@ def _build(data: dict[str, Any], where: str, path: str, sha: str) -> Scheme:
         raise SchemaError(msg)
     kind = _choice(where, "kind", kind, KINDS)
     required = (*COMMON_REQUIRED, *KIND_REQUIRED[kind])
-    missing = [k for k in required if k not in data or data[k] is None]
-    if missing:
-        msg = f"{where}: missing field(s) {missing}; a {kind!r} scheme needs {list(required)}"
-        raise SchemaError(msg)
-    unknown = sorted(set(data) - set(required) - set(COMMON_OPTIONAL))
-    if unknown:
-        msg = f"{where}: unknown field(s) {unknown}; allowed: {sorted(set(required) | set(COMMON_OPTIONAL))}"
-        raise SchemaError(msg)
+    v.check_keys(data, where, required=required, optional=COMMON_OPTIONAL, noun="field", none_is_missing=True)
     sources = data["sources"]
     if isinstance(sources, str):
         sources = [sources]
-    if not isinstance(sources, list) or not sources:
+    if not isinstance(sources, list) or not sources or not all(isinstance(x, str | int) for x in sources):
         msg = f"{where}: field 'sources' must be a non-empty list of texts"
         raise SchemaError(msg)
     outcomes_raw = data["outcomes"]
@@ -213,11 +198,12 @@ def _build(data: dict[str, Any], where: str, path: str, sha: str) -> Scheme:
     miss = [o for o in want if o not in outcomes_raw]
     extra = sorted(set(outcomes_raw) - set(want))
     if miss or extra:
-        msg = f"{where}: outcomes {list(outcomes_raw)}; a {kind!r} scheme needs exactly {list(want)}"
+        got = v.cut(list(outcomes_raw), 80)
+        msg = f"{where}: outcomes {got}; a {kind!r} scheme needs exactly {list(want)}"
         raise SchemaError(msg)
     outcomes = {o: _outcome(where, o, outcomes_raw[o]) for o in want}
     unverified = data.get("unverified") or []
-    if not isinstance(unverified, list):
+    if not isinstance(unverified, list) or not all(isinstance(x, str) for x in unverified):
         msg = f"{where}: field 'unverified' must be a list of field names"
         raise SchemaError(msg)
     kw: dict[str, Any] = {
@@ -227,12 +213,12 @@ def _build(data: dict[str, Any], where: str, path: str, sha: str) -> Scheme:
         "version": _text(where, "version", data["version"]),
         "confidence": _choice(where, "confidence", data["confidence"], CONFIDENCE),
         "sources": tuple(str(s) for s in sources),
-        "period": _choice(where, "period", data["period"], PERIODS),
+        "period": cast(Literal["month", "year"], _choice(where, "period", data["period"], PERIODS)),
         "unit": _text(where, "unit", data["unit"]),
         "currency": _text(where, "currency", data["currency"]),
         "station": _choice(where, "station", data["station"], STATIONS),
         "outcomes": outcomes,
-        "notes": str(data.get("notes") or ""),
+        "notes": "" if data.get("notes") is None else _text(where, "notes", data["notes"]),
         "unverified": tuple(str(u) for u in unverified),
         "start": None if data.get("start") is None else _text(where, "start", data["start"]),
         "end": None if data.get("end") is None else _text(where, "end", data["end"]),
@@ -249,47 +235,36 @@ def _build(data: dict[str, Any], where: str, path: str, sha: str) -> Scheme:
     return Scheme(**kw)
 
 
-def _outcome(where: str, name: str, v: Any) -> Outcome:
+def _outcome(where: str, name: str, x: Any) -> Outcome:
     w = f"{where}: outcome {name!r}"
-    if not isinstance(v, Mapping):
+    if not isinstance(x, Mapping):
         msg = f"{w} must be a mapping with payer, amount, confidence"
         raise SchemaError(msg)
-    missing = [k for k in ("payer", "amount", "confidence") if k not in v]
-    if missing:
-        msg = f"{w}: missing field(s) {missing}"
-        raise SchemaError(msg)
-    extra = sorted(set(v) - {"payer", "amount", "confidence", "note"})
-    if extra:
-        msg = f"{w}: unknown field(s) {extra}; allowed: payer, amount, confidence, note"
-        raise SchemaError(msg)
-    payer = _choice(w, "payer", v["payer"], PAYERS)
-    amount = _num(w, "amount", v["amount"])
+    v.check_keys(x, w, required=("payer", "amount", "confidence"), optional=("note",), noun="field")
+    payer = _choice(w, "payer", x["payer"], PAYERS)
+    amount = _num(w, "amount", x["amount"])
     if payer == "none" and amount != 0:
         msg = f"{w}: payer 'none' needs amount 0, got {amount:g}"
         raise SchemaError(msg)
-    return Outcome(
-        payer, amount, _choice(w, "confidence", v["confidence"], CONFIDENCE), str(v.get("note") or "")
-    )
+    note = "" if x.get("note") is None else _text(w, "note", x["note"])
+    return Outcome(payer, amount, _choice(w, "confidence", x["confidence"], CONFIDENCE), note)
 
 
-def _trend(where: str, v: Any) -> dict[str, Any]:
-    if not isinstance(v, Mapping) or "metric" not in v:
+def _trend(where: str, x: Any) -> dict[str, Any]:
+    if not isinstance(x, Mapping) or "metric" not in x:
         msg = f"{where}: field 'trend' must be a mapping with 'metric' ({list(TREND_METRICS)})"
         raise SchemaError(msg)
-    extra = sorted(set(v) - {"metric", "compare_to", "parameters"})
-    if extra:
-        msg = f"{where}: trend has unknown field(s) {extra}; allowed: metric, compare_to, parameters"
-        raise SchemaError(msg)
-    metric = _choice(where, "trend.metric", v["metric"], TREND_METRICS)
+    v.check_keys(x, f"{where}: trend", optional=("metric", "compare_to", "parameters"), noun="field")
+    metric = _choice(where, "trend.metric", x["metric"], TREND_METRICS)
     compare = _choice(
         where,
         "trend.compare_to",
-        v.get("compare_to", "same_period_previous_year"),
+        x.get("compare_to", "same_period_previous_year"),
         ("same_period_previous_year",),
     )
     out: dict[str, Any] = {"metric": metric, "compare_to": compare}
     if metric == "concentration":
-        params = v.get("parameters")
+        params = x.get("parameters")
         if not isinstance(params, list) or not params or not all(isinstance(p, str) for p in params):
             msg = f"{where}: trend metric 'concentration' needs 'parameters': a list of parameter names"
             raise SchemaError(msg)
@@ -300,25 +275,25 @@ def _trend(where: str, v: Any) -> dict[str, Any]:
     return out
 
 
-def _weights(where: str, v: Any) -> dict[str, float]:
-    if not isinstance(v, Mapping) or not v:
+def _weights(where: str, x: Any) -> dict[str, float]:
+    if not isinstance(x, Mapping) or not x:
         msg = f"{where}: field 'weights' must be a mapping parameter -> weight (K_i)"
         raise SchemaError(msg)
-    w = {str(k): _num(where, f"weights.{k}", x) for k, x in v.items()}
+    w = {str(k): _num(where, f"weights.{str(k)[:30]}", val) for k, val in x.items()}
     total = sum(w.values())
     if abs(total - 1.0) > 1e-6:
-        msg = f"{where}: weights must sum to 1, they sum to {total:g} ({w})"
+        msg = f"{where}: weights must sum to 1, they sum to {total:g} ({v.cut(w, 80)})"
         raise SchemaError(msg)
     return w
 
 
-def _baseline(where: str, v: Any, weights: dict[str, float]) -> dict[str, Any]:
-    if not isinstance(v, Mapping) or "method" not in v:
+def _baseline(where: str, x: Any, weights: dict[str, float]) -> dict[str, Any]:
+    if not isinstance(x, Mapping) or "method" not in x:
         msg = f"{where}: field 'baseline' must be a mapping with 'method' (mean_of_years | values)"
         raise SchemaError(msg)
-    method = _choice(where, "baseline.method", v["method"], ("mean_of_years", "values"))
+    method = _choice(where, "baseline.method", x["method"], ("mean_of_years", "values"))
     if method == "mean_of_years":
-        years = v.get("years")
+        years: Any = x.get("years")
         ok = (
             isinstance(years, list)
             and len(years) == 2
@@ -326,10 +301,11 @@ def _baseline(where: str, v: Any, weights: dict[str, float]) -> dict[str, Any]:
             and years[0] <= years[1]
         )
         if not ok:
-            msg = f"{where}: baseline.years must be [first, last] (inclusive integer years), got {years!r}"
+            got = v.cut(years)
+            msg = f"{where}: baseline.years must be [first, last] (inclusive integer years), got {got}"
             raise SchemaError(msg)
         return {"method": method, "years": [int(years[0]), int(years[1])]}
-    values = v.get("values")
+    values = x.get("values")
     if not isinstance(values, Mapping):
         msg = f"{where}: baseline method 'values' needs 'values': parameter -> C_i0"
         raise SchemaError(msg)

@@ -52,6 +52,7 @@ import shapely
 from shapely.ops import substring
 
 from basin._errors import DataError, SchemaError
+from basin._validate import require_columns
 from basin.crossborder.network import Network, Path_, build_network, near_lines
 from basin.crs import metric_crs, require_crs
 
@@ -122,13 +123,7 @@ class _Section:
 
 
 def _require_columns(gdf: gpd.GeoDataFrame, cols: list[str], what: str) -> None:
-    missing = [c for c in cols if c not in gdf.columns]
-    if missing:
-        msg = (
-            f"{what}: missing column(s) {missing}; found {list(gdf.columns)} "
-            "(read it with basin.io.read_layer)"
-        )
-        raise SchemaError(msg)
+    require_columns(gdf, cols, what, hint="read it with basin.io.read_layer")
 
 
 def _units(admin: gpd.GeoDataFrame, level: str) -> gpd.GeoDataFrame:

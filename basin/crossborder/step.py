@@ -21,7 +21,7 @@ class CrossborderResult:
     schemes: dict[str, Any] = field(default_factory=dict)
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """Result tables by name."""
+        """Return the result tables by name."""
         from basin.crossborder.compensation import summarize
 
         out: dict[str, pd.DataFrame] = {"xb_sections": pd.DataFrame(self.sections.drop(columns="geometry"))}
@@ -33,7 +33,7 @@ class CrossborderResult:
         return out
 
     def summary(self) -> dict[str, Any]:
-        """Counts of sections, assessed periods and ledger transfers."""
+        """Return the counts of sections, assessed periods and ledger transfers."""
         from basin.crossborder.audit import failing
 
         out: dict[str, Any] = {"sections": len(self.sections)}

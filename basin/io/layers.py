@@ -298,6 +298,9 @@ def load_mapping(
     elif isinstance(source, str | os.PathLike):
         where = f"mapping file {source}"
         data = load_yaml_file(source, encoding=encoding, what="mapping file")
+        if data is None:
+            msg = f"{where} is empty; leave the mapping out, or write the column mapping in it"
+            raise SchemaError(msg)
     else:
         msg = f"mapping must be a YAML file or a mapping, got {_type_name(source)}"
         raise SchemaError(msg)
@@ -905,7 +908,7 @@ def _coerce_column(gdf: gpd.GeoDataFrame, col: Column, ids: pd.Series, problems:
                     f"for id(s) {_ids_text(ids[rng])}",
                 )
             )
-        if not bad.any():
+        if not bad.any() and not rng.any():
             gdf[col.name] = num.astype("Int64")
     elif col.dtype == "bool":
         truth = {
@@ -1054,7 +1057,14 @@ def _validate(
         area = _area_problem(gdf[~empty], ids[~empty])
         if area is not None:
             problems.append(area)
-    invalid = ~empty & ~wrong & ~shapely.is_valid(geom.values)
+    with np.errstate(invalid="ignore"):
+        finite = np.isfinite(shapely.bounds(geom.values)).all(axis=1)
+    nonfinite = ~empty & ~wrong & ~finite
+    if nonfinite.any():
+        problems.append(
+            Problem("error", f"coordinates that are not finite (NaN/inf) for id(s) {_ids_text(ids[nonfinite])}")
+        )
+    invalid = ~empty & ~wrong & ~nonfinite & ~shapely.is_valid(geom.values)
     if invalid.any():
         reasons = [shapely.is_valid_reason(g) for g in geom[invalid]]
         detail = "; ".join(f"{i}: {r}" for i, r in list(zip(ids[invalid], reasons, strict=True))[:5])

@@ -9,8 +9,8 @@ from importlib import resources
 from typing import Any
 
 import pandas as pd
-import yaml
 
+from basin import _validate as v
 from basin._errors import SchemaError
 
 THEMES = (
@@ -90,51 +90,57 @@ def _same(key: Any, value: Any) -> bool:
 
 
 def _parse(raw: Any, source: str) -> dict[str, Theme]:
-    if not isinstance(raw, dict):
-        msg = f"{source}: expected a mapping of theme name -> theme"
-        raise SchemaError(msg)
+    raw = v.mapping(raw, source, expected="a mapping of theme name -> theme")
     out: dict[str, Theme] = {}
     for name, spec in raw.items():
-        where = f"{source}, theme {name!r}"
-        missing = [k for k in ("title_zh", "title_en", "column", "categories") if k not in (spec or {})]
-        if missing:
-            msg = f"{where}: missing {missing}"
+        where = f"{source}, theme {v.cut(name, 40)}"
+        spec = v.mapping(spec, where)
+        v.check_keys(
+            spec, where, required=("title_zh", "title_en", "column", "categories"), optional=("colours_from",)
+        )
+        for key in ("title_zh", "title_en", "column"):
+            v.text(spec[key], f"{where}: {key}")
+        raw_cats = spec["categories"]
+        if not isinstance(raw_cats, list) or not raw_cats:
+            msg = f"{where}: categories must be a non-empty list, got {v.cut(raw_cats)}"
             raise SchemaError(msg)
-        cats = []
-        if spec.get("colours_from") == "waterquality":
+        raw_cats = [v.mapping(c, f"{where}, category {i}") for i, c in enumerate(raw_cats)]
+        if "colours_from" in spec:
+            v.choice(spec["colours_from"], ("waterquality",), f"{where}: colours_from")
             from basin.waterquality.standards import class_table
 
             table = class_table()
-            spec = {
-                **spec,
-                "categories": [
-                    {"colour": table.at[int(c["key"]), "colour"], **c} for c in spec["categories"]
-                ],
-            }
-        elif "colours_from" in spec:
-            msg = f"{where}: colours_from {spec['colours_from']!r} is unknown; expected 'waterquality'"
-            raise SchemaError(msg)
-        for i, c in enumerate(spec["categories"]):
-            need = [k for k in ("key", "colour", "label_zh", "label_en") if k not in c]
-            if need:
-                msg = f"{where}, category {i}: missing {need}"
-                raise SchemaError(msg)
-            if not _HEX.match(str(c["colour"])):
-                msg = f"{where}, category {c['key']!r}: colour {c['colour']!r} is not #rrggbb"
-                raise SchemaError(msg)
-            cats.append(
-                Category(
-                    c["key"],
-                    c["colour"],
-                    str(c["label_zh"]),
-                    str(c["label_en"]),
-                    float(c.get("width", 1.0)),
-                    bool(c.get("on_top", False)),
-                )
+            with_colour = []
+            for i, c in enumerate(raw_cats):
+                key = c.get("key")
+                if isinstance(key, bool) or not isinstance(key, int) or key not in table.index:
+                    msg = f"{where}, category {i}: key {v.cut(key)} is not a class of {list(table.index)}"
+                    raise SchemaError(msg)
+                with_colour.append({"colour": table.at[key, "colour"], **c})
+            raw_cats = with_colour
+        cats = []
+        for i, c in enumerate(raw_cats):
+            w = f"{where}, category {i}"
+            v.check_keys(
+                c, w, required=("key", "colour", "label_zh", "label_en"), optional=("width", "on_top")
             )
+            if c["key"] is not None and not isinstance(c["key"], str | int):
+                msg = f"{w}: key must be text, a whole number, true/false or null, got {v.cut(c['key'])}"
+                raise SchemaError(msg)
+            if not isinstance(c["colour"], str) or not _HEX.match(c["colour"]):
+                msg = f"{where}, category {v.cut(c['key'])}: colour {v.cut(c['colour'])} is not #rrggbb"
+                raise SchemaError(msg)
+            width = v.number(c.get("width", 1.0), f"{w}: width", minimum=0.0)
+            label_zh = v.text(c["label_zh"], f"{w}: label_zh", numbers=True)
+            label_en = v.text(c["label_en"], f"{w}: label_en", numbers=True)
+            on_top = c.get("on_top", False)
+            if not isinstance(on_top, bool):
+                msg = f"{w}: on_top must be true or false, got {v.cut(on_top)}"
+                raise SchemaError(msg)
+            cats.append(Category(c["key"], c["colour"], label_zh, label_en, width, on_top))
         keys = [c.key for c in cats]
         if len(set(map(repr, keys))) != len(keys):
-            msg = f"{where}: duplicate category keys {keys}"
+            msg = f"{where}: duplicate category keys {v.cut(keys, 80)}"
             raise SchemaError(msg)
         out[name] = Theme(name, spec["title_zh"], spec["title_en"], spec["column"], tuple(cats))
     absent = [t for t in THEMES if t not in out]
@@ -148,14 +154,15 @@ def _parse(raw: Any, source: str) -> dict[str, Theme]:
 def load_styles() -> dict[str, Theme]:
     """Return the shipped themes (``basin/maps/styles.yml``), validated."""
     text = resources.files("basin.maps").joinpath("styles.yml").read_text(encoding="utf-8")
-    return _parse(yaml.safe_load(text), "basin/maps/styles.yml")
+    return _parse(v.load_yaml("basin/maps/styles.yml", what="style file", text=text), "basin/maps/styles.yml")
 
 
 def theme(name: str) -> Theme:
     """Return one theme by name."""
     styles = load_styles()
     if name not in styles:
-        msg = f"unknown map theme {name!r}; expected one of {sorted(styles)}"
+        hint = v.did_you_mean(name, styles)
+        msg = f"unknown map theme {v.cut(name)}{hint}; expected one of {sorted(styles)}"
         raise SchemaError(msg)
     return styles[name]
 

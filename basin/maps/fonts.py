@@ -151,7 +151,7 @@ def _subset(chars: str, flavor: str) -> bytes:
     from fontTools import subset
     from fontTools.ttLib import TTFont
 
-    font = TTFont(str(font_path()), fontNumber=_FACE_SC)
+    font = TTFont(str(font_path()), fontNumber=_FACE_SC, recalcTimestamp=False)  # no save time: reproducible
     try:
         opts = subset.Options()
         opts.flavor = flavor

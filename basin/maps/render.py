@@ -179,8 +179,9 @@ def render_maps(
         choice = chart_choice(monthly, getattr(result, "wq", None))
         if choice is not None and "png" in fmts:
             sid, param = choice
-            safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in f"station_{sid}_{param}")
-            path = out / f"{safe}.png"
+            from basin.io.names import safe_filename
+
+            path = out / safe_filename(f"station_{sid}_{param}.png")  # the id comes from the data
             station_chart(result.wq, sid, param, filepath=path, dpi=dpi)
             written[_label("chart", "png", lang)] = path
     if "html" in fmts:

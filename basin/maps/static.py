@@ -564,7 +564,9 @@ def _label_provinces(ax: Axes, admin: gpd.GeoDataFrame, fontsize: float = 16) ->
 def _legend(ax: Axes, entries: list[Any], fontsize: float) -> Any:
     from matplotlib.patches import Patch
 
-    handles, labels, headers = [], [], []
+    handles: list[Any] = []
+    labels: list[str] = []
+    headers: list[Any] = []
     for handle, label in entries:
         if handle == "header":
             headers.append(len(labels))
@@ -715,6 +717,7 @@ def static_map(
         msg = "nothing to draw: pass at least one non-empty layer"
         raise DataError(msg)
 
+    fig: Any
     with map_style():
         if ax is None:
             w, h = PAPER_MM[paper]
@@ -788,6 +791,7 @@ def _theme_of(name: str) -> Theme:
 def save_figure(fig: Any, filepath: str | Path, *, dpi: int = 300) -> Path:
     """Write ``fig`` atomically to ``filepath`` (PNG / PDF / SVG) with the map fonts; return the path."""
     from basin.io import atomic_path
+    from basin.io.reproducible import figure_metadata, figure_rc
 
     path = Path(filepath)
     suffix = path.suffix.lower()
@@ -795,9 +799,9 @@ def save_figure(fig: Any, filepath: str | Path, *, dpi: int = 300) -> Path:
         msg = f"cannot write a figure to {path}: expected a .png, .pdf or .svg file"
         raise DataError(msg)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with map_style(), atomic_path(path) as tmp:
-        meta = {"Creator": "basin"} if suffix in (".pdf", ".svg") else {"Software": "basin"}
-        fig.savefig(tmp, format=suffix[1:], dpi=dpi, metadata=meta)
+    with map_style(), _require_matplotlib().rc_context(figure_rc()), atomic_path(path) as tmp:
+        # fixed dates (SOURCE_DATE_EPOCH or 2000-01-01) and SVG ids: the same figure gives the same bytes
+        fig.savefig(tmp, format=suffix[1:], dpi=dpi, metadata=figure_metadata(suffix[1:]))
     return path
 
 
@@ -814,7 +818,7 @@ def _limit_ranges(limits: Any) -> list[tuple[float, float]]:
         except (KeyError, TypeError, ValueError) as exc:
             msg = f"limits mapping must give (lower, upper) for each class 1-5, got {dict(limits)!r}"
             raise SchemaError(msg) from exc
-        return [(lo, hi) for lo, hi in ranges]  # type: ignore[misc]
+        return [(lo, hi) for lo, hi in ranges]
     vals = [float(v) for v in limits]
     if len(vals) != 5:
         msg = f"limits must list 5 values (classes I-V), got {len(vals)}"
@@ -931,6 +935,7 @@ def station_chart(
     )
     ranges = _limit_ranges(limits if limits is not None else _standard_limits(parameter, wb, standard))
     wq = theme("wq_class")
+    fig: Any
     with map_style():
         if ax is None:
             fig = Figure(figsize=(8, 3.6))
@@ -949,7 +954,7 @@ def station_chart(
             cls = next((k for k in range(1, 6) if ranges[k - 1][0] <= mid <= ranges[k - 1][1]), 6)
             ax.axhspan(a, b, color=wq.categories[cls - 1].colour, alpha=0.35, lw=0, zorder=0)
         ax.plot(series.index, vals, color="black", lw=1.0, marker="o", ms=2.5, zorder=3)
-        handles = [Patch(color=c.colour, alpha=0.5, label=c.label_zh) for c in wq.categories]
+        handles: list[Any] = [Patch(color=c.colour, alpha=0.5, label=c.label_zh) for c in wq.categories]
         if target is not None:
             lo, hi = ranges[target - 1]
             for v in (lo, hi):

@@ -21,6 +21,7 @@ Decisions:
 from __future__ import annotations
 
 import base64
+import functools
 import gzip
 import html
 import json
@@ -966,6 +967,20 @@ def _timeline(stations: gpd.GeoDataFrame, monthly: pd.DataFrame | None) -> dict[
 
 
 # ------------------------------------------------------------------------------------------------ web_map
+def _counted_ids(func: Any) -> Any:
+    """Build the map with counted element ids (folium draws them at random): the same data, the same page."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from basin.io.reproducible import counted_ids
+
+        with counted_ids("b"):
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
+@_counted_ids
 def web_map(
     *,
     rivers: gpd.GeoDataFrame | None = None,
@@ -1310,7 +1325,10 @@ def offline_html(m: Any) -> str:
     BasinError
         When the page references a script or stylesheet that is not vendored in ``basin/maps/static``.
     """
-    page = m.get_root().render()
+    from basin.io.reproducible import counted_ids
+
+    with counted_ids("r"):  # elements made while rendering get counted ids too (see web_map)
+        page = m.get_root().render()
 
     def script(match: re.Match[str]) -> str:
         url = match.group(1)

@@ -9,7 +9,6 @@ substitutes a CJK font elsewhere), page numbers in the footer.
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ import pandas as pd
 
 from basin._errors import DataError
 from basin.io import atomic_path
+from basin.io.reproducible import normalise_zip
 from basin.reports.labels import format_cell, header, phrase, table_title
 from basin.reports.summary import output_files, sources_table, summary_lines
 
@@ -312,7 +312,7 @@ def write_docx(res: Any, path: str | os.PathLike[str], *, lang: str = "zh") -> P
     _page_numbers(doc, lang)
     name = getattr(getattr(res, "project", None), "name", None)
     doc.add_heading(f"{name} {phrase('report', lang)}" if name else phrase("report", lang), level=0)
-    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M")
+    when = ""  # the run time is in manifest.json only: the same inputs give the same document
     p = doc.add_paragraph(phrase("generated", lang).format(version=__version__, time=when))
     p.runs[0].font.size = Pt(9)
 
@@ -363,6 +363,7 @@ def write_docx(res: Any, path: str | os.PathLike[str], *, lang: str = "zh") -> P
     doc.core_properties.language = "zh-CN" if lang == "zh" else "en"
     with atomic_path(target) as tmp:
         doc.save(str(tmp))
+        normalise_zip(tmp)  # fixed zip entry times and document dates (basin.io.reproducible)
     return target
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +26,7 @@ def index_html(res: Any, base: str | os.PathLike[str], *, lang: str = "zh") -> s
     from basin import __version__
 
     title = _title(res, lang)
-    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M")
+    when = ""  # the run time is in manifest.json only: the same inputs give the same page
     parts = [
         f"<h1>{esc(title)}</h1>",
         f'<p class="muted">{esc(phrase("written_by", lang).format(version=__version__, time=when))}</p>',

@@ -204,13 +204,10 @@ def sources_note(res: Any, *, lang: str = "zh") -> str:
 def output_files(res: Any, base: str | os.PathLike[str]) -> list[tuple[str, str, str, Path]]:
     """Return this run's outputs as ``(step, label, link relative to base, path)``, in the run's order."""
     out = []
-    base_p = Path(base)
-    outdir = getattr(res, "outdir", None)
+    base_p = Path(base).resolve()
     for step, files in (getattr(res, "files", None) or {}).items():
         for lab, path in (files or {}).items():
-            p = Path(path)
-            if not p.is_absolute():
-                p = (Path(outdir) if outdir is not None else base_p) / p
+            p = Path(path).resolve()  # the run's paths are relative to the working folder, like its -o
             rel = Path(os.path.relpath(p, base_p)).as_posix()
             out.append((str(step), str(lab), rel, p))
     return out

@@ -15,6 +15,7 @@ import pandas as pd
 
 from basin._errors import DataError
 from basin.io import atomic_path
+from basin.io.reproducible import normalise_zip
 from basin.reports.labels import field_spec, localize, table_title
 
 _BAD_SHEET = re.compile(r"[\[\]:*?/\\]")
@@ -184,4 +185,5 @@ def write_workbook(
     wb.properties.creator = "basin"
     with atomic_path(target) as tmp:
         wb.save(tmp)
+        normalise_zip(tmp)  # fixed zip entry times and document dates (basin.io.reproducible)
     return target

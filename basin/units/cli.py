@@ -19,19 +19,26 @@ from basin._cli_common import (
 _file = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
-def _unit_options(f):  # type: ignore[no-untyped-def]
+def _unit_options(f):
     opts = [
         click.option("--dem", type=_file, help="DEM to derive sub-basin units from (with --dem-area or --dem-order)."),
-        click.option("--dem-area", type=click.FloatRange(min=0.0, min_open=True), help="Sub-basin area threshold, km²."),
-        click.option("--dem-order", type=click.IntRange(min=1), help="Cut sub-basins at confluences of this stream order."),
+        click.option(
+            "--dem-area", type=click.FloatRange(min=0.0, min_open=True), help="Sub-basin area threshold, km²."
+        ),
+        click.option(
+            "--dem-order", type=click.IntRange(min=1), help="Cut sub-basins at confluences of this stream order."
+        ),
         click.option("--population", type=_file, help="Population density raster."),
         click.option("--gdp", type=_file, help="GDP density raster."),
         click.option("--flows", type=_file, help="CSV of design flows per unit: unit_id,cs,c0,q,q_in,k,x_km,u."),
         click.option("--loads", type=_file, help="CSV of pollutant loads per unit: unit_id,load_t_a."),
         click.option("--config", type=_file, help="Evaluation config YAML (default: basin/units/config/default.yaml)."),
         click.option("--zones", "zones_file", type=_file,
-                     help="Riparian zones of an earlier run (a layer with a 'zone' column A/B/C) instead of making them."),
-        click.option("--by-county/--no-by-county", default=None, help="Cut the units by county (default: the project's, on)."),
+                     help="Riparian zones of an earlier run (a layer with a 'zone' column A/B/C) "
+                     "instead of making them."),
+        click.option(
+            "--by-county/--no-by-county", default=None, help="Cut the units by county (default: the project's, on)."
+        ),
         click.option("--min-area", type=click.FloatRange(min=0.0), default=None,
                      help="With --by-county: merge pieces smaller than this (km²) into a neighbour (default 1)."),
         click.option("--spacing", type=click.FloatRange(min=1.0), default=None,
@@ -42,7 +49,7 @@ def _unit_options(f):  # type: ignore[no-untyped-def]
     return f
 
 
-def _project(project_file, layers, mapping, crs, encoding, dem, dem_area, dem_order, population, gdp, flows, loads,  # type: ignore[no-untyped-def]
+def _project(project_file, layers, mapping, crs, encoding, dem, dem_area, dem_order, population, gdp, flows, loads,
              config, by_county, min_area, spacing):
     project = build_project(
         project_file,
@@ -75,7 +82,7 @@ def _project(project_file, layers, mapping, crs, encoding, dem, dem_area, dem_or
 @_unit_options
 @force_opt
 @out_dir_opt
-def units(project_file, layer_units, layer_rivers, layer_admin, layer_lakes, layer_stations, mapping, crs, encoding,  # type: ignore[no-untyped-def]
+def units(project_file, layer_units, layer_rivers, layer_admin, layer_lakes, layer_stations, mapping, crs, encoding,
           dem, dem_area, dem_order, population, gdp, flows, loads, config, zones_file, by_county, min_area, spacing,
           force, outdir):
     """Classify evaluation units into the four classes (高压低容 … 低压高容) into OUT/.
@@ -108,7 +115,7 @@ def units(project_file, layer_units, layer_rivers, layer_admin, layer_lakes, lay
               help="Units classified by an earlier `basin units` run (its units.gpkg), used as they are.")
 @force_opt
 @out_dir_opt
-def management(project_file, layer_units, layer_rivers, layer_admin, layer_lakes, layer_stations, layer_redline,  # type: ignore[no-untyped-def]
+def management(project_file, layer_units, layer_rivers, layer_admin, layer_lakes, layer_stations, layer_redline,
                layer_water_sources, mapping, crs, encoding, dem, dem_area, dem_order, population, gdp, flows, loads,
                config, zones_file, by_county, min_area, spacing, mgmt_rules, classified_units, force, outdir):
     """Build the priority / key / general management map (优先保护/重点管控/一般管控) into OUT/.

@@ -35,7 +35,9 @@ import shapely
 from pyproj import CRS
 
 from basin._errors import CRSError, DataError, SchemaError
+from basin._validate import is_metric_crs, require_columns
 from basin.crs import metric_crs, require_crs
+from basin.units.config import SENSITIVITY_PARTS, load_config
 
 __all__ = [
     "economic_intensity",
@@ -64,7 +66,7 @@ def working_crs(units: gpd.GeoDataFrame, crs: Any = None) -> CRS:
     if crs is not None:
         return metric_crs(crs)
     own = require_crs(units, "units")
-    if own.is_projected and own.axis_info[0].unit_name in {"metre", "meter"}:
+    if is_metric_crs(own):
         return own
     return metric_crs()
 
@@ -87,10 +89,7 @@ def _check_units(units: gpd.GeoDataFrame) -> None:
 
 
 def _require_columns(gdf: pd.DataFrame, cols: Iterable[str], what: str) -> None:
-    missing = [c for c in cols if c not in gdf.columns]
-    if missing:
-        msg = f"{what}: missing column(s) {missing}; found {[c for c in gdf.columns if c != 'geometry']}"
-        raise SchemaError(msg)
+    require_columns(gdf, cols, what, hint="")
 
 
 #: A dissolved layer is cut into pieces of at most this many vertices before it is overlaid with the units.
@@ -359,7 +358,6 @@ def target_strictness(
     return pd.Series(out, index=units.index, name="target_strictness")
 
 
-SENSITIVITY_PARTS = ("riparian_share", "lake_share", "target_strictness")
 
 
 def water_sensitivity(
@@ -405,8 +403,6 @@ def water_sensitivity(
         When no ingredient can be computed, or a weight is unknown or negative.
     """
     if weights is None:
-        from basin.units.config import load_config
-
         weights = load_config()["sensitivity"]
     unknown = sorted(set(weights) - set(SENSITIVITY_PARTS))
     if unknown:

@@ -25,10 +25,10 @@ class UnitsStepResult:
     @property
     def units(self) -> gpd.GeoDataFrame:
         """Classified units (``class_code``, indicators, ``class_stable`` …)."""
-        return self.result.units  # type: ignore[no-any-return]
+        return self.result.units
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """Result tables by name."""
+        """Return the result tables by name."""
         return {
             "units": pd.DataFrame(self.result.units.drop(columns=self.result.units.geometry.name)),
             "unit_classes": self.result.classes,
@@ -55,7 +55,7 @@ class ManagementResult:
     areas: dict[str, pd.DataFrame]
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """Result tables by name."""
+        """Return the result tables by name."""
         return {f"management_area_by_{k}": v for k, v in self.areas.items()}
 
     def summary(self) -> dict[str, Any]:
@@ -67,13 +67,17 @@ def _read_table(path: Path, what: str) -> pd.DataFrame:
     from basin._errors import DataError
 
     try:
-        return pd.read_csv(path, encoding="utf-8-sig")
+        df = pd.read_csv(path, encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         msg = f"{what} table {path}: not UTF-8 text (byte {exc.start}); save it as UTF-8"
         raise DataError(msg) from None
     except (pd.errors.EmptyDataError, pd.errors.ParserError) as exc:
         msg = f"{what} table {path}: cannot read as CSV ({str(exc).splitlines()[0]})"
         raise DataError(msg) from None
+    if df.empty:
+        msg = f"{what} table {path}: no rows (only a header); add the rows or leave the table out"
+        raise DataError(msg)
+    return df
 
 
 def units_step(res: Any) -> UnitsStepResult:
@@ -93,7 +97,9 @@ def units_step(res: Any) -> UnitsStepResult:
         source = "layer" if "units" in res.layers else ("dem" if p.rasters.dem is not None else "reaches")
     if source == "layer":
         if "units" not in res.layers:
-            raise Skipped("evaluation units", "units.source is 'layer' but there is no units layer", "add `layers: units:`")
+            raise Skipped(
+                "evaluation units", "units.source is 'layer' but there is no units layer", "add `layers: units:`"
+            )
         u = res.layers["units"]
     elif source == "dem":
         if p.rasters.dem is None:
@@ -235,7 +241,8 @@ def management_step(res: Any) -> ManagementResult:
 
 def write_management(result: ManagementResult, folder: Path, opts: Any) -> dict[str, Path]:
     """Write ``management.gpkg`` (layers ``management``, ``management_zones``) and ``area_by_<level>.csv``."""
-    files = write_layers({"management": result.management, "management_zones": result.zones}, folder, "management", opts)
+    layers = {"management": result.management, "management_zones": result.zones}
+    files = write_layers(layers, folder, "management", opts)
     for level, df in result.areas.items():
         files.update(write_table(df, folder, f"area_by_{level}", opts))
     return files

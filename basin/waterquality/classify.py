@@ -42,7 +42,7 @@ try:  # numba comes with pyflwdir; the numpy path below is used without it (and 
     # bounds. ``parallel=True`` + ``prange``: the loop is split over numba's threads (all cores;
     # ``NUMBA_NUM_THREADS`` or ``numba.set_num_threads`` limit them), which brings it near one numpy pass.
     @njit(cache=True, nogil=True, parallel=True)
-    def _kernel_upper(values, up, out):  # type: ignore[no-untyped-def]  # pragma: no cover - jit
+    def _kernel_upper(values, up, out):  # pragma: no cover - jit
         for i in prange(values.size):
             v = values[i]
             c = 1
@@ -51,7 +51,7 @@ try:  # numba comes with pyflwdir; the numpy path below is used without it (and 
             out[i] = c if v == v else 0
 
     @njit(cache=True, nogil=True, parallel=True)
-    def _kernel_lower(values, lo, out):  # type: ignore[no-untyped-def]  # pragma: no cover - jit
+    def _kernel_lower(values, lo, out):  # pragma: no cover - jit
         for i in prange(values.size):
             v = values[i]
             c = 1
@@ -60,7 +60,7 @@ try:  # numba comes with pyflwdir; the numpy path below is used without it (and 
             out[i] = c if v == v else 0
 
     @njit(cache=True, nogil=True, parallel=True)
-    def _kernel_range(values, lo, up, out):  # type: ignore[no-untyped-def]  # pragma: no cover - jit
+    def _kernel_range(values, lo, up, out):  # pragma: no cover - jit
         for i in prange(values.size):
             v = values[i]
             c = 1
@@ -69,7 +69,7 @@ try:  # numba comes with pyflwdir; the numpy path below is used without it (and 
             out[i] = c if v == v else 0
 
     @njit(cache=True, nogil=True, parallel=True)
-    def _kernel(values, lo, up, lo_ex, up_ex, out):  # type: ignore[no-untyped-def]  # pragma: no cover - jit
+    def _kernel(values, lo, up, lo_ex, up_ex, out):  # pragma: no cover - jit
         for i in prange(values.size):
             v = values[i]
             c = 1
@@ -79,7 +79,7 @@ try:  # numba comes with pyflwdir; the numpy path below is used without it (and 
 
     # the same kernels on one thread, for arrays too small to be worth waking the thread pool
     @njit(cache=True, nogil=True)
-    def _serial_kernel_upper(values, up, out):  # type: ignore[no-untyped-def]  # pragma: no cover - jit
+    def _serial_kernel_upper(values, up, out):  # pragma: no cover - jit
         for i in range(values.size):
             v = values[i]
             c = 1
@@ -88,7 +88,7 @@ try:  # numba comes with pyflwdir; the numpy path below is used without it (and 
             out[i] = c if v == v else 0
 
     @njit(cache=True, nogil=True)
-    def _serial_kernel_lower(values, lo, out):  # type: ignore[no-untyped-def]  # pragma: no cover - jit
+    def _serial_kernel_lower(values, lo, out):  # pragma: no cover - jit
         for i in range(values.size):
             v = values[i]
             c = 1
@@ -97,7 +97,7 @@ try:  # numba comes with pyflwdir; the numpy path below is used without it (and 
             out[i] = c if v == v else 0
 
     @njit(cache=True, nogil=True)
-    def _serial_kernel_range(values, lo, up, out):  # type: ignore[no-untyped-def]  # pragma: no cover - jit
+    def _serial_kernel_range(values, lo, up, out):  # pragma: no cover - jit
         for i in range(values.size):
             v = values[i]
             c = 1
@@ -106,7 +106,7 @@ try:  # numba comes with pyflwdir; the numpy path below is used without it (and 
             out[i] = c if v == v else 0
 
     @njit(cache=True, nogil=True)
-    def _serial_kernel(values, lo, up, lo_ex, up_ex, out):  # type: ignore[no-untyped-def]  # pragma: no cover - jit
+    def _serial_kernel(values, lo, up, lo_ex, up_ex, out):  # pragma: no cover - jit
         for i in range(values.size):
             v = values[i]
             c = 1

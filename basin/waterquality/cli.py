@@ -21,7 +21,7 @@ from basin._cli_common import (
 _in = click.argument("input_path", metavar="INPUT", required=False, type=click.Path(exists=True, path_type=Path))
 
 
-def _wq_read_options(f):  # type: ignore[no-untyped-def]
+def _wq_read_options(f):
     opts = [
         click.option("--layout", type=click.Choice(["auto", "long", "wide", "national_export", "hj212"]), default=None,
                      help="Layout of INPUT (default: recognised from its header)."),
@@ -38,7 +38,7 @@ def _wq_read_options(f):  # type: ignore[no-untyped-def]
     return f
 
 
-def _wq_options(layout, year, header_row, detection_limits, sheet, encoding):  # type: ignore[no-untyped-def]
+def _wq_options(layout, year, header_row, detection_limits, sheet, encoding):
     sh: str | int | None = int(sheet) if sheet is not None and str(sheet).isdigit() else sheet
     return {
         "layout": layout,
@@ -73,7 +73,7 @@ def wq() -> None:
 @standard_opt
 @click.option("--csv-encoding", type=click.Choice(["utf-8-sig", "utf-8"]), default="utf-8-sig", show_default=True,
               help="utf-8-sig opens in Excel on Windows.")
-def classify_cmd(input_path, project_file, layer_stations, mapping, crs, encoding, layout, year, header_row,  # type: ignore[no-untyped-def]
+def classify_cmd(input_path, project_file, layer_stations, mapping, crs, encoding, layout, year, header_row,
                  detection_limits, sheet, out, waterbody, standard, csv_encoding):
     """Classify every row of a long table (station_id,time,parameter,value[,unit]).
 
@@ -119,7 +119,7 @@ def classify_cmd(input_path, project_file, layer_stations, mapping, crs, encodin
 )
 @force_opt
 @out_dir_opt
-def assess_cmd(input_path, project_file, layer_stations, mapping, crs, encoding, layout, year, header_row,  # type: ignore[no-untyped-def]
+def assess_cmd(input_path, project_file, layer_stations, mapping, crs, encoding, layout, year, header_row,
                detection_limits, sheet, period, standard, rejected, force, outdir):
     """Assess a series with the 2011 national method into OUT/.
 

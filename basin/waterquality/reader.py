@@ -622,7 +622,7 @@ def _read_wq_table(
             raise SchemaError(msg)
         return df, [], notes, {}, mp
     if layout not in ("auto", "wide"):
-        msg = f"layout must be 'auto', 'long' or 'wide', got {_cut(layout)!r}"
+        msg = f"layout must be 'auto', 'long', 'wide', 'national_export' or 'hj212', got {_cut(layout)!r}"
         raise SchemaError(msg)
     long, unknown, more, file_dl = _wide_to_long(df, where)
     return long, unknown, notes + more, file_dl, mp
@@ -1195,6 +1195,16 @@ def read_wq(
         msg = f"{path}: no such file or directory"
         raise DataError(msg)
     st = _load_stations(stations)
+    feed_layout = layout in ("national_export", "hj212")
+    if feed_layout or (layout == "auto" and path.is_file() and _is_feed(path, encoding)):
+        # station feeds (issue 12): daily means of the normal values, see basin.waterquality.feeds
+        from basin.waterquality.feeds import feed_dataset, parse_feed
+
+        feed = parse_feed(path, layout=layout, year=year, stations=st, encoding=encoding, sheet=sheet)
+        ds, feed_rejects = feed_dataset(feed, stations=st)
+        if len(feed_rejects) and on_invalid == "raise":
+            _raise_rejected(feed_rejects, path)
+        return (ds, feed_rejects) if on_invalid == "report" else ds
     station_ids = set(st["station_id"].astype(str)) if st is not None else None
     suffix = path.suffix.lower()
     if suffix in {".nc", ".nc4", ".netcdf", ".zarr"} or path.is_dir():
@@ -1242,6 +1252,13 @@ def read_wq(
     if notes:
         ds.attrs["notes"] = "; ".join(notes)
     return (ds, rejected) if on_invalid == "report" else ds
+
+
+def _is_feed(path: Path, encoding: str | None) -> bool:
+    """Return True when the file is a station feed (HJ 212 packets, the national release export)."""
+    from basin.waterquality.feeds import detect_layout
+
+    return detect_layout(path, encoding=encoding) in ("national_export", "hj212")
 
 
 def _names_to_ids(long: pd.DataFrame, st: Any) -> tuple[pd.DataFrame, str | None]:

@@ -27,7 +27,7 @@ class WQResult:
         return self.tables_["sections"]
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """Result tables by name (prefixed ``wq_`` in the workbook)."""
+        """Return the result tables by name (prefixed ``wq_`` in the workbook)."""
         out = {f"wq_{k}": v for k, v in self.tables_.items()}
         if self.rejected is not None:
             out["wq_rejected"] = self.rejected
@@ -71,6 +71,18 @@ def wq_step(res: Any) -> WQResult:
         "class_counts": {str(k): int(v) for k, v in sections["class_label"].value_counts().sort_index().items()},
         "compliant_share": float(sections["compliant"].mean()) if sections["compliant"].notna().any() else None,
     }
+    if ds.attrs.get("layout") in ("national_export", "hj212"):  # a station feed: its own checks (issue 12)
+        from basin.waterquality.feeds import feed_report
+
+        spec = res.project.water_quality
+        checks = [
+            feed_report(p, layout=ds.attrs["layout"], year=spec.year, stations=res.layers.get("stations"),
+                        standard=choices.standard)
+            for p in spec.paths
+        ]
+        for name in checks[0][0]:
+            tables[name] = pd.concat([c[0][name] for c in checks], ignore_index=True)
+        summary["feed"] = checks[0][1] if len(checks) == 1 else [c[1] for c in checks]
     rejected = res.options.get("rejected_rows")
     if rejected is not None:
         summary["rejected_values"] = len(rejected)

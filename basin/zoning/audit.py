@@ -19,6 +19,7 @@ import shapely
 from pyproj import CRS
 
 from basin._errors import SchemaError
+from basin._validate import require_columns
 from basin.crs import metric_crs, require_crs
 from basin.zoning.geodesic import EdgeIndex, build_edge_index, nearest_points, nearest_polygon, scale_bounds
 from basin.zoning.rules import CATEGORIES, Rule, load_rules
@@ -43,11 +44,7 @@ COLUMNS = [
 
 
 def _require_columns(gdf: pd.DataFrame, cols: Sequence[str], what: str) -> None:
-    missing = [c for c in cols if c not in gdf.columns]
-    if missing:
-        found = [c for c in gdf.columns if not isinstance(gdf, gpd.GeoDataFrame) or c != gdf.geometry.name]
-        msg = f"{what}: missing column(s) {missing}; found {found} (read it with basin.io.read_layer or map the columns)"
-        raise SchemaError(msg)
+    require_columns(gdf, cols, what)
 
 
 def _to_lonlat(gdf: gpd.GeoDataFrame, what: str) -> gpd.GeoSeries:
@@ -149,7 +146,7 @@ def prepare_network(
         out.append(TriggerGroup(members, index, max(r.distance_m for r in members)))
     valid = geoms[~shapely.is_empty(geoms) & ~shapely.is_missing(geoms)] if len(geoms) else geoms
     bounds = tuple(shapely.total_bounds(valid)) if len(valid) else (97.0, 26.0, 110.5, 34.5)
-    return Network(rule_list, out, features, mcrs, bounds)  # type: ignore[arg-type]
+    return Network(rule_list, out, features, mcrs, bounds)
 
 
 def check_facilities(facilities: gpd.GeoDataFrame, what: str = "facilities") -> None:
@@ -201,7 +198,8 @@ def check_facilities(facilities: gpd.GeoDataFrame, what: str = "facilities") -> 
     wrong = ~np.isin(tid, (0, 3, 4, 6))  # Point, Polygon, MultiPoint, MultiPolygon
     if wrong.any():
         kinds = sorted(set(geom[wrong].geom_type.astype(str)))
-        msg = f"{what}: geometry type(s) {kinds} for facility_id(s) {list(ids[wrong][:10])}; expected points or polygons"
+        shown = list(ids[wrong][:10])
+        msg = f"{what}: geometry type(s) {kinds} for facility_id(s) {shown}; expected points or polygons"
         raise SchemaError(msg)
 
 
@@ -391,7 +389,7 @@ def audit_facilities(
         }
     )
     if with_county:
-        county = county_of(facilities, admin, crs=network.crs)  # type: ignore[arg-type]
+        county = county_of(facilities, admin, crs=network.crs)
         df["county_id"] = take(county["county_id"], rows)
         df["county_name"] = take(county["county_name"], rows)
     geom = facilities.geometry.to_numpy()[rows]

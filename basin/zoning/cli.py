@@ -65,8 +65,11 @@ def riparian(
 @click.option(
     "--scheduler",
     metavar="ADDR",
-    help="Run on this dask.distributed scheduler (tcp://host:8786 or tls://…). A Dask scheduler can run code "
-    "on this machine: connect only to schedulers you trust (see docs/zoning.md).",
+    help=(
+        "Run on this dask.distributed scheduler: tcp://host:8786, or tls://host:8786 with your Dask TLS "
+        "configuration (distributed.comm.tls.*). SECURITY: the scheduler and its workers can run code on "
+        "this machine (Dask unpickles what they send); use only a cluster you trust (see docs/zoning.md)."
+    ),
 )
 @force_opt
 @out_dir_opt

@@ -434,7 +434,10 @@ def _nearest_tree(
     feat: np.ndarray,
     rows: np.ndarray,
 ) -> None:
-    """Reference path (STRtree of edges) for the points ``rows``: every edge whose box is within ``reach``."""
+    """Return the reference path (STRtree of edges) for the points ``rows``.
+
+    That is every edge whose box is within ``reach``.
+    """
     qx, qy = px[rows], py[rows]
     pi, ej = index.tree.query(shapely.box(qx - reach, qy - reach, qx + reach, qy + reach))
     if len(pi):

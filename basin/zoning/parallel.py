@@ -4,6 +4,11 @@ The network is prepared once (:func:`basin.zoning.audit.prepare_network`) and br
 partition of facilities is audited by :func:`basin.zoning.audit.audit_facilities` on a worker and the results
 are concatenated and sorted as in the single-process run, so both give identical tables.
 
+Security: a Dask scheduler and its workers exchange pickled Python objects, so whoever runs the scheduler
+can run code on this machine, and ``tcp://`` traffic is neither encrypted nor authenticated. Connect only
+to a cluster you trust; across a network use ``tls://`` with your Dask TLS configuration
+(:func:`connect_scheduler`, ``docs/zoning.md``).
+
 Partition sizes come from the data (:func:`plan_partitions`): a sample of the facilities is audited in process
 to measure the seconds per facility on this network, and the facilities are cut into partitions of about
 :data:`TARGET_TASK_S` seconds of work each (at least one per worker). When all the work fits in one such
@@ -28,6 +33,78 @@ log = logging.getLogger(__name__)
 
 #: Seconds to wait for a scheduler given by address.
 SCHEDULER_TIMEOUT = 10
+#: Address schemes of dask.distributed that basin accepts for ``scheduler``.
+SCHEMES = ("tcp", "tls", "ws", "wss", "inproc")
+_TLS_KEYS = ("distributed.comm.tls.ca-file", "distributed.comm.tls.client.cert")
+
+
+def connect_scheduler(address: str, *, timeout: float | None = None) -> Any:
+    """Connect a ``distributed.Client`` to the scheduler at ``address`` (TLS for ``tls://`` and ``wss://``).
+
+    The security settings are the user's Dask configuration (``distributed.Security()`` reads
+    ``distributed.comm.tls.ca-file``, ``.client.cert`` and ``.client.key`` from ``~/.config/dask/*.yaml``
+    or the ``DASK_DISTRIBUTED__COMM__TLS__...`` environment variables); basin adds none of its own.
+
+    The scheduler can run code on this machine (Dask deserialises the messages it sends): connect only to a
+    cluster you trust. A plain ``tcp://`` address that is not on this machine is logged as a warning.
+
+    Parameters
+    ----------
+    address
+        ``tcp://host:port``, ``tls://host:port``, ``ws://``, ``wss://`` or ``host:port`` (tcp).
+    timeout
+        Seconds to wait for the scheduler (default :data:`SCHEDULER_TIMEOUT`).
+
+    Returns
+    -------
+    distributed.Client
+
+    Raises
+    ------
+    DataError
+        An unknown scheme, a ``tls://`` address without a TLS configuration, or a scheduler that cannot be
+        reached (the message names the address).
+    """
+    import dask.config
+    from distributed import Client, Security
+
+    scheme, sep, rest = address.partition("://")
+    if not sep:
+        scheme, rest = "tcp", address
+    scheme = scheme.lower()
+    if scheme not in SCHEMES or not rest:
+        msg = (
+            f"scheduler address {address[:80]!r} is not a Dask address; expected tcp://host:port or "
+            "tls://host:port (with your Dask TLS configuration)"
+        )
+        raise DataError(msg)
+    kwargs: dict[str, Any] = {"timeout": SCHEDULER_TIMEOUT if timeout is None else timeout}
+    if scheme in ("tls", "wss"):
+        missing = [k for k in _TLS_KEYS if not dask.config.get(k, None)]
+        if missing:
+            msg = (
+                f"scheduler {address[:80]!r} uses TLS but your Dask configuration has no "
+                f"{', '.join(missing)}; "
+                "set them (and distributed.comm.tls.client.key) in ~/.config/dask/distributed.yaml or as "
+                "DASK_DISTRIBUTED__COMM__TLS__CA_FILE / __CLIENT__CERT / __CLIENT__KEY (see docs/zoning.md)"
+            )
+            raise DataError(msg)
+        kwargs["security"] = Security()
+    elif scheme in ("tcp", "ws"):
+        host = rest.rsplit(":", 1)[0].strip("[]")
+        if host not in ("localhost", "127.0.0.1", "::1", ""):
+            log.warning(
+                "connecting to the Dask scheduler %s without encryption; the scheduler can run code on this "
+                "machine - use only a cluster you trust, and tls:// across a network",
+                address,
+            )
+    try:
+        return Client(address, **kwargs)
+    except (OSError, TimeoutError, ValueError, TypeError) as exc:
+        msg = f"cannot connect to the Dask scheduler {address[:80]!r}: {' '.join(str(exc).split())[:200]}"
+        raise DataError(msg) from exc
+
+
 #: Seconds of audit work per partition: the per-task overhead (scheduling, moving a partition and its
 #: result: some 10-100 ms) stays a few per cent of it.
 TARGET_TASK_S = 2.0
@@ -89,8 +166,10 @@ def audit_facilities_dask(
         Number of facility partitions (default: from the data, :func:`plan_partitions`; when the whole
         audit is less than one partition of work it runs in process, without the cluster).
     scheduler
-        Address of a running ``dask.distributed`` scheduler (e.g. ``tcp://10.0.0.5:8786``). Without it (and
-        without ``client``) a ``LocalCluster`` is started for the call and closed after.
+        Address of a running ``dask.distributed`` scheduler (``tcp://10.0.0.5:8786``, or ``tls://…`` with
+        your Dask TLS configuration, see :func:`connect_scheduler`). The scheduler can run code on this
+        machine: use only a cluster you trust. Without it (and without ``client``) a ``LocalCluster`` is
+        started for the call and closed after.
     client
         An existing ``distributed.Client`` to use (takes precedence over ``scheduler``).
 
@@ -111,11 +190,7 @@ def audit_facilities_dask(
         network = prepare_network(rivers, lakes, rules=rules, crs=crs)
     own: list[Any] = []
     if client is None and scheduler:  # an address given: it must answer, even if the audit then runs here
-        try:
-            client = Client(scheduler, timeout=SCHEDULER_TIMEOUT)
-        except (OSError, TimeoutError, ValueError) as exc:
-            msg = f"cannot connect to the Dask scheduler {scheduler!r}: {exc}"
-            raise DataError(msg) from exc
+        client = connect_scheduler(scheduler)
         own.append(client)
     if npartitions is None:
         per = seconds_per_facility(facilities, network, admin)

@@ -23,14 +23,13 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
-from basin._errors import DataError, SchemaError
+from basin import _validate as v
+from basin._errors import SchemaError
 from basin.io.layers import SCHEMAS
 
 #: Facility categories of the data model (``facilities.category``).
@@ -107,16 +106,7 @@ class Rule:
 
 
 def _strings(value: Any, where: str, field: str) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if isinstance(value, str) or not isinstance(value, Sequence):
-        msg = f"{where}: {field!r} must be a list of strings, got {value!r}"
-        raise SchemaError(msg)
-    bad = [v for v in value if not isinstance(v, str) or not v]
-    if bad:
-        msg = f"{where}: {field!r} must be a list of non-empty strings, got {bad!r}"
-        raise SchemaError(msg)
-    return tuple(value)
+    return v.str_list(value, f"{where}: {field!r}")
 
 
 def _categories(value: Any, where: str, field: str) -> tuple[str, ...]:
@@ -130,34 +120,31 @@ def _categories(value: Any, where: str, field: str) -> tuple[str, ...]:
 
 def _parse_rule(raw: Any, where: str) -> Rule:
     if not isinstance(raw, Mapping):
-        msg = f"{where}: a rule must be a mapping with fields {list(_REQUIRED)}, got {raw!r}"
+        msg = f"{where}: a rule must be a mapping with fields {list(_REQUIRED)}, got {v.cut(raw)}"
         raise SchemaError(msg)
+    raw = v.mapping(raw, where)
     rid = raw.get("id")
-    where = f"{where} (id {rid!r})" if rid is not None else where
-    missing = [f for f in _REQUIRED if f not in raw or raw[f] is None or raw[f] == ""]
-    if missing:
-        msg = f"{where}: missing field(s) {missing}; a rule needs {list(_REQUIRED)}"
-        raise SchemaError(msg)
-    unknown = sorted(set(raw) - set(_REQUIRED) - set(_OPTIONAL))
-    if unknown:
-        msg = f"{where}: unknown field(s) {unknown}; allowed: {list(_REQUIRED + _OPTIONAL)}"
-        raise SchemaError(msg)
+    where = f"{where} (id {v.cut(rid, 40)})" if rid is not None else where
+    v.check_keys(raw, where, required=_REQUIRED, optional=_OPTIONAL, noun="field", none_is_missing=True)
     if not isinstance(rid, str | int) or isinstance(rid, bool):
-        msg = f"{where}: 'id' must be a string, got {rid!r}"
+        msg = f"{where}: 'id' must be a string, got {v.cut(rid)}"
         raise SchemaError(msg)
     zone = raw["zone"]
-    if zone not in ZONES:
-        msg = f"{where}: unknown zone {zone!r}; expected one of {list(ZONES)}"
+    if not isinstance(zone, str) or zone not in ZONES:
+        msg = f"{where}: unknown zone {v.cut(zone)}; expected one of {list(ZONES)}"
         raise SchemaError(msg)
     dist = raw["distance_m"]
-    if isinstance(dist, bool) or not isinstance(dist, int | float) or not np.isfinite(dist):
-        msg = f"{where}: 'distance_m' must be a number of metres, got {dist!r}"
+    if isinstance(dist, bool) or not isinstance(dist, int | float) or not np.isfinite(float(dist)):
+        msg = f"{where}: 'distance_m' must be a number of metres, got {v.cut(dist)}"
         raise SchemaError(msg)
     if dist <= 0:
-        msg = f"{where}: 'distance_m' must be positive, got {dist!r}"
+        msg = f"{where}: 'distance_m' must be positive, got {v.cut(dist)}"
         raise SchemaError(msg)
     if dist > 100_000:
-        msg = f"{where}: 'distance_m' {dist!r} is over 100 km; riparian rules are local (check the unit: metres)"
+        msg = (
+            f"{where}: 'distance_m' {v.cut(dist)} is over 100 km; riparian rules are local "
+            "(check the unit: metres)"
+        )
         raise SchemaError(msg)
     levels: tuple[int, ...] | None = None
     include: tuple[str, ...] = ()
@@ -165,12 +152,11 @@ def _parse_rule(raw: Any, where: str) -> Rule:
     rivers = raw.get("rivers")
     if rivers is not None:
         if not isinstance(rivers, Mapping):
-            msg = f"{where}: 'rivers' must be a mapping with 'levels' and optional 'basin', got {rivers!r}"
+            got = v.cut(rivers)
+            msg = f"{where}: 'rivers' must be a mapping with 'levels' and optional 'basin', got {got}"
             raise SchemaError(msg)
-        bad_keys = sorted(set(rivers) - {"levels", "basin"})
-        if bad_keys:
-            msg = f"{where}: 'rivers' has unknown key(s) {bad_keys}; allowed: ['levels', 'basin']"
-            raise SchemaError(msg)
+        w_riv = f"{where}: 'rivers'"
+        v.check_keys(v.mapping(rivers, w_riv), w_riv, optional=("levels", "basin"))
         lv = rivers.get("levels")
         if (
             not isinstance(lv, Sequence)
@@ -178,13 +164,16 @@ def _parse_rule(raw: Any, where: str) -> Rule:
             or not lv
             or any(isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= 9 for v in lv)
         ):
-            msg = f"{where}: 'rivers.levels' must be a non-empty list of river levels 0-9, got {lv!r}"
+            msg = f"{where}: 'rivers.levels' must be a non-empty list of river levels 0-9, got {v.cut(lv)}"
             raise SchemaError(msg)
         levels = tuple(sorted(set(lv)))
         basin = rivers.get("basin")
         if basin is not None:
             if not isinstance(basin, Mapping) or not set(basin) <= {"include", "exclude"}:
-                msg = f"{where}: 'rivers.basin' must be a mapping with 'include' and/or 'exclude' prefixes, got {basin!r}"
+                msg = (
+                    f"{where}: 'rivers.basin' must be a mapping with 'include' and/or 'exclude' prefixes, "
+                    f"got {v.cut(basin)}"
+                )
                 raise SchemaError(msg)
             include = _strings(basin.get("include"), where, "rivers.basin.include")
             exclude = _strings(basin.get("exclude"), where, "rivers.basin.exclude")
@@ -192,13 +181,13 @@ def _parse_rule(raw: Any, where: str) -> Rule:
     lakes = raw.get("lakes")
     if lakes is not None:
         if not isinstance(lakes, Mapping) or set(lakes) != {"connected"}:
-            msg = f"{where}: 'lakes' must be a mapping {{connected: true | false | any}}, got {lakes!r}"
+            msg = f"{where}: 'lakes' must be a mapping {{connected: true | false | any}}, got {v.cut(lakes)}"
             raise SchemaError(msg)
         conn = lakes["connected"]
         if isinstance(conn, str):
             conn = conn.lower()
-        if conn not in _CONNECTED:
-            msg = f"{where}: 'lakes.connected' must be true, false or any, got {lakes['connected']!r}"
+        if not isinstance(conn, bool | str) or conn not in _CONNECTED:
+            msg = f"{where}: 'lakes.connected' must be true, false or any, got {v.cut(lakes['connected'])}"
             raise SchemaError(msg)
         lakes_sel = _CONNECTED[conn]
     if levels is None and lakes_sel is None:
@@ -211,7 +200,7 @@ def _parse_rule(raw: Any, where: str) -> Rule:
         raise SchemaError(msg)
     for f in ("text_zh", "text_en", "source"):
         if not isinstance(raw[f], str):
-            msg = f"{where}: {f!r} must be text, got {raw[f]!r}"
+            msg = f"{where}: {f!r} must be text, got {v.cut(raw[f])}"
             raise SchemaError(msg)
     return Rule(
         id=str(rid),
@@ -239,11 +228,13 @@ def parse_rules(data: Any, where: str = "rules") -> list[Rule]:
     """
     if isinstance(data, Mapping):
         if "rules" not in data:
-            msg = f"{where}: no 'rules' list found (top-level keys: {sorted(data)})"
+            keys = [v.cut(k, 30) for k in list(data)[:10]]
+            msg = f"{where}: no 'rules' list found (top-level keys: [{', '.join(keys)}])"
             raise SchemaError(msg)
+        v.check_keys(data, where, optional=("version", "rules"))
         version = data.get("version", 1)
-        if version != 1:
-            msg = f"{where}: unsupported rule file version {version!r}; expected 1"
+        if version != 1 or isinstance(version, bool):
+            msg = f"{where}: unsupported rule file version {v.cut(version)}; expected 1"
             raise SchemaError(msg)
         items = data["rules"]
     else:
@@ -277,10 +268,10 @@ def load_rules(path: str | os.PathLike[str] | Sequence[Rule] | None = None) -> l
     Raises
     ------
     DataError
-        The file does not exist.
+        The file does not exist, is a folder or is not UTF-8 text.
     SchemaError
-        The file is not valid YAML or a rule is malformed: missing field, unknown category, zero/negative
-        distance, duplicate id, unknown zone, bad river levels or lake selection.
+        The file is not valid YAML (or uses aliases) or a rule is malformed: missing field, unknown category,
+        zero/negative distance, duplicate id, unknown zone, bad river levels or lake selection.
     """
     if path is not None and not isinstance(path, str | os.PathLike):
         rules = list(path)
@@ -290,24 +281,11 @@ def load_rules(path: str | os.PathLike[str] | Sequence[Rule] | None = None) -> l
         return rules
     if path is None:
         ref = resources.files("basin.zoning") / "rules" / "riparian.yaml"
-        text = ref.read_text(encoding="utf-8")
         where = "basin/zoning/rules/riparian.yaml"
+        data = v.load_yaml(where, what="shipped rule file", text=ref.read_text(encoding="utf-8"))
     else:
-        p = Path(path)
-        where = str(p)
-        if not p.is_file():
-            msg = f"rule file {where} does not exist"
-            raise DataError(msg)
-        try:
-            text = p.read_text(encoding="utf-8")
-        except UnicodeDecodeError as exc:
-            msg = f"rule file {where} is not UTF-8 text"
-            raise SchemaError(msg) from exc
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        msg = f"rule file {where} is not valid YAML: {exc}"
-        raise SchemaError(msg) from exc
+        where = str(path)
+        data = v.load_yaml(path, what="rule file")
     return parse_rules(data, where)
 
 

@@ -27,7 +27,7 @@ class RiparianResult:
     lakes_used: bool
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """Result tables by name."""
+        """Return the result tables by name."""
         return {"zone_areas": self.areas, "rules": self.rules_table}
 
     def summary(self) -> dict[str, Any]:
@@ -52,11 +52,11 @@ class AuditResult:
     facilities: gpd.GeoDataFrame
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """Result tables by name."""
+        """Return the result tables by name."""
         return {"violations": self.violations}
 
     def summary(self) -> dict[str, Any]:
-        """The audit counts (:func:`basin.zoning.audit.summarize`)."""
+        """Return the audit counts (:func:`basin.zoning.audit.summarize`)."""
         return self.summary_
 
 
@@ -202,4 +202,12 @@ def summary_text(summary: dict[str, Any]) -> str:
 
 
 
-__all__ = ["AuditResult", "RiparianResult", "audit_step", "riparian_step", "summary_text", "write_audit", "write_riparian"]
+__all__ = [
+    "AuditResult",
+    "RiparianResult",
+    "audit_step",
+    "riparian_step",
+    "summary_text",
+    "write_audit",
+    "write_riparian",
+]

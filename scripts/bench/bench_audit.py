@@ -157,7 +157,10 @@ class PostGIS:
             )
             found = cls._find_bindir()
         if found is None:
-            msg = "PostgreSQL + PostGIS not found; apt-get install postgresql postgresql-postgis (or run without --methods postgis)"
+            msg = (
+                "PostgreSQL + PostGIS not found; apt-get install postgresql postgresql-postgis "
+                "(or run without --methods postgis)"
+            )
             raise RuntimeError(msg)
         return found
 

@@ -6,11 +6,10 @@ import pandas as pd
 import pytest
 from xb_worlds import CRS, NH3, admin_world, rivers_world, stations_world, write_wq
 
+from basin import waterquality as wq
 from basin._errors import SchemaError
 from basin.crossborder import find_sections
 from basin.crossborder.audit import AUDIT_COLUMNS, audit_sections, failing
-
-wq = pytest.importorskip("basin.waterquality")
 
 # S1 upstream of R01's crossing (target III), S2 downstream (target II); R07 has no station
 STATIONS = [("S1", "R01", 5000, 2000, 3), ("S2", "R01", 15000, 2000, 2)]

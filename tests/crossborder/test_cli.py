@@ -14,8 +14,6 @@ from xb_worlds import NH3, admin_world, rivers_world, stations_world, write_wq
 from basin import __version__
 from basin.cli import main
 
-pytest.importorskip("basin.waterquality")
-
 STATIONS = [("S1", "R01", 5000, 2000, 3), ("S2", "R01", 15000, 2000, 2)]
 
 

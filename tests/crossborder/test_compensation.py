@@ -246,7 +246,7 @@ def test_unknown_scheme_and_files(tmp_path):
         load_scheme(str(tmp_path / "missing.yaml"))
     bad = tmp_path / "bad.yaml"
     bad.write_text("scheme: [unclosed", encoding="utf-8")
-    with pytest.raises(DataError, match="is not valid YAML"):
+    with pytest.raises(SchemaError, match=r"bad\.yaml: not valid YAML at line 1, column 18: expected"):
         load_scheme(str(bad))
     lst = tmp_path / "list.yaml"
     lst.write_text("- a\n- b\n", encoding="utf-8")

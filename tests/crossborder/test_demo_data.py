@@ -21,10 +21,7 @@ SC, CQ = "510000", "500000"
 
 @pytest.fixture(scope="module")
 def demo():
-    try:
-        paths = {k: datasets.get_path(k) for k in ("rivers", "admin", "stations")}
-    except Exception as exc:  # noqa: BLE001
-        pytest.skip(f"demo data not available: {exc}")
+    paths = {k: datasets.get_path(k) for k in ("rivers", "admin", "stations")}
     rivers = read_layer(paths["rivers"], "rivers")
     admin = read_layer(paths["admin"], "admin")
     stations = read_layer(paths["stations"], "stations")

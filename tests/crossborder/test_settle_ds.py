@@ -9,12 +9,11 @@ import pytest
 import yaml
 from xb_worlds import CRS, admin_world, rivers_world, stations_world, write_wq
 
+from basin import waterquality as wq
 from basin._errors import SchemaError
 from basin.crossborder import find_sections
 from basin.crossborder.compensation import settle, summarize
 from basin.crossborder.schemes import load_scheme
-
-wq = pytest.importorskip("basin.waterquality")
 
 STATIONS = [("S1", "R01", 5000, 2000, 3), ("S2", "R01", 15000, 2000, 2)]
 BASE = {"CODMn": 2.0, "NH3_N": 0.5, "TN": 1.0, "TP": 0.1}

@@ -63,13 +63,13 @@ def test_bad_style_files_are_rejected():
             },
             "f",
         )
-    with pytest.raises(SchemaError, match=r"missing \['column'\]"):
+    with pytest.raises(SchemaError, match=r"theme 'rivers': missing key\(s\) \['column'\]"):
         _parse({"rivers": {k: v for k, v in good.items() if k != "column"}}, "f")
     with pytest.raises(SchemaError, match="missing themes"):
         _parse({"rivers": good}, "f")
     with pytest.raises(SchemaError, match="duplicate category keys"):
         _parse({"rivers": {**good, "categories": good["categories"] * 2}}, "f")
-    with pytest.raises(SchemaError, match="colours_from 'rainbow' is unknown; expected 'waterquality'"):
+    with pytest.raises(SchemaError, match=r"colours_from: must be one of \['waterquality'\], got 'rainbow'"):
         _parse({"rivers": {**good, "colours_from": "rainbow"}}, "f")
     with pytest.raises(SchemaError, match="unknown map theme 'nope'"):
         theme("nope")

@@ -200,7 +200,7 @@ def test_config_validation(tmp_path):
         load_config({"colour": "red"})
     f = tmp_path / "c.yaml"
     f.write_text("threshold: [1, 2\n", encoding="utf-8")
-    with pytest.raises(SchemaError, match=r"c\.yaml is not valid YAML"):
+    with pytest.raises(SchemaError, match=r"config file .*c\.yaml: not valid YAML at line 2, column 1: "):
         load_config(f)
     with pytest.raises(DataError, match=r"config file .*nope\.yaml does not exist"):
         load_config(tmp_path / "nope.yaml")

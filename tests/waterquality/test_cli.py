@@ -156,10 +156,7 @@ def test_demo_data_reads_and_assesses():
     from basin import datasets
     from basin.waterquality import assess, read_wq
 
-    try:
-        path, stations = datasets.get_path("wq"), datasets.get_path("stations")
-    except Exception:  # pragma: no cover - the demo data lands separately
-        pytest.skip("demo dataset not present")
+    path, stations = datasets.get_path("wq"), datasets.get_path("stations")
     ds = read_wq(path, stations=stations)
     sections = assess(ds, period="year")
     assert set(sections["station_id"]) == set(ds["station"].values)

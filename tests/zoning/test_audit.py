@@ -57,7 +57,7 @@ def test_inputs_not_mutated_and_any_crs(facilities, rivers, lakes):
     v_ll = audit_facilities(facilities.to_crs(4326), rivers.to_crs(4326), lakes.to_crs(4490))
     assert list(v_ll.facility_id) == list(v_tm.facility_id)
     np.testing.assert_allclose(v_ll.distance_m, v_tm.distance_m, atol=1e-3)
-    with pytest.raises(Exception, match="projected CRS in metres"):
+    with pytest.raises(CRSError, match="projected CRS in metres"):
         audit_facilities(facilities, rivers, lakes, crs="EPSG:4326")
 
 

@@ -10,14 +10,12 @@ import copy
 import os
 from collections.abc import Mapping
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
-import yaml
+from basin import _validate as v
+from basin._errors import SchemaError
 
-from basin._errors import DataError, SchemaError
-
-__all__ = ["CLASS_CODES", "INDICATORS", "MGMT_LEVELS", "load_config", "load_rules"]
+__all__ = ["CLASS_CODES", "INDICATORS", "MGMT_LEVELS", "SENSITIVITY_PARTS", "load_config", "load_rules"]
 
 INDICATORS = (
     "population_density",
@@ -38,32 +36,33 @@ THRESHOLDS = ("median", "quantile", "fixed", "natural_breaks")
 CLASS_CODES = ("HPLC", "LPLC", "HPHC", "LPHC")
 MGMT_LEVELS = ("priority", "key", "general")
 LAYER_NAMES = ("redline", "water_sources")
+#: Ingredients of water-environment sensitivity (:func:`basin.units.indicators.water_sensitivity`).
+SENSITIVITY_PARTS = ("riparian_share", "lake_share", "target_strictness")
+_TOP_KEYS = ("normalisation", "threshold", "indices", "sensitivity", "robustness")
+
+
+def _shipped(name: str) -> tuple[Any, str]:
+    where = f"basin/units/config/{name}"
+    text = resources.files("basin.units.config").joinpath(name).read_text(encoding="utf-8")
+    return v.load_yaml(where, what="shipped config", text=text), where
 
 
 def _read_yaml(
     source: str | os.PathLike[str] | Mapping[str, Any] | None, default: str
 ) -> tuple[dict[str, Any], str]:
-    text = resources.files("basin.units.config").joinpath(default).read_text(encoding="utf-8")
-    base = yaml.safe_load(text)
+    base, where = _shipped(default)
     if source is None:
-        return base, f"basin/units/config/{default}"
+        return base, where
     if isinstance(source, Mapping):
-        return _merge(base, dict(source)), "config"
-    path = Path(source)
-    try:
-        user = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        msg = f"config file {path} does not exist"
-        raise DataError(msg) from exc
-    except yaml.YAMLError as exc:
-        msg = f"config file {path} is not valid YAML: {exc}"
-        raise SchemaError(msg) from exc
+        return _merge(base, v.mapping(source, "config")), "config"
+    user = v.load_yaml(source, what="config file")
+    where = f"config file {source}"
     if user is None:
-        user = {}
-    if not isinstance(user, Mapping):
-        msg = f"config file {path}: expected a mapping at the top level, got {type(user).__name__}"
+        msg = f"{where} is empty; leave the configuration out to use the defaults ({default})"
         raise SchemaError(msg)
-    return _merge(base, dict(user)), str(path)
+    user = v.mapping(user, where, expected="a mapping at the top level")
+    v.check_keys(user, where, optional=_TOP_KEYS)
+    return _merge(base, user), str(source)
 
 
 def _merge(base: dict[str, Any], user: Mapping[str, Any]) -> dict[str, Any]:
@@ -82,13 +81,7 @@ def _merge(base: dict[str, Any], user: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _num(value: Any, where: str, *, minimum: float | None = None, strict: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        msg = f"{where}: expected a number, got {value!r}"
-        raise SchemaError(msg)
-    if minimum is not None and (value <= minimum if strict else value < minimum):
-        msg = f"{where}: must be {'>' if strict else '>='} {minimum}, got {value!r}"
-        raise SchemaError(msg)
-    return float(value)
+    return v.number(value, where, minimum=minimum, strict=strict)
 
 
 def load_config(source: str | os.PathLike[str] | Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -113,72 +106,84 @@ def load_config(source: str | os.PathLike[str] | Mapping[str, Any] | None = None
         When the file does not exist.
     """
     cfg, where = _read_yaml(source, "default.yaml")
-    known = {"normalisation", "threshold", "indices", "sensitivity", "robustness"}
-    bad = sorted(set(cfg) - known)
-    if bad:
-        msg = f"{where}: unknown key(s) {bad}; expected some of {sorted(known)}"
-        raise SchemaError(msg)
+    v.check_keys(cfg, where, optional=_TOP_KEYS)
     if cfg["normalisation"] not in NORMALISATIONS:
-        msg = (
-            f"{where}: normalisation {cfg['normalisation']!r} unknown; expected one of {list(NORMALISATIONS)}"
-        )
+        norm = cfg["normalisation"]
+        hint = v.did_you_mean(norm, NORMALISATIONS) if isinstance(norm, str) else ""
+        msg = f"{where}: normalisation {v.cut(norm)} unknown{hint}; expected one of {list(NORMALISATIONS)}"
         raise SchemaError(msg)
     th = cfg["threshold"]
-    if not isinstance(th, Mapping) or th.get("method") not in THRESHOLDS:
-        msg = f"{where}: threshold.method must be one of {list(THRESHOLDS)}, got {th.get('method')!r}"
+    if isinstance(th, str):  # `threshold: median` is the short form of `threshold: {method: median}`
+        th = {"method": th}
+    th = v.mapping(th, f"{where}: threshold", expected=f"a mapping with 'method' ({', '.join(THRESHOLDS)})")
+    v.check_keys(th, f"{where}: threshold", optional=("method", "q", "pressure", "capacity"))
+    if th.get("method") not in THRESHOLDS:
+        msg = f"{where}: threshold.method must be one of {list(THRESHOLDS)}, got {v.cut(th.get('method'))}"
         raise SchemaError(msg)
+    th = dict(th)
     q = _num(th.get("q", 0.5), f"{where}: threshold.q", minimum=0.0, strict=True)
     if q >= 1:
         msg = f"{where}: threshold.q must be between 0 and 1 (exclusive), got {q}"
         raise SchemaError(msg)
+    th["q"] = q
     if th["method"] == "fixed":
         for idx in ("pressure", "capacity"):
             if th.get(idx) is None:
                 msg = f"{where}: threshold.method 'fixed' needs threshold.{idx} (a value of the 0-1 index)"
                 raise SchemaError(msg)
-            _num(th[idx], f"{where}: threshold.{idx}")
+            th[idx] = _num(th[idx], f"{where}: threshold.{idx}")
+    cfg["threshold"] = th
     indices = cfg["indices"]
     if not isinstance(indices, Mapping) or set(indices) != {"pressure", "capacity"}:
-        got = sorted(indices) if isinstance(indices, Mapping) else indices
+        got = sorted(map(str, indices)) if isinstance(indices, Mapping) else v.cut(indices)
         msg = f"{where}: indices must have exactly 'pressure' and 'capacity', got {got}"
         raise SchemaError(msg)
-    for idx, inds in indices.items():
+    indices = {k: indices[k] for k in ("pressure", "capacity")}
+    for idx in ("pressure", "capacity"):
+        inds = indices[idx]
         if not isinstance(inds, Mapping) or not inds:
             msg = f"{where}: indices.{idx} must map indicator names to {{weight, direction}}"
             raise SchemaError(msg)
+        checked: dict[str, Any] = {}
         for name, spec in inds.items():
-            w = f"{where}: indices.{idx}.{name}"
+            w = f"{where}: indices.{idx}.{str(name)[:40]}"
             if name not in INDICATORS:
-                msg = f"{w}: unknown indicator; expected one of {list(INDICATORS)}"
+                hint = v.did_you_mean(name, INDICATORS) if isinstance(name, str) else ""
+                msg = f"{w}: unknown indicator{hint}; expected one of {list(INDICATORS)}"
                 raise SchemaError(msg)
-            if not isinstance(spec, Mapping):
-                msg = f"{w}: expected {{weight: ..., direction: 1 or -1}}, got {spec!r}"
-                raise SchemaError(msg)
-            extra = sorted(set(spec) - {"weight", "direction", "optional", "transform"})
-            if extra:
-                msg = f"{w}: unknown key(s) {extra}; expected weight, direction, optional, transform"
-                raise SchemaError(msg)
+            spec = v.mapping(spec, w, expected="{weight: ..., direction: 1 or -1}")
+            v.check_keys(spec, w, optional=("weight", "direction", "optional", "transform"))
             if spec.get("transform", "none") not in TRANSFORMS:
-                msg = f"{w}.transform: must be one of {list(TRANSFORMS)}, got {spec.get('transform')!r}"
+                msg = f"{w}.transform: must be one of {list(TRANSFORMS)}, got {v.cut(spec.get('transform'))}"
                 raise SchemaError(msg)
-            spec = dict(spec)
-            spec["weight"] = _num(spec.get("weight"), f"{w}.weight", minimum=0.0, strict=True)
-            if spec.get("direction", 1) not in (1, -1):
-                msg = f"{w}.direction: must be 1 or -1, got {spec.get('direction')!r}"
+            if spec.get("direction", 1) not in (1, -1) or isinstance(spec.get("direction"), bool):
+                msg = f"{w}.direction: must be 1 or -1, got {v.cut(spec.get('direction'))}"
                 raise SchemaError(msg)
-            spec["direction"] = int(spec.get("direction", 1))
-            spec["optional"] = bool(spec.get("optional", False))
-            spec["transform"] = str(spec.get("transform", "none"))
-            indices[idx][name] = spec
-    sens = cfg["sensitivity"]
-    from basin.units.indicators import SENSITIVITY_PARTS
-
-    if not isinstance(sens, Mapping) or sorted(set(sens) - set(SENSITIVITY_PARTS)):
-        msg = f"{where}: sensitivity must map some of {list(SENSITIVITY_PARTS)} to weights, got {sens!r}"
-        raise SchemaError(msg)
-    for name, val in sens.items():
-        sens[name] = _num(val, f"{where}: sensitivity.{name}", minimum=0.0)
-    steps = (cfg.get("robustness") or {}).get("steps", [-0.2, 0.2])
+            optional = spec.get("optional", False)
+            if not isinstance(optional, bool):
+                msg = f"{w}.optional: must be true or false, got {v.cut(optional)}"
+                raise SchemaError(msg)
+            checked[name] = {
+                "weight": _num(spec.get("weight"), f"{w}.weight", minimum=0.0, strict=True),
+                "direction": int(spec.get("direction", 1)),
+                "optional": optional,
+                "transform": str(spec.get("transform", "none")),
+            }
+        indices[idx] = checked
+    cfg["indices"] = indices
+    sens = v.mapping(
+        cfg["sensitivity"],
+        f"{where}: sensitivity",
+        expected=f"a mapping of some of {list(SENSITIVITY_PARTS)} to weights",
+    )
+    v.check_keys(sens, f"{where}: sensitivity", optional=SENSITIVITY_PARTS, noun="ingredient")
+    cfg["sensitivity"] = {
+        name: _num(val, f"{where}: sensitivity.{name}", minimum=0.0) for name, val in sens.items()
+    }
+    rob = cfg.get("robustness")
+    rob = {} if rob is None else v.mapping(rob, f"{where}: robustness", expected="a mapping with 'steps'")
+    v.check_keys(rob, f"{where}: robustness", optional=("steps",))
+    steps = rob.get("steps", [-0.2, 0.2])
     if not isinstance(steps, list) or not steps:
         msg = f"{where}: robustness.steps must be a non-empty list of relative steps, e.g. [-0.2, 0.2]"
         raise SchemaError(msg)
@@ -206,42 +211,35 @@ def load_rules(source: str | os.PathLike[str] | Mapping[str, Any] | None = None)
         ``rest`` level last.
     """
     if source is None:
-        cfg, where = _read_yaml(None, "management.yaml")
+        cfg, where = _shipped("management.yaml")
     elif isinstance(source, Mapping):
         cfg, where = dict(source), "rules"
     else:
-        path = Path(source)
-        try:
-            cfg = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except FileNotFoundError as exc:
-            msg = f"rules file {path} does not exist"
-            raise DataError(msg) from exc
-        except yaml.YAMLError as exc:
-            msg = f"rules file {path} is not valid YAML: {exc}"
-            raise SchemaError(msg) from exc
-        where = str(path)
+        cfg, where = v.load_yaml(source, what="rules file"), f"rules file {source}"
     if not isinstance(cfg, Mapping) or not isinstance(cfg.get("levels"), list):
         msg = f"{where}: expected a mapping with a 'levels' list"
         raise SchemaError(msg)
+    v.check_keys(cfg, where, optional=("levels",))
     levels = []
     for i, lv in enumerate(cfg["levels"]):
         w = f"{where}: levels[{i}]"
         if not isinstance(lv, Mapping):
             msg = f"{w}: expected a mapping"
             raise SchemaError(msg)
-        extra = sorted(set(lv) - {"name", "zones", "classes", "layers", "rest"})
-        if extra:
-            msg = f"{w}: unknown key(s) {extra}; expected name, zones, classes, layers, rest"
-            raise SchemaError(msg)
+        v.check_keys(lv, w, optional=("name", "zones", "classes", "layers", "rest"))
         if lv.get("name") not in MGMT_LEVELS:
-            msg = f"{w}: name must be one of {list(MGMT_LEVELS)}, got {lv.get('name')!r}"
+            msg = f"{w}: name must be one of {list(MGMT_LEVELS)}, got {v.cut(lv.get('name'))}"
+            raise SchemaError(msg)
+        rest = lv.get("rest", False)
+        if not isinstance(rest, bool):
+            msg = f"{w}.rest: must be true or false, got {v.cut(rest)}"
             raise SchemaError(msg)
         rule = {
             "name": lv["name"],
-            "zones": list(lv.get("zones") or []),
-            "classes": list(lv.get("classes") or []),
-            "layers": list(lv.get("layers") or []),
-            "rest": bool(lv.get("rest", False)),
+            "zones": list(v.str_list(lv.get("zones"), f"{w}.zones", allow_single=True)),
+            "classes": list(v.str_list(lv.get("classes"), f"{w}.classes", allow_single=True)),
+            "layers": list(v.str_list(lv.get("layers"), f"{w}.layers", allow_single=True)),
+            "rest": rest,
         }
         for key, allowed in (("zones", ("A", "B", "C")), ("classes", CLASS_CODES), ("layers", LAYER_NAMES)):
             wrong = sorted(set(map(str, rule[key])) - set(allowed))

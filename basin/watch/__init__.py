@@ -1,0 +1,1 @@
+"""Watching station feeds: warning rules, warnings, source tracing along the network (``docs/watch.md``)."""
