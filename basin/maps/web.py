@@ -22,8 +22,10 @@ from __future__ import annotations
 
 import base64
 import functools
+import gzip
 import html
 import json
+import logging
 import re
 from importlib import resources
 from pathlib import Path
@@ -37,6 +39,8 @@ import shapely
 from basin._errors import BasinError, DataError, SchemaError
 from basin.crs import metric_crs, require_crs
 from basin.maps._style import Theme, river_category, theme
+
+log = logging.getLogger(__name__)
 
 _MONTH = re.compile(r"^\d{4}-\d{2}$")
 #: Leaflet panes above the overlay pane: polygons drawn over the rivers (zone A, priority), then the points
@@ -81,6 +85,26 @@ CANVAS_MIN = 3000
 #: At most this many reaches are drawn at every zoom; the lower levels beyond it appear from MINOR_ZOOM on.
 MAJOR_REACHES = 15_000
 MINOR_ZOOM = 9
+#: A line or polygon layer with more vertices than this is simplified with twice the tolerance.
+BIG_VERTICES = 500_000
+#: Beyond this many facilities the layer of all audited facilities is left out (the violations stay).
+MAX_FACILITIES = 20_000
+
+
+def _dissolve_by(gdf: gpd.GeoDataFrame, cols: list[str]) -> gpd.GeoDataFrame:
+    """One feature per distinct value of ``cols`` (the union of its polygons)."""
+    rows, geoms = [], []
+    for key, grp in gdf.groupby(cols, sort=True, dropna=False):
+        g = grp.geometry.values
+        try:
+            u = shapely.coverage_union_all(g)
+        except shapely.errors.GEOSException:
+            u = shapely.union_all(g)
+        if not shapely.is_valid(u):
+            u = shapely.make_valid(shapely.union_all(g))
+        rows.append(dict(zip(cols, key if isinstance(key, tuple) else (key,), strict=True)))
+        geoms.append(u)
+    return gpd.GeoDataFrame(pd.DataFrame(rows), geometry=geoms, crs=gdf.crs)
 
 
 def _enc(coords: Any) -> list[int]:
@@ -129,8 +153,16 @@ def compact_collection(fc: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def gzip_collection(compact: dict[str, Any]) -> dict[str, str]:
+    """``{"z": base64(gzip(JSON))}`` of a compact collection (``basinInflate`` in the page reverses it)."""
+    raw = json.dumps(compact, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
+    return {"z": base64.b64encode(gzip.compress(raw, compresslevel=9, mtime=0)).decode("ascii")}
+
+
 def expand_collection(d: dict[str, Any]) -> dict[str, Any]:
     """Inverse of :func:`compact_collection` (what ``basinDecode`` does in the page; for tests and tools)."""
+    if "z" in d:
+        d = json.loads(gzip.decompress(base64.b64decode(d["z"])).decode("utf-8"))
     feats = []
     for f in d["f"]:
         t, c = f["g"]["type"], f["g"]["c"]
@@ -162,6 +194,8 @@ def _to_web(gdf: gpd.GeoDataFrame, what: str, simplify_m: float) -> gpd.GeoDataF
     out = gdf
     if simplify_m > 0 and not gdf.geom_type.isin(["Point", "MultiPoint"]).all():
         m = gdf.to_crs(metric_crs())
+        if len(m) > CANVAS_MIN or int(shapely.get_num_coordinates(m.geometry.values).sum()) > BIG_VERTICES:
+            simplify_m = 2 * simplify_m  # a dense layer: generalised twice as much (still < 2 px at zoom 7)
         geom = None
         if m.geom_type.isin(["Polygon", "MultiPolygon"]).all() and len(m) > 1:
             # a coverage (units, counties, zones): simplified together, shared borders stay shared
@@ -288,10 +322,10 @@ def _elements() -> dict[str, Any]:
             {% macro script(this, kwargs) %}
             (function () {
                 var group = {{ this._parent.get_name() }}, map = {{ this._parent._parent.get_name() }};
+                var wait = null;
                 var data = {{ this.data_js }}, lyr = null;
-                function build() {
-                    if (lyr) { return lyr; }
-                    lyr = L.geoJSON(basinDecode(data), {
+                function make(d) {
+                    return L.geoJSON(basinDecode(d), {
                         pointToLayer: function (f, ll) {
                             return L.circleMarker(ll, Object.assign({{ this.pane_js }}, f.properties._s)); },
                         style: function (f) { return f.properties._s; },
@@ -299,20 +333,25 @@ def _elements() -> dict[str, Any]:
                         {%- if this.pane %}, pane: {{ this.pane|tojson }}{% endif %}
                         {%- if this.canvas %}, renderer: basinCanvas(){% endif %}
                     });
-                    data = null;
-                    return lyr;
-                }
-                function show() {
-                    var on = map.getZoom() >= {{ this.min_zoom }};
-                    if (on && !group.hasLayer(lyr || {})) { group.addLayer(build()); }
-                    else if (!on && lyr && group.hasLayer(lyr)) { group.removeLayer(lyr); }
                 }
                 {% if this.lazy %}
+                function show() {
+                    var on = map.hasLayer(group) && map.getZoom() >= {{ this.min_zoom }};
+                    if (on && lyr && !group.hasLayer(lyr)) { group.addLayer(lyr); }
+                    else if (!on && lyr && group.hasLayer(lyr)) { group.removeLayer(lyr); }
+                    else if (on && !lyr && !wait) {
+                        window.basinBusy = (window.basinBusy || 0) + 1;
+                        wait = basinInflate(data).then(function (d) {
+                            lyr = make(d); data = null; window.basinBusy -= 1; show();
+                        });
+                    }
+                }
                 group.on('add', show);
-                map.on('zoomend', function () { if (map.hasLayer(group)) { show(); } });
-                if (map.hasLayer(group)) { map.whenReady(show); }
+                map.on('zoomend', show);
+                map.whenReady(show);
                 {% else %}
-                group.addLayer(build());
+                lyr = make(data); data = null;
+                group.addLayer(lyr);
                 {% endif %}
             })();
             {% endmacro %}
@@ -325,12 +364,14 @@ def _elements() -> dict[str, Any]:
             super().__init__()
             self._name = "BasinGeoJson"
             n = len(data["features"])
-            self.data_js = to_js(compact_collection(data))
             self.kind = kind
             self.pane = pane
             self.pane_js = to_js({"pane": pane} if pane else {})
             self.canvas = n > CANVAS_MIN and pane is None
             self.lazy = n > CANVAS_MIN or min_zoom > 0
+            compact = compact_collection(data)
+            # a big layer is stored gzip-compressed (base64) and inflated in the page (DecompressionStream)
+            self.data_js = to_js(gzip_collection(compact) if self.lazy else compact)
             self.min_zoom = int(min_zoom)
 
     class Panes(MacroElement):
@@ -399,6 +440,13 @@ def _elements() -> dict[str, Any]:
                 }
                 return {type: t, coordinates: c.map(function (p) {
                     return p.map(function (r) { return basinLine(r, q); }); })};
+            }
+            function basinInflate(d) {  // gzip_collection() -> the compact collection (a Promise)
+                if (!d.z) { return Promise.resolve(d); }
+                var bin = atob(d.z), bytes = new Uint8Array(bin.length);
+                for (var i = 0; i < bin.length; i++) { bytes[i] = bin.charCodeAt(i); }
+                var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
+                return new Response(stream).json();
             }
             function basinDecode(d) {  // the compact collection of compact_collection() -> GeoJSON
                 var feats = d.f.map(function (f) {
@@ -1183,6 +1231,8 @@ def web_map(
             th = theme(key)
             fields = [("rules", "rules")] if key == "zones" else []
             gdf = web[key]
+            if len(gdf) > CANVAS_MIN:  # one feature per class: the popups only show the class (and rules)
+                gdf = _dissolve_by(gdf, [c for c in (th.column, "label_zh", "label_en", "rules") if c in gdf])
             props = _category_props(gdf, th, key, fields)
             on_top = np.array([bool(getattr(th.lookup(v), "on_top", False)) for v in gdf[th.column]], bool)
             add(
@@ -1277,6 +1327,13 @@ def web_map(
             legend=_legend_html(theme("sections"), head),
             pane=PANE_POINTS,
         )
+    if "facilities" in web and len(web["facilities"]) > MAX_FACILITIES:
+        log.info(
+            "web map: the %d audited facilities are left out (more than %d); the violations are shown",
+            len(web["facilities"]),
+            MAX_FACILITIES,
+        )
+        del web["facilities"]
     if "facilities" in web:
         fac = web["facilities"]
         fac = fac.set_geometry(fac.geometry.representative_point())

@@ -134,9 +134,8 @@ try:
     d.get(Path(sys.argv[1]).resolve().as_uri())
     ok = False
     while time.perf_counter() - t < 120:
-        if d.execute_script("return document.readyState === 'complete' && window.basinReady === true"
-                            " || (document.readyState === 'complete' && window.basinSetPeriod !== undefined"
-                            " && window.basinReady === undefined)"):
+        if d.execute_script("return document.readyState === 'complete' && window.basinSetPeriod !== undefined"
+                            " && !window.basinBusy"):
             ok = True
             break
         time.sleep(0.05)
