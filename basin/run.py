@@ -451,7 +451,6 @@ def run_project(
     inputs = list(project.input_paths().values())
     old = prepare_outdir(out, inputs=inputs, force=force)
     from basin.io import output_lock
-
     from basin.io.atomic import protect_inputs
 
     with output_lock(out), protect_inputs(inputs):  # no write of the run can land on an input
