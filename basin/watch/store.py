@@ -30,26 +30,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from basin._errors import DataError, SchemaError
+from basin.watch.warnings import OBS_COLUMNS, WARNING_COLUMNS
 
 __all__ = ["CST", "FeedStore", "now_cst", "sha256"]
 
 CST = ZoneInfo("Asia/Shanghai")
-OBS_COLUMNS = ["station_id", "time", "parameter", "value", "flag", "status"]
-WARNING_COLUMNS = [
-    "warning_id",
-    "station_id",
-    "parameter",
-    "rule_id",
-    "level",
-    "first_time",
-    "last_time",
-    "status",
-    "value",
-    "threshold",
-    "n_samples",
-    "message_zh",
-    "message_en",
-]
 CANDIDATE_COLUMNS = [
     "rank",
     "kind",
