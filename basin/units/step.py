@@ -146,7 +146,20 @@ def units_step(res: Any) -> UnitsStepResult:
     from basin._errors import SchemaError
 
     try:
-        result = _evaluate(evaluate_units, u, rivers, admin, rasters, zones, res, tables, choice)
+        result = evaluate_units(
+            u,
+            rivers=rivers,
+            admin=admin,
+            population=rasters.get("population"),
+            gdp=rasters.get("gdp"),
+            landuse=rasters.get("landuse"),
+            zones=zones,
+            lakes=res.layers.get("lakes"),
+            stations=res.layers.get("stations"),
+            flows=tables.get("flows"),
+            loads=tables.get("loads"),
+            config=choice.config,
+        )
     except SchemaError as exc:
         if "is missing; computed indicators" not in str(exc):
             raise
@@ -157,24 +170,6 @@ def units_step(res: Any) -> UnitsStepResult:
             "configuration (choices.units.config)",
         ) from None
     return UnitsStepResult(result, source)
-
-
-def _evaluate(evaluate_units: Any, u: Any, rivers: Any, admin: Any, rasters: dict[str, Any], zones: Any, res: Any,
-              tables: dict[str, Any], choice: Any) -> Any:
-    return evaluate_units(
-        u,
-        rivers=rivers,
-        admin=admin,
-        population=rasters.get("population"),
-        gdp=rasters.get("gdp"),
-        landuse=rasters.get("landuse"),
-        zones=zones,
-        lakes=res.layers.get("lakes"),
-        stations=res.layers.get("stations"),
-        flows=tables.get("flows"),
-        loads=tables.get("loads"),
-        config=choice.config,
-    )
 
 
 def _read_classified(res: Any, path: Path) -> UnitsStepResult:
