@@ -511,8 +511,7 @@ def zonal_mean(
     CRSError
         The raster (or the units) has no CRS.
     """
-    from exactextract import exact_extract
-    from exactextract.raster import RasterioRasterSource
+    from basin.units._extract import extract
 
     _check_units(units)
     if values not in {"density", "count"}:
@@ -543,9 +542,7 @@ def zonal_mean(
             raise DataError(msg)
         weight = "(coverage_weight=area_spherical_m2)" if rcrs.is_geographic else ""
         ops = [f"mean{weight}", "count"] if values == "density" else ["sum", "count"]
-        vec = gpd.GeoDataFrame({"_pos": np.arange(len(u))}, geometry=geoms, crs=rcrs)
-        res = exact_extract(RasterioRasterSource(src, band), vec, ops, output="pandas", include_cols=["_pos"])
-    res = res.set_index("_pos").reindex(np.arange(len(u)))
+        res = extract(src, band, geoms, rcrs, ops)
     empty = ~(res["count"].to_numpy(dtype=float) > 0)
     if empty.any() and on_empty == "raise":
         msg = (
@@ -679,8 +676,7 @@ def town_pressure(
 
 
 def _built_share(units: gpd.GeoDataFrame, landuse: Any, built: list[int], min_coverage: float) -> pd.Series:
-    from exactextract import exact_extract
-    from exactextract.raster import RasterioRasterSource
+    from basin.units._extract import extract
 
     path = Path(landuse)
     src = _open_raster(landuse)
@@ -696,11 +692,7 @@ def _built_share(units: gpd.GeoDataFrame, landuse: Any, built: list[int], min_co
             ids = _ids(units, share < min_coverage)
             msg = f"{path}: raster does not cover the units; unit(s) {ids} lie outside it"
             raise DataError(msg)
-        vec = gpd.GeoDataFrame({"_pos": np.arange(len(u))}, geometry=geoms, crs=rcrs)
-        res = exact_extract(
-            RasterioRasterSource(src, 1), vec, ["unique", "frac"], output="pandas", include_cols=["_pos"]
-        )
-    res = res.set_index("_pos").reindex(np.arange(len(u)))
+        res = extract(src, 1, geoms, rcrs, ["unique", "frac"])
     out = np.zeros(len(u))
     for i, (vals, fracs) in enumerate(zip(res["unique"], res["frac"], strict=True)):
         if vals is None or len(vals) == 0:
