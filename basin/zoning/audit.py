@@ -217,43 +217,81 @@ def facility_distances(network: Network, facilities: gpd.GeoDataFrame) -> pd.Dat
     return pd.DataFrame({r.id: cols[r.id] for r in network.rules}, index=facilities.index)
 
 
-def _distances(
-    network: Network, facilities: gpd.GeoDataFrame, need: np.ndarray | None = None
+@dataclass
+class Located:
+    """Facilities reduced to what the distance search needs: compact arrays that slice by facility row.
+
+    ``lon``/``lat`` are the WGS84 points of the Point and MultiPoint facilities (one per part), ``owner`` the
+    facility row of each part (None: every facility is a single Point, the row is the position); the
+    (multi)polygon facilities are ``poly_rows`` with their lon/lat and metric (``network.crs``) geometries.
+    ``scale`` is :func:`~basin.zoning.geodesic.scale_bounds` over the facilities and the network, computed once
+    for all the facilities so that every slice searches exactly as the whole.
+    """
+
+    n: int
+    lon: np.ndarray
+    lat: np.ndarray
+    owner: np.ndarray | None
+    poly_rows: np.ndarray
+    poly_ll: np.ndarray
+    poly_m: np.ndarray
+    scale: tuple[float, float]
+
+    def rows(self, a: int, b: int) -> Located:
+        """Return the facilities of rows ``a`` .. ``b - 1``, re-numbered from 0 (arrays copied: compact to ship)."""
+        if self.owner is None:
+            lon, lat, owner = self.lon[a:b].copy(), self.lat[a:b].copy(), None
+        else:
+            i, j = np.searchsorted(self.owner, [a, b])
+            lon, lat, owner = self.lon[i:j].copy(), self.lat[i:j].copy(), self.owner[i:j] - a
+        i, j = np.searchsorted(self.poly_rows, [a, b])
+        return Located(
+            b - a, lon, lat, owner, self.poly_rows[i:j] - a, self.poly_ll[i:j], self.poly_m[i:j], self.scale
+        )
+
+
+def locate(network: Network, facilities: gpd.GeoDataFrame) -> Located:
+    """Reduce ``facilities`` (any CRS, checked) to the :class:`Located` arrays of the distance search."""
+    ll = _to_lonlat(facilities, "facilities").to_numpy()
+    n = len(ll)
+    fb = shapely.total_bounds(ll) if n else np.array(network.bounds)
+    nb = network.bounds
+    bounds = (min(fb[0], nb[0]), min(fb[1], nb[1]), max(fb[2], nb[2]), max(fb[3], nb[3]))
+    scale = scale_bounds(network.crs, bounds) if n else (1.0, 1.0)
+    types = shapely.get_type_id(ll)
+    pointish = np.isin(types, (0, 4))  # Point, MultiPoint
+    owner: np.ndarray | None
+    if bool((types == 0).all()):  # one part per facility
+        parts, owner = ll, None
+    else:
+        parts, owner = shapely.get_parts(ll[pointish], return_index=True)
+        owner = np.flatnonzero(pointish)[owner]
+    polys = np.flatnonzero(~pointish)
+    polys_m = facilities.geometry.iloc[polys].to_crs(network.crs).to_numpy() if len(polys) else ll[:0]
+    return Located(n, shapely.get_x(parts), shapely.get_y(parts), owner, polys, ll[polys], polys_m, scale)
+
+
+def located_distances(
+    network: Network, loc: Located, need: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Distances (n_facilities, n_groups) and nearest feature indices; ``need[i, g]`` False skips a pair."""
     from pyproj import Transformer
 
-    ll = _to_lonlat(facilities, "facilities").to_numpy()
-    n = len(ll)
-    ng = len(network.groups)
+    n, ng = loc.n, len(network.groups)
     dist = np.full((n, ng), np.inf)
     feat = np.full((n, ng), -1, dtype=np.int64)
     if n == 0:
         return dist, feat
     if need is None:
         need = np.ones((n, ng), dtype=bool)
-    fb = shapely.total_bounds(ll)
-    nb = network.bounds
-    bounds = (min(fb[0], nb[0]), min(fb[1], nb[1]), max(fb[2], nb[2]), max(fb[3], nb[3]))
-    scale = scale_bounds(network.crs, bounds)
-    types = shapely.get_type_id(ll)
-    pointish = np.isin(types, (0, 4))  # Point, MultiPoint
-    # points (and the parts of multipoints): vectorised
-    all_points = bool((types == 0).all())
-    if all_points:
-        parts, owner = ll, np.arange(n)
-    else:
-        parts, owner = shapely.get_parts(ll[pointish], return_index=True)
-        owner = np.flatnonzero(pointish)[owner]
-    lon, lat = shapely.get_x(parts), shapely.get_y(parts)
+    owner = np.arange(len(loc.lon)) if loc.owner is None else loc.owner
+    lon, lat = loc.lon, loc.lat
     x, y = Transformer.from_crs(4326, network.crs, always_xy=True).transform(lon, lat)
-    polys = np.flatnonzero(~pointish)
-    polys_m = facilities.geometry.iloc[polys].to_crs(network.crs).to_numpy() if len(polys) else polys
     for g, group in enumerate(network.groups):
         sel = np.flatnonzero(need[owner, g])
-        res = nearest_points(group.index, lon[sel], lat[sel], x[sel], y[sel], group.max_distance_m, scale)
+        res = nearest_points(group.index, lon[sel], lat[sel], x[sel], y[sel], group.max_distance_m, loc.scale)
         own = owner[sel]
-        if all_points:  # one part per facility: direct assignment
+        if loc.owner is None:  # one part per facility: direct assignment
             dist[own, g], feat[own, g] = res.distance, res.feature
         else:  # the nearest part of each facility
             best = np.lexsort((res.distance, own))
@@ -261,12 +299,32 @@ def _distances(
             first[1:] = own[best][1:] != own[best][:-1]
             best = best[first]
             dist[own[best], g], feat[own[best], g] = res.distance[best], res.feature[best]
-        for k, i in enumerate(polys):
+        for k, i in enumerate(loc.poly_rows):
             if need[i, g]:
                 dist[i, g], feat[i, g] = nearest_polygon(
-                    group.index, ll[i], polys_m[k], group.max_distance_m, scale
+                    group.index, loc.poly_ll[k], loc.poly_m[k], group.max_distance_m, loc.scale
                 )
     return dist, feat
+
+
+def _distances(
+    network: Network, facilities: gpd.GeoDataFrame, need: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Distances (n_facilities, n_groups) and nearest feature indices; ``need[i, g]`` False skips a pair."""
+    return located_distances(network, locate(network, facilities), need)
+
+
+def facility_need(network: Network, facilities: pd.DataFrame) -> np.ndarray:
+    """``need[i, g]``: facility ``i`` can break a rule of trigger group ``g`` (by its category and status)."""
+    cat = facilities["category"].astype(str).to_numpy()
+    status = facilities["status"].astype(str).to_numpy()
+    need = np.zeros((len(facilities), len(network.groups)), dtype=bool)
+    for g, group in enumerate(network.groups):
+        for rule in group.rules:
+            need[:, g] |= ((status == "proposed") & np.isin(cat, rule.prohibits)) | (
+                (status == "existing") & np.isin(cat, rule.phase_out)
+            )
+    return need
 
 
 def _empty_result(crs: Any, with_county: bool) -> gpd.GeoDataFrame:
@@ -328,19 +386,34 @@ def audit_facilities(
             msg = "audit_facilities needs rivers (or a prepared network)"
             raise SchemaError(msg)
         network = prepare_network(rivers, lakes, rules=rules, crs=crs)
+    check_admin(admin)
+    # measure only the facilities that a rule of the group can concern (category and status)
+    need = facility_need(network, facilities)
+    dist, feat = _distances(network, facilities, need)
+    return assemble(facilities, network, dist, feat, admin=admin)
+
+
+def check_admin(admin: gpd.GeoDataFrame | None) -> None:
+    """Check the admin layer of the county column (``admin_id``, ``name``, a CRS), when given."""
     if admin is not None:
         _require_columns(admin, ["admin_id", "name"], "admin")
         require_crs(admin, "admin")
+
+
+def assemble(
+    facilities: gpd.GeoDataFrame,
+    network: Network,
+    dist: np.ndarray,
+    feat: np.ndarray,
+    *,
+    admin: gpd.GeoDataFrame | None = None,
+) -> gpd.GeoDataFrame:
+    """Build the audit table from the distances and nearest features of :func:`located_distances`.
+
+    The facilities must have been checked (:func:`check_facilities`, :func:`check_admin`).
+    """
     cat = facilities["category"].astype(str).to_numpy()
     status = facilities["status"].astype(str).to_numpy()
-    # measure only the facilities that a rule of the group can concern (category and status)
-    need = np.zeros((len(facilities), len(network.groups)), dtype=bool)
-    for g, group in enumerate(network.groups):
-        for rule in group.rules:
-            need[:, g] |= ((status == "proposed") & np.isin(cat, rule.prohibits)) | (
-                (status == "existing") & np.isin(cat, rule.phase_out)
-            )
-    dist, feat = _distances(network, facilities, need)
     rows_l, rule_l, grp_l, act_l = [], [], [], []
     for g, group in enumerate(network.groups):
         for rule in group.rules:

@@ -1,33 +1,48 @@
 """The siting audit partitioned on a ``dask.distributed`` cluster.
 
-The network is prepared once (:func:`basin.zoning.audit.prepare_network`) and broadcast to the workers; every
-partition of facilities is audited by :func:`basin.zoning.audit.audit_facilities` on a worker and the results
-are concatenated and sorted as in the single-process run, so both give identical tables.
+The client checks the facilities once and reduces them to compact arrays (WGS84 coordinates of the points,
+the geometry of the few polygons, the category/status mask of the rule groups: :func:`~basin.zoning.audit.locate`);
+the network is prepared once and broadcast to the workers (``client.scatter(..., broadcast=True)``, once per
+call); each worker measures the exact geodesic distances of its slice of facilities
+(:func:`~basin.zoning.audit.located_distances`) and returns two arrays; the client puts the slices back in place
+and builds the table with the same code as :func:`~basin.zoning.audit.audit_facilities`
+(:func:`~basin.zoning.audit.assemble`), so both give identical tables.
 
 Security: a Dask scheduler and its workers exchange pickled Python objects, so whoever runs the scheduler
 can run code on this machine, and ``tcp://`` traffic is neither encrypted nor authenticated. Connect only
 to a cluster you trust; across a network use ``tls://`` with your Dask TLS configuration
 (:func:`connect_scheduler`, ``docs/zoning.md``).
 
-Partition sizes come from the data (:func:`plan_partitions`): a sample of the facilities is audited in process
-to measure the seconds per facility on this network, and the facilities are cut into partitions of about
-:data:`TARGET_TASK_S` seconds of work each (at least one per worker). When all the work fits in one such
-partition the audit runs in process: a cluster would only add the broadcast of the network and the task
-overhead (measured: 500 partitions of 2,150 facilities took 165 s against 0.3 s in memory).
+Partition sizes come from the data (:func:`plan_partitions`): the distance search is timed on a sample of
+:data:`SAMPLE` facilities, less the same call's fixed cost with nothing to measure
+(:func:`seconds_per_facility`), and the facilities are cut into partitions of about :data:`TARGET_TASK_S`
+seconds of work each (at least one per worker). When all the work fits in one such partition the audit runs in
+process: a cluster would only add the broadcast of the network and the task overhead (measured: 500 partitions
+of 2,150 facilities took 165 s against 0.3 s in memory).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import time
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 
 from basin._errors import DataError
-from basin.zoning.audit import Network, _empty_result, audit_facilities, check_facilities, prepare_network
+from basin.zoning.audit import (
+    Located,
+    Network,
+    assemble,
+    check_admin,
+    check_facilities,
+    facility_need,
+    locate,
+    located_distances,
+    prepare_network,
+)
 
 log = logging.getLogger(__name__)
 
@@ -108,8 +123,10 @@ def connect_scheduler(address: str, *, timeout: float | None = None) -> Any:
 #: Seconds of audit work per partition: the per-task overhead (scheduling, moving a partition and its
 #: result: some 10-100 ms) stays a few per cent of it.
 TARGET_TASK_S = 2.0
-#: Facilities audited in process to measure the cost per facility.
-SAMPLE = 2000
+#: Facilities of the timed sample.
+SAMPLE = 5000
+#: Most worker processes of the ``LocalCluster`` started for a call (one per core up to this).
+MAX_LOCAL_WORKERS = 8
 
 
 def plan_partitions(n: int, seconds_per_facility: float, n_workers: int) -> int:
@@ -124,23 +141,38 @@ def plan_partitions(n: int, seconds_per_facility: float, n_workers: int) -> int:
     return int(min(max(parts, n_workers), n))
 
 
-def seconds_per_facility(
-    facilities: gpd.GeoDataFrame, network: Network, admin: gpd.GeoDataFrame | None, *, seed: int = 0
-) -> float:
-    """Audit a sample of :data:`SAMPLE` facilities in process and return the seconds per facility."""
+def seconds_per_facility(facilities: gpd.GeoDataFrame, network: Network, *, seed: int = 0) -> float:
+    """Seconds of distance search per facility on this network, timed on a sample of :data:`SAMPLE`.
+
+    The sample (drawn at random, so points and polygons come in their proportions) is searched twice: once
+    with nothing to measure, which times the call's fixed cost (the projection set-up), and once for real;
+    the difference divided by the sample size is the marginal cost that partitions multiply. Facilities
+    must have been checked (:func:`~basin.zoning.audit.check_facilities`).
+    """
     k = min(SAMPLE, len(facilities))
     if k == 0:
         return 0.0
     pick = np.sort(np.random.default_rng(seed).choice(len(facilities), size=k, replace=False))
+    sample = facilities.iloc[pick]
+    loc, need = locate(network, sample), facility_need(network, sample)
     t0 = time.perf_counter()
-    audit_facilities(facilities.iloc[pick], network=network, admin=admin)
-    return (time.perf_counter() - t0) / k
+    located_distances(network, loc, np.zeros_like(need))
+    t1 = time.perf_counter()
+    located_distances(network, loc, need)
+    t2 = time.perf_counter()
+    return max((t2 - t1) - (t1 - t0), 0.0) / k
 
 
-def _audit_partition(
-    part: gpd.GeoDataFrame, network: Network, admin: gpd.GeoDataFrame | None
-) -> gpd.GeoDataFrame:
-    return audit_facilities(part, network=network, admin=admin)
+def _partition_distances(network: Network, part: tuple[Located, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Run on a worker: distances and nearest features (int32 when they fit) of one partition."""
+    dist, feat = located_distances(network, *part)
+    small = feat.astype(np.int32) if len(network.features) < 2**31 else feat
+    return dist, small
+
+
+def local_workers() -> int:
+    """Worker processes of the ``LocalCluster`` started for a call: one per core, at most :data:`MAX_LOCAL_WORKERS`."""
+    return max(1, min(os.cpu_count() or 1, MAX_LOCAL_WORKERS))
 
 
 def audit_facilities_dask(
@@ -164,21 +196,29 @@ def audit_facilities_dask(
         As for :func:`~basin.zoning.audit.audit_facilities`.
     npartitions
         Number of facility partitions (default: from the data, :func:`plan_partitions`; when the whole
-        audit is less than one partition of work it runs in process, without the cluster).
+        audit is less than one partition of work it runs in process, without the cluster). Given, the
+        cluster is used even for one partition.
     scheduler
         Address of a running ``dask.distributed`` scheduler (``tcp://10.0.0.5:8786``, or ``tls://…`` with
         your Dask TLS configuration, see :func:`connect_scheduler`). The scheduler can run code on this
-        machine: use only a cluster you trust. Without it (and without ``client``) a ``LocalCluster`` is
-        started for the call and closed after.
+        machine: use only a cluster you trust. Without it (and without ``client``) a ``LocalCluster`` of
+        :func:`local_workers` single-threaded processes is started for the call and closed after.
     client
         An existing ``distributed.Client`` to use (takes precedence over ``scheduler``).
 
     Returns
     -------
     geopandas.GeoDataFrame
-        Identical to the single-process result (rows sorted by facility id, then rule order).
+        Identical to the single-process result (rows in the facilities' order, then rule order).
+
+    Raises
+    ------
+    SchemaError, CRSError
+        As :func:`~basin.zoning.audit.audit_facilities`.
+    DataError
+        A ``scheduler`` that cannot be reached (see :func:`connect_scheduler`).
     """
-    from distributed import Client, LocalCluster
+    from distributed import Client, LocalCluster, as_completed
 
     check_facilities(facilities)
     if network is None:
@@ -188,56 +228,59 @@ def audit_facilities_dask(
             msg = "audit_facilities_dask needs rivers (or a prepared network)"
             raise SchemaError(msg)
         network = prepare_network(rivers, lakes, rules=rules, crs=crs)
+    check_admin(admin)
+    n = len(facilities)
     own: list[Any] = []
     if client is None and scheduler:  # an address given: it must answer, even if the audit then runs here
         client = connect_scheduler(scheduler)
         own.append(client)
-    if npartitions is None:
-        per = seconds_per_facility(facilities, network, admin)
-        if plan_partitions(len(facilities), per, 1 << 30) == 1:
+    need = facility_need(network, facilities)
+    per = 0.0
+    if npartitions is None or n == 0:
+        per = seconds_per_facility(facilities, network) if n else 0.0
+        if plan_partitions(n, per, 1 << 30) == 1:
             log.info(
                 "%d facilities are %.2f s of audit work (%.1f µs each), less than one partition of %.0f s: "
                 "audited in process",
-                len(facilities),
-                len(facilities) * per,
+                n,
+                n * per,
                 per * 1e6,
                 TARGET_TASK_S,
             )
             for obj in own:
                 obj.close()
-            return audit_facilities(facilities, network=network, admin=admin)
+            dist, feat = located_distances(network, locate(network, facilities), need)
+            return assemble(facilities, network, dist, feat, admin=admin)
+    loc = locate(network, facilities)
     if client is None:
-        cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0")
+        cluster = LocalCluster(
+            n_workers=local_workers(), threads_per_worker=1, processes=True, dashboard_address=":0"
+        )
         client = Client(cluster)
         own += [client, cluster]
+    dist = np.full((n, len(network.groups)), np.inf)
+    feat = np.full((n, len(network.groups)), -1, dtype=np.int64)
     try:
         n_workers = max(len(client.scheduler_info().get("workers", {})), 1)
         if npartitions is None:
-            nparts = plan_partitions(len(facilities), per, n_workers)
-            log.info("%d facilities in %d partitions (%.1f µs each)", len(facilities), nparts, per * 1e6)
+            nparts = plan_partitions(n, per, n_workers)
+            log.info("%d facilities in %d partitions (%.1f µs each)", n, nparts, per * 1e6)
         else:
-            nparts = max(1, min(npartitions, len(facilities)))
-        fac = facilities.reset_index(drop=True)
-        bounds = np.linspace(0, len(fac), nparts + 1).astype(int)
-        chunks = [fac.iloc[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
-        net_f = client.scatter(network, broadcast=True)
-        adm_f = client.scatter(admin, broadcast=True) if admin is not None else None
-        part_f = client.scatter(chunks)
-        futures = [client.submit(_audit_partition, p, net_f, adm_f, pure=False) for p in part_f]
-        results = client.gather(futures)
+            nparts = max(1, min(npartitions, n))
+        bounds = np.linspace(0, n, nparts + 1).astype(int)
+        spans = [(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
+        net_f = client.scatter(network, broadcast=True, hash=False)
+        data_f = client.scatter([(loc.rows(a, b), need[a:b]) for a, b in spans], hash=False)
+        futures = {
+            client.submit(_partition_distances, net_f, d, pure=False): span
+            for d, span in zip(data_f, spans, strict=True)
+        }
+        del data_f
+        for fut, (d, f) in as_completed(futures, with_results=True):
+            a, b = futures[fut]
+            dist[a:b], feat[a:b] = d, f
+            fut.release()
     finally:
         for obj in own:
             obj.close()
-    results = [r for r in results if len(r)]
-    if not results:
-        return _empty_result(facilities.crs, admin is not None)
-    out = pd.concat(results, ignore_index=True)
-    rule_pos = {r.id: i for i, r in enumerate(network.rules)}
-    order = (
-        out.assign(_r=out["rule_id"].map(rule_pos)).sort_values(["facility_id", "_r"], kind="stable").index
-    )
-    out = out.loc[order].reset_index(drop=True)
-    for c in out.columns:
-        if c not in ("distance_m", "limit_m", out.geometry.name):
-            out[c] = out[c].astype("string")
-    return gpd.GeoDataFrame(out, geometry=out.geometry.name, crs=facilities.crs)
+    return assemble(facilities, network, dist, feat, admin=admin)

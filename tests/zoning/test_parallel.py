@@ -58,3 +58,99 @@ def test_default_partitions_small_audit_runs_in_process(client, facilities, rive
         dist = audit_facilities_dask(facilities, rivers, lakes, admin=region, client=client)
     pd.testing.assert_frame_equal(pd.DataFrame(dist), pd.DataFrame(single))
     assert "audited in process" in caplog.text
+
+
+def _shuffled_world(facilities):
+    """The facilities in an order their ids do not sort in (F9 before F10), with a MultiPoint, a gapped index."""
+    import geopandas as gpd
+    from shapely.geometry import MultiPoint
+
+    from tests.zoning.conftest import X0
+
+    extra = gpd.GeoDataFrame(
+        {
+            "facility_id": pd.array(["F9", "F100"], dtype="string"),
+            "name": pd.array(["九", "百"], dtype="string"),
+            "category": pd.array(["polluting_facility", "industrial_park"], dtype="string"),
+            "status": pd.array(["proposed", "proposed"], dtype="string"),
+        },
+        # F9: its nearer part 400 m from M0 (R1); F100: parts 4.5 km and 2.9 km from M0 / T3 (R2 and R3)
+        geometry=[
+            MultiPoint([(X0 + 3_000, 0), (X0 - 400, 1_000)]),
+            MultiPoint([(X0 + 4_500, 0), (X0 + 17_100, 0)]),
+        ],
+        crs=facilities.crs,
+    )
+    out = pd.concat([facilities.iloc[::-1], extra, facilities.iloc[:0]])
+    out = gpd.GeoDataFrame(out, geometry="geometry", crs=facilities.crs)
+    out.index = np.arange(len(out)) * 7 + 3
+    return out.iloc[[17, 0, 5, 16, 1, 2, 3, 4, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]]
+
+
+@pytest.mark.parametrize("npartitions", [2, 5, 18])
+def test_dask_identical_in_input_order_with_mixed_geometries(
+    client, facilities, rivers, lakes, region, npartitions
+):
+    fac = _shuffled_world(facilities)
+    single = audit_facilities(fac, rivers, lakes, admin=region)
+    # the rows follow the input order, not the sorted ids (the distributed path once sorted them)
+    assert list(pd.unique(single["facility_id"]))[:2] == ["F100", "F16"]
+    assert set(single["facility_id"]) >= {"F9", "F100"}
+    dist = audit_facilities_dask(fac, rivers, lakes, admin=region, client=client, npartitions=npartitions)
+    pd.testing.assert_frame_equal(pd.DataFrame(dist), pd.DataFrame(single))
+
+
+def test_located_rows_search_as_the_whole(facilities, rivers, lakes):
+    from basin.zoning.audit import facility_need, locate, located_distances
+
+    fac = _shuffled_world(facilities)
+    net = prepare_network(rivers, lakes)
+    loc, need = locate(net, fac), facility_need(net, fac)
+    assert loc.owner is not None and len(loc.poly_rows) == 1  # the MultiPoints' parts, the one polygon
+    whole = located_distances(net, loc, need)
+    for cuts in ([0, 18], [0, 1, 2, 9, 18], list(range(19))):
+        spans = zip(cuts[:-1], cuts[1:], strict=True)
+        parts = [located_distances(net, loc.rows(a, b), need[a:b]) for a, b in spans]
+        np.testing.assert_array_equal(np.concatenate([p[0] for p in parts]), whole[0])
+        np.testing.assert_array_equal(np.concatenate([p[1] for p in parts]), whole[1])
+
+
+def test_default_partitions_follow_the_measured_cost(
+    client, facilities, rivers, lakes, region, monkeypatch, caplog
+):
+    import logging
+
+    from basin.zoning import parallel
+
+    fac = _shuffled_world(facilities)
+    net = prepare_network(rivers, lakes)
+    per = parallel.seconds_per_facility(fac, net)
+    assert 0 < per < 1  # a real measurement of this network, not a constant
+    # 18 facilities at 0.3 s each are 5.4 s of work: 3 partitions of <= TARGET_TASK_S on the 2 workers
+    monkeypatch.setattr(parallel, "seconds_per_facility", lambda f, n, **kw: 0.3)
+    with caplog.at_level(logging.INFO, logger="basin.zoning.parallel"):
+        dist = audit_facilities_dask(fac, network=net, admin=region, client=client)
+    assert "18 facilities in 3 partitions" in caplog.text
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(dist), pd.DataFrame(audit_facilities(fac, network=net, admin=region))
+    )
+
+
+def test_dask_worker_processes_get_the_network_by_pickle(facilities, rivers, lakes):
+    from distributed import Client, LocalCluster
+
+    fac = _shuffled_world(facilities)
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster:
+        with Client(cluster) as c:
+            dist = audit_facilities_dask(fac, rivers, lakes, client=c, npartitions=4)
+    pd.testing.assert_frame_equal(pd.DataFrame(dist), pd.DataFrame(audit_facilities(fac, rivers, lakes)))
+
+
+def test_dask_bad_facilities_are_reported_once_before_any_cluster(facilities, rivers, lakes):
+    from basin._errors import SchemaError
+
+    bad = facilities.assign(status=["planned"] + list(facilities["status"][1:]))
+    with pytest.raises(
+        SchemaError, match=r"unknown status\(s\) \['planned'\] for facility_id\(s\) \['F01'\]"
+    ):
+        audit_facilities_dask(bad, rivers, lakes, scheduler="tcp://127.0.0.1:1")
