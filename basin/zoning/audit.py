@@ -8,6 +8,7 @@ the rule's ``distance_m`` and either it is ``proposed`` and its category is in t
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,7 +17,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import CRS
+from pyproj import CRS, Transformer
 
 from basin._errors import SchemaError
 from basin._validate import require_columns
@@ -172,7 +173,8 @@ def check_facilities(facilities: gpd.GeoDataFrame, what: str = "facilities") -> 
         raise SchemaError(msg)
     for col, allowed in (("category", CATEGORIES), ("status", STATUSES)):
         vals = facilities[col].astype("string")
-        bad = ~vals.isin(allowed) | vals.isna()
+        codes, uniques = pd.factorize(vals)  # compare the few distinct values, not every row
+        bad = np.append(~pd.Index(uniques).isin(list(allowed)), True)[codes]
         if bad.any():
             unknown = sorted({str(v) for v in vals[bad]})
             msg = (
@@ -271,12 +273,16 @@ def locate(network: Network, facilities: gpd.GeoDataFrame) -> Located:
     return Located(n, shapely.get_x(parts), shapely.get_y(parts), owner, polys, ll[polys], polys_m, scale)
 
 
+@functools.lru_cache(maxsize=8)
+def _lonlat_to(crs: CRS) -> Transformer:
+    """Return the WGS84 lon/lat -> ``crs`` transformer, built once per CRS (~9 ms; thread-safe, pyproj >= 3.1)."""
+    return Transformer.from_crs(4326, crs, always_xy=True)
+
+
 def located_distances(
     network: Network, loc: Located, need: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Distances (n_facilities, n_groups) and nearest feature indices; ``need[i, g]`` False skips a pair."""
-    from pyproj import Transformer
-
     n, ng = loc.n, len(network.groups)
     dist = np.full((n, ng), np.inf)
     feat = np.full((n, ng), -1, dtype=np.int64)
@@ -286,7 +292,7 @@ def located_distances(
         need = np.ones((n, ng), dtype=bool)
     owner = np.arange(len(loc.lon)) if loc.owner is None else loc.owner
     lon, lat = loc.lon, loc.lat
-    x, y = Transformer.from_crs(4326, network.crs, always_xy=True).transform(lon, lat)
+    x, y = _lonlat_to(network.crs).transform(lon, lat)
     for g, group in enumerate(network.groups):
         sel = np.flatnonzero(need[owner, g])
         res = nearest_points(group.index, lon[sel], lat[sel], x[sel], y[sel], group.max_distance_m, loc.scale)
@@ -314,16 +320,37 @@ def _distances(
     return located_distances(network, locate(network, facilities), need)
 
 
+def _codes(facilities: pd.DataFrame) -> np.ndarray:
+    """Category and status of each facility as one code ``category_index * 2 + status_index``, -1 if unknown.
+
+    One hash pass per column (``pandas.factorize``) and a look-up of the few distinct values, instead of
+    string comparisons per row.
+    """
+    out = []
+    for col, allowed in (("category", CATEGORIES), ("status", STATUSES)):
+        codes, uniques = pd.factorize(facilities[col].astype("string"))
+        lut = np.append(pd.Index(list(allowed)).get_indexer(pd.Index(uniques).astype(str)), -1)
+        out.append(lut[codes])  # codes == -1 (missing) -> the appended -1
+    cat, status = out
+    return np.where((cat >= 0) & (status >= 0), cat * len(STATUSES) + status, -1)
+
+
+def _rule_table(rule: Rule) -> np.ndarray:
+    """``table[code]``: a facility of that :func:`_codes` code can break ``rule`` (last entry: unknown, False)."""
+    prohibits, phase_out = np.isin(CATEGORIES, rule.prohibits), np.isin(CATEGORIES, rule.phase_out)
+    table = np.stack([prohibits, phase_out], axis=1)  # columns in STATUSES order: proposed, existing
+    return np.append(table.ravel(), False)
+
+
 def facility_need(network: Network, facilities: pd.DataFrame) -> np.ndarray:
     """``need[i, g]``: facility ``i`` can break a rule of trigger group ``g`` (by its category and status)."""
-    cat = facilities["category"].astype(str).to_numpy()
-    status = facilities["status"].astype(str).to_numpy()
+    codes = _codes(facilities)
     need = np.zeros((len(facilities), len(network.groups)), dtype=bool)
     for g, group in enumerate(network.groups):
+        table = np.zeros(len(CATEGORIES) * len(STATUSES) + 1, dtype=bool)
         for rule in group.rules:
-            need[:, g] |= ((status == "proposed") & np.isin(cat, rule.prohibits)) | (
-                (status == "existing") & np.isin(cat, rule.phase_out)
-            )
+            table |= _rule_table(rule)
+        need[:, g] = table[codes]
     return need
 
 
@@ -412,19 +439,16 @@ def assemble(
 
     The facilities must have been checked (:func:`check_facilities`, :func:`check_admin`).
     """
-    cat = facilities["category"].astype(str).to_numpy()
-    status = facilities["status"].astype(str).to_numpy()
+    codes = _codes(facilities)
+    proposed = codes % len(STATUSES) == STATUSES.index("proposed")
     rows_l, rule_l, grp_l, act_l = [], [], [], []
     for g, group in enumerate(network.groups):
         for rule in group.rules:
-            inside = dist[:, g] <= rule.distance_m
-            prohibited = inside & (status == "proposed") & np.isin(cat, rule.prohibits)
-            phase = inside & (status == "existing") & np.isin(cat, rule.phase_out)
-            rows = np.flatnonzero(prohibited | phase)
+            rows = np.flatnonzero((dist[:, g] <= rule.distance_m) & _rule_table(rule)[codes])
             rows_l.append(rows)
             rule_l.append(np.full(len(rows), network.rules.index(rule), dtype=np.int64))
             grp_l.append(np.full(len(rows), g, dtype=np.int64))
-            act_l.append(np.where(prohibited[rows], 0, 1))
+            act_l.append(np.where(proposed[rows], 0, 1))  # 0 prohibited (proposed), 1 phase_out_candidate
     with_county = admin is not None
     rows = np.concatenate(rows_l) if rows_l else np.zeros(0, dtype=np.int64)
     if len(rows) == 0:

@@ -16,13 +16,15 @@ to a cluster you trust; across a network use ``tls://`` with your Dask TLS confi
 Partition sizes come from the data (:func:`plan_partitions`): the distance search is timed on a sample of
 :data:`SAMPLE` facilities, less the same call's fixed cost with nothing to measure
 (:func:`seconds_per_facility`), and the facilities are cut into partitions of about :data:`TARGET_TASK_S`
-seconds of work each (at least one per worker). When all the work fits in one such partition the audit runs in
-process: a cluster would only add the broadcast of the network and the task overhead (measured: 500 partitions
-of 2,150 facilities took 165 s against 0.3 s in memory).
+seconds of work each (a multiple of the workers). When all the work fits in one such partition, or the time
+the workers would save is not more than the broadcast of the network and the start of a cluster
+(:data:`DISTRIBUTED_OVERHEAD_S`, :data:`LOCAL_CLUSTER_S`), the audit runs in process (measured before this
+plan: 500 partitions of 2,150 facilities took 165 s against 0.3 s in memory).
 """
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import time
@@ -123,22 +125,36 @@ def connect_scheduler(address: str, *, timeout: float | None = None) -> Any:
 #: Seconds of audit work per partition: the per-task overhead (scheduling, moving a partition and its
 #: result: some 10-100 ms) stays a few per cent of it.
 TARGET_TASK_S = 2.0
+#: Seconds a distributed audit costs beyond the work itself: broadcasting the prepared network (43 MB for
+#: 10^5 reaches) to the workers, their import of basin on first use, moving the partitions (measured: 0.8-1.2 s
+#: on 2 fresh local workers, 0.15 s on warm ones).
+DISTRIBUTED_OVERHEAD_S = 1.5
+#: Seconds to start the ``LocalCluster`` of a call without a scheduler (measured: 0.4-0.6 s for 2 workers).
+LOCAL_CLUSTER_S = 1.0
 #: Facilities of the timed sample.
 SAMPLE = 5000
 #: Most worker processes of the ``LocalCluster`` started for a call (one per core up to this).
 MAX_LOCAL_WORKERS = 8
 
 
-def plan_partitions(n: int, seconds_per_facility: float, n_workers: int) -> int:
-    """Return the number of partitions for ``n`` facilities: ``ceil(n * s / TARGET_TASK_S)``, >= workers.
+def plan_partitions(
+    n: int, seconds_per_facility: float, n_workers: int, *, overhead_s: float = DISTRIBUTED_OVERHEAD_S
+) -> int:
+    """Return the number of partitions for ``n`` facilities at ``seconds_per_facility`` on ``n_workers``.
 
-    Returns 1 when the whole audit is less than :data:`TARGET_TASK_S` of work (run it in process).
+    The work ``W = n * seconds_per_facility`` is cut into ``ceil(W / TARGET_TASK_S)`` partitions of about
+    :data:`TARGET_TASK_S` seconds, rounded up to a multiple of the workers (so that none waits for a last
+    partition while the others idle), at most ``n``. Returns 1 (run in process) when the work is less than
+    one partition, or when spreading it cannot win: the time saved, ``W * (1 - 1 / n_workers)``, is not
+    more than ``overhead_s`` (:data:`DISTRIBUTED_OVERHEAD_S`, plus :data:`LOCAL_CLUSTER_S` when a cluster
+    must be started).
     """
     work = max(n, 0) * max(seconds_per_facility, 0.0)
+    w = max(n_workers, 1)
     parts = int(np.ceil(work / TARGET_TASK_S))
-    if parts <= 1 or n <= 1:
+    if parts <= 1 or n <= 1 or work * (1 - 1 / w) <= overhead_s:
         return 1
-    return int(min(max(parts, n_workers), n))
+    return int(min(-(-parts // w) * w, n))
 
 
 def seconds_per_facility(facilities: gpd.GeoDataFrame, network: Network, *, seed: int = 0) -> float:
@@ -146,7 +162,8 @@ def seconds_per_facility(facilities: gpd.GeoDataFrame, network: Network, *, seed
 
     The sample (drawn at random, so points and polygons come in their proportions) is searched twice: once
     with nothing to measure, which times the call's fixed cost (the projection set-up), and once for real;
-    the difference divided by the sample size is the marginal cost that partitions multiply. Facilities
+    the difference divided by the sample size is the marginal cost that partitions multiply (Python's
+    garbage collector is paused while timing: it would charge the whole input's objects to the sample). Facilities
     must have been checked (:func:`~basin.zoning.audit.check_facilities`).
     """
     k = min(SAMPLE, len(facilities))
@@ -155,11 +172,17 @@ def seconds_per_facility(facilities: gpd.GeoDataFrame, network: Network, *, seed
     pick = np.sort(np.random.default_rng(seed).choice(len(facilities), size=k, replace=False))
     sample = facilities.iloc[pick]
     loc, need = locate(network, sample), facility_need(network, sample)
-    t0 = time.perf_counter()
-    located_distances(network, loc, np.zeros_like(need))
-    t1 = time.perf_counter()
-    located_distances(network, loc, need)
-    t2 = time.perf_counter()
+    enabled = gc.isenabled()
+    gc.disable()  # a collection over millions of live geometries would be timed as the sample's (~60 ms)
+    try:
+        t0 = time.perf_counter()
+        located_distances(network, loc, np.zeros_like(need))
+        t1 = time.perf_counter()
+        located_distances(network, loc, need)
+        t2 = time.perf_counter()
+    finally:
+        if enabled:
+            gc.enable()
     return max((t2 - t1) - (t1 - t0), 0.0) / k
 
 
@@ -168,6 +191,11 @@ def _partition_distances(network: Network, part: tuple[Located, np.ndarray]) -> 
     dist, feat = located_distances(network, *part)
     small = feat.astype(np.int32) if len(network.features) < 2**31 else feat
     return dist, small
+
+
+def _slots(client: Any) -> int:
+    """Tasks the cluster runs at once: the threads of all its workers."""
+    return max(sum(client.nthreads().values()), 1)
 
 
 def local_workers() -> int:
@@ -195,8 +223,9 @@ def audit_facilities_dask(
     facilities, rivers, lakes, rules, admin, crs, network
         As for :func:`~basin.zoning.audit.audit_facilities`.
     npartitions
-        Number of facility partitions (default: from the data, :func:`plan_partitions`; when the whole
-        audit is less than one partition of work it runs in process, without the cluster). Given, the
+        Number of facility partitions (default: from the data, :func:`plan_partitions`: the measured
+        seconds per facility, the workers of the cluster; when the cluster cannot win - less than one
+        partition of work, or less time to save than its overhead - the audit runs in process). Given, the
         cluster is used even for one partition.
     scheduler
         Address of a running ``dask.distributed`` scheduler (``tcp://10.0.0.5:8786``, or ``tls://…`` with
@@ -235,38 +264,47 @@ def audit_facilities_dask(
         client = connect_scheduler(scheduler)
         own.append(client)
     need = facility_need(network, facilities)
-    per = 0.0
     if npartitions is None or n == 0:
         per = seconds_per_facility(facilities, network) if n else 0.0
-        if plan_partitions(n, per, 1 << 30) == 1:
+        if client is None:
+            slots, overhead = local_workers(), DISTRIBUTED_OVERHEAD_S + LOCAL_CLUSTER_S
+        else:
+            slots, overhead = _slots(client), DISTRIBUTED_OVERHEAD_S
+        nparts = plan_partitions(n, per, slots, overhead_s=overhead)
+        if nparts == 1:
             log.info(
-                "%d facilities are %.2f s of audit work (%.1f µs each), less than one partition of %.0f s: "
-                "audited in process",
+                "%d facilities are %.2f s of audit work (%.1f µs each): audited in process (less than one partition "
+                "of %.0f s, or not more than %.1f s to save on %d workers)",
                 n,
                 n * per,
                 per * 1e6,
                 TARGET_TASK_S,
+                overhead,
+                slots,
             )
             for obj in own:
                 obj.close()
             dist, feat = located_distances(network, locate(network, facilities), need)
             return assemble(facilities, network, dist, feat, admin=admin)
+        log.info("%d facilities in %d partitions (%.1f µs each, %d workers)", n, nparts, per * 1e6, slots)
+    else:
+        nparts = max(1, min(npartitions, n))
     loc = locate(network, facilities)
     if client is None:
-        cluster = LocalCluster(
-            n_workers=local_workers(), threads_per_worker=1, processes=True, dashboard_address=":0"
-        )
+        import dask.config
+
+        # Dask sets MALLOC_TRIM_THRESHOLD_ in its worker processes to return memory to the OS sooner; it also
+        # stops glibc from raising its mmap threshold, so every large temporary array is a fresh mmap
+        # (measured: 10 % slower searches). The workers of this call's own cluster keep the default.
+        with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
+            cluster = LocalCluster(
+                n_workers=local_workers(), threads_per_worker=1, processes=True, dashboard_address=":0"
+            )
         client = Client(cluster)
         own += [client, cluster]
     dist = np.full((n, len(network.groups)), np.inf)
     feat = np.full((n, len(network.groups)), -1, dtype=np.int64)
     try:
-        n_workers = max(len(client.scheduler_info().get("workers", {})), 1)
-        if npartitions is None:
-            nparts = plan_partitions(n, per, n_workers)
-            log.info("%d facilities in %d partitions (%.1f µs each)", n, nparts, per * 1e6)
-        else:
-            nparts = max(1, min(npartitions, n))
         bounds = np.linspace(0, n, nparts + 1).astype(int)
         spans = [(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
         net_f = client.scatter(network, broadcast=True, hash=False)

@@ -149,42 +149,52 @@ finally:
 DASK_CHILD = (
     SAMPLER
     + """
-import geopandas as gpd, numpy as np, shapely
+import geopandas as gpd, numpy as np, pandas as pd, shapely
 from basin.io import read_layer
 from basin.zoning import audit_facilities, prepare_network
 from basin.zoning.parallel import audit_facilities_dask, plan_partitions, seconds_per_facility
 from distributed import Client, LocalCluster
-d, n = sys.argv[1], int(sys.argv[2])
-riv = read_layer(f'{{d}}/rivers.gpkg', 'rivers')
-lak = read_layer(f'{{d}}/lakes.gpkg', 'lakes')
-reg = gpd.read_file(f'{{d}}/admin.gpkg', layer='admin')
-reg = reg[reg['level'] == 'province']
-rng = np.random.default_rng(5)
-b = reg.total_bounds
-pts = shapely.points(rng.uniform(b[0], b[2], n), rng.uniform(b[1], b[3], n))
-fac = gpd.GeoDataFrame({{'facility_id': np.char.add('F', np.arange(n).astype(str)).astype(object),
-                        'category': rng.choice(['polluting_facility', 'industrial_park', 'other'], n),
-                        'status': rng.choice(['proposed', 'existing'], n)}}, geometry=pts, crs=4326)
-net = prepare_network(riv, lak)
-out = {{'n': n}}
-t = time.perf_counter()
-single = audit_facilities(fac, network=net)
-out['memory_s'] = time.perf_counter() - t
-out['peak_mem_mb'] = mark()
-t = time.perf_counter()
-cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=':0')
-client = Client(cluster)
-out['cluster_start_s'] = time.perf_counter() - t
-per = seconds_per_facility(fac, net, None)
-out['us_per_facility'] = per * 1e6
-out['partitions'] = plan_partitions(n, per, 2)
-t = time.perf_counter(); dist = audit_facilities_dask(fac, network=net, client=client)
-out['dask_s'] = time.perf_counter() - t
-out['identical'] = bool(len(dist) == len(single) and (dist['facility_id'].astype(str).to_numpy()
-                        == single['facility_id'].astype(str).to_numpy()).all())
-out['peak_dask_mb'] = mark()
-client.close(); cluster.close()
-print(json.dumps(out))
+def main():
+    d, n = sys.argv[1], int(sys.argv[2])
+    riv = read_layer(f'{{d}}/rivers.gpkg', 'rivers')
+    lak = read_layer(f'{{d}}/lakes.gpkg', 'lakes')
+    reg = gpd.read_file(f'{{d}}/admin.gpkg', layer='admin')
+    reg = reg[reg['level'] == 'province']
+    rng = np.random.default_rng(5)
+    b = reg.total_bounds
+    pts = shapely.points(rng.uniform(b[0], b[2], n), rng.uniform(b[1], b[3], n))
+    fac = gpd.GeoDataFrame({{'facility_id': np.char.add('F', np.arange(n).astype(str)).astype(object),
+                            'category': rng.choice(['polluting_facility', 'industrial_park', 'other'], n),
+                            'status': rng.choice(['proposed', 'existing'], n)}}, geometry=pts, crs=4326)
+    net = prepare_network(riv, lak)
+    out = {{'n': n, 'n_reaches': len(riv), 'load': os.getloadavg()[0]}}
+    mark()
+    t, c = time.perf_counter(), time.process_time()
+    single = audit_facilities(fac, network=net)
+    out['memory_s'], out['memory_cpu_s'] = time.perf_counter() - t, time.process_time() - c
+    out['peak_mem_mb'] = mark()
+    t = time.perf_counter()
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=':0')
+    client = Client(cluster)
+    out['cluster_start_s'] = time.perf_counter() - t
+    out['us_per_facility'] = seconds_per_facility(fac, net) * 1e6
+    out['partitions'] = plan_partitions(n, out['us_per_facility'] / 1e6, 2)
+    out['load_dask'] = os.getloadavg()[0]
+    mark()
+    t = time.perf_counter()
+    dist = audit_facilities_dask(fac, network=net, client=client)
+    out['dask_s'] = time.perf_counter() - t
+    out['peak_dask_mb'] = mark()
+    try:  # the same table: values, dtypes, row order, index, CRS
+        pd.testing.assert_frame_equal(pd.DataFrame(dist), pd.DataFrame(single))
+        out['identical'] = bool(dist.crs == single.crs)
+    except AssertionError as exc:
+        out['identical'], out['difference'] = False, ' '.join(str(exc).split())[:300]
+    out['violations'] = len(single)
+    client.close(); cluster.close()
+    print(json.dumps(out))
+if __name__ == '__main__':  # the worker processes are spawned: they must not run the benchmark
+    main()
 """
 )
 
@@ -234,15 +244,21 @@ def main() -> None:
         d = network(max(args.sizes), args.work)
         print(
             f"{'facilities':>11}{'memory s':>10}{'dask s':>9}{'ratio':>7}{'parts':>6}{'µs/fac':>8}"
-            f"{'cluster start s':>16}{'identical':>10}"
+            f"{'cluster start s':>16}{'peak MB mem/dask':>18}{'load':>6}{'identical':>10}"
         )
         for n in args.dask:
             r = child(DASK_CHILD, str(d), str(n), timeout=7200)
             print(
                 f"{n:>11}{r['memory_s']:>10.2f}{r['dask_s']:>9.2f}{r['dask_s'] / r['memory_s']:>7.2f}"
                 f"{r['partitions']:>6}{r['us_per_facility']:>8.1f}{r['cluster_start_s']:>16.1f}"
-                f"{str(r['identical']):>10}"
+                f"{r['peak_mem_mb']:>9.0f}/{r['peak_dask_mb']:<8.0f}{r['load']:>6.1f}{str(r['identical']):>10}",
+                flush=True,
             )
+            if not r["identical"]:
+                print("   ", r.get("difference", "different CRS"))
+        print(
+            f"network: {r['n_reaches']} reaches; ratio = dask s / memory s (the goal: <= 3 at 1e5, < 1 at 1e7)"
+        )
         return
     runs: dict[str, dict] = {}
     steps: dict[str, dict] = {}

@@ -37,12 +37,22 @@ def test_dask_with_prepared_network_and_no_violation(client, facilities, rivers,
 
 
 def test_plan_partitions_from_the_work():
-    from basin.zoning.parallel import TARGET_TASK_S, plan_partitions
+    from basin.zoning.parallel import DISTRIBUTED_OVERHEAD_S, TARGET_TASK_S, plan_partitions
 
     # 1e5 facilities at 7.5 µs each: 0.75 s of work, less than one partition -> in process
     assert plan_partitions(100_000, 7.5e-6, 2) == 1
-    # 1e7 at 7.5 µs: 75 s of work -> 38 partitions of ~2 s
-    assert plan_partitions(10_000_000, 7.5e-6, 2) == int(np.ceil(75.0 / TARGET_TASK_S))
+    # 1e7 at 7.5 µs: 75 s of work -> 38 partitions of ~2 s (a multiple of the 2 workers)
+    assert plan_partitions(10_000_000, 7.5e-6, 2) == int(np.ceil(75.0 / TARGET_TASK_S)) == 38
+    # 1e7 at 2 µs: 20 s -> 10 partitions; on 4 workers 12, so that no worker idles at the end
+    assert plan_partitions(10_000_000, 2e-6, 2) == 10
+    assert plan_partitions(10_000_000, 2e-6, 4) == 12
+    # 1e6 at 2.5 µs: 2.5 s of work; 2 workers would save 1.25 s, not more than the overhead -> in process;
+    # 8 workers save 2.2 s -> one partition each
+    assert DISTRIBUTED_OVERHEAD_S == 1.5
+    assert plan_partitions(1_000_000, 2.5e-6, 2) == 1
+    assert plan_partitions(1_000_000, 2.5e-6, 8) == 8
+    # the start of a LocalCluster counts as overhead too
+    assert plan_partitions(1_000_000, 2.5e-6, 8, overhead_s=2.5) == 1
     # just over one partition of work: at least one partition per worker
     assert plan_partitions(1000, 3.0 / 1000, 8) == 8
     # never more partitions than facilities
@@ -126,11 +136,11 @@ def test_default_partitions_follow_the_measured_cost(
     net = prepare_network(rivers, lakes)
     per = parallel.seconds_per_facility(fac, net)
     assert 0 < per < 1  # a real measurement of this network, not a constant
-    # 18 facilities at 0.3 s each are 5.4 s of work: 3 partitions of <= TARGET_TASK_S on the 2 workers
+    # 18 facilities at 0.3 s each are 5.4 s of work: 3 partitions of <= TARGET_TASK_S, 4 on the 2 workers
     monkeypatch.setattr(parallel, "seconds_per_facility", lambda f, n, **kw: 0.3)
     with caplog.at_level(logging.INFO, logger="basin.zoning.parallel"):
         dist = audit_facilities_dask(fac, network=net, admin=region, client=client)
-    assert "18 facilities in 3 partitions" in caplog.text
+    assert "18 facilities in 4 partitions" in caplog.text
     pd.testing.assert_frame_equal(
         pd.DataFrame(dist), pd.DataFrame(audit_facilities(fac, network=net, admin=region))
     )
