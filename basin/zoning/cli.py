@@ -19,9 +19,7 @@ from basin._cli_common import (
 )
 
 _file = click.Path(exists=True, dir_okay=False, path_type=Path)
-rules_opt = click.option(
-    "--rules", type=_file, help="Riparian rule file (YAML; default: the shipped R1/R2/R3)."
-)
+rules_opt = click.option("--rules", type=_file, help="Riparian rule file (YAML; default: the shipped R1/R2/R3).")
 
 
 @click.command()

@@ -65,9 +65,7 @@ def _need(res: Any, kind: str, what: str) -> gpd.GeoDataFrame:
 
     gdf = res.layers.get(kind)
     if gdf is None:
-        raise Skipped(
-            what, f"no {kind} layer", f"add `layers: {kind}: {{path: …}}` to the project or pass --{kind}"
-        )
+        raise Skipped(what, f"no {kind} layer", f"add `layers: {kind}: {{path: …}}` to the project or pass --{kind}")
     return gdf
 
 
@@ -133,9 +131,7 @@ def riparian_step(res: Any) -> RiparianResult:
     lakes = res.layers.get("lakes")
     if lakes is None:
         res.skipped.append(
-            _skip(
-                "lake rule (3 km around connected lakes/reservoirs)", "no lakes layer", "add `layers: lakes:`"
-            )
+            _skip("lake rule (3 km around connected lakes/reservoirs)", "no lakes layer", "add `layers: lakes:`")
         )
     rules = _rules(res)
     zones = riparian_zones(rivers, lakes, admin, rules=rules)
@@ -174,9 +170,7 @@ def audit_step(res: Any) -> AuditResult:
     else:
         viol = audit_facilities(facilities, rivers, lakes, rules=rules, admin=admin)
     summary = summarize(viol, facilities)
-    summary["rules"] = {
-        r.id: {"zone": r.zone, "distance_m": r.distance_m, "text_en": r.text_en} for r in rules
-    }
+    summary["rules"] = {r.id: {"zone": r.zone, "distance_m": r.distance_m, "text_en": r.text_en} for r in rules}
     summary["lakes_used"] = lakes is not None
     return AuditResult(viol, summary, facilities)
 
@@ -190,7 +184,6 @@ def write_audit(result: AuditResult, folder: Path, opts: Any) -> dict[str, Path]
         files["violations (GeoJSON)"] = write_vector(result.violations, folder / "violations.geojson")
     files.update(write_summary(result.summary_, folder))
     return files
-
 
 def summary_text(summary: dict[str, Any]) -> str:
     """Format a summary as a few lines for the terminal."""
@@ -206,6 +199,7 @@ def summary_text(summary: dict[str, Any]) -> str:
         top = sorted(county.items(), key=lambda kv: (-kv[1], kv[0]))[:5]
         lines.append("  top counties: " + ", ".join(f"{k} {v}" for k, v in top))
     return "\n".join(lines)
+
 
 
 __all__ = [

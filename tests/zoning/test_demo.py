@@ -98,14 +98,8 @@ def test_demo_step_writes_everything(tmp_path):
     from basin.project import demo_project
     from basin.run import run_project
 
-    res = run_project(
-        demo_project(),
-        steps=["riparian", "audit"],
-        outdir=tmp_path,
-        maps=False,
-        reports=False,
-        echo=lambda s: None,
-    )
+    res = run_project(demo_project(), steps=["riparian", "audit"], outdir=tmp_path, maps=False, reports=False,
+                      echo=lambda s: None)
     out = {**res.files["riparian"], **res.files["audit"]}
     for p in out.values():
         assert p.exists() and p.stat().st_size > 0
