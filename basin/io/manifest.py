@@ -53,6 +53,7 @@ LIBRARIES = (
     "matplotlib",
     "folium",
     "openpyxl",
+    "xlsxwriter",
     "python-docx",
     "pyyaml",
 )

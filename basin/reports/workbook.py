@@ -122,7 +122,7 @@ def _text_xml(text: str) -> str:
 
 def _value_xml(value: Any, style: str) -> str | None:
     """Return the end of the cell (after ``r="A2"``) holding ``value`` (a :func:`_cell` result), or None."""
-    if value is None:
+    if value is None or value == "":  # an empty text is an empty cell, as a missing value
         return None
     if isinstance(value, str):
         return style + _text_xml(value)
@@ -136,8 +136,8 @@ def _value_xml(value: Any, style: str) -> str | None:
 def column_xml(series: pd.Series, text: bool, style: str = "") -> tuple[np.ndarray, np.ndarray]:
     """Return the cells of a column as codes into their distinct cell endings.
 
-    Each distinct value is converted once, as :func:`_cell` converts it (missing -> no cell, ``inf`` ->
-    ``"∞"``, text columns as text), and written as XlsxWriter writes such a cell.
+    Each distinct value is converted once, as :func:`_cell` converts it (missing or empty text -> no cell,
+    ``inf`` -> ``"∞"``, text columns as text), and written as XlsxWriter writes such a cell.
 
     Parameters
     ----------

@@ -204,12 +204,12 @@ def compare(old: Path, new: Path, rows: int) -> tuple[int, list[str]]:
                 problems.append(f"{name} row {r + 1}: number formats {fa} vs {fb}")
     a.close()
     b.close()
-    # frozen panes, filters and the sheet sizes (full load of the layout only: read_only has no panes)
-    for path, other in ((old, new),):
-        za, zb = _layout(path), _layout(other)
-        for name in za:
-            if za[name] != zb.get(name):
-                problems.append(f"{name}: layout {za[name]} vs {zb.get(name)}")
+    # frozen panes, filters and the used range (openpyxl's write-only sheets carry no <dimension>)
+    la, lb = _layout(old), _layout(new)
+    for name, (dim, pane, filt) in la.items():
+        got = lb.get(name)
+        if got is None or (dim is not None and dim != got[0]) or (pane, filt) != got[1:]:
+            problems.append(f"{name}: layout {(dim, pane, filt)} vs {got}")
     return cells, problems
 
 
@@ -275,6 +275,15 @@ def main() -> None:
     n, problems = compare(old, new, args.rows)
     span = "all rows" if args.rows == 0 else f"first {args.rows:,} rows of each sheet"
     print(f"read back with openpyxl, {span}: {n:,} cells compared in {time.perf_counter() - t0:.0f} s")
+    # every row is there: each sheet's used range is its table's (all rows, not only the compared ones)
+    from xlsxwriter.utility import xl_col_to_name
+
+    layout = _layout(new)
+    for (name, df), sheet in zip(tables.items(), layout, strict=False):
+        loc = localize(df, args.lang, short=True)
+        want = f"A1:{xl_col_to_name(max(loc.shape[1] - 1, 0))}{len(loc) + 1}"
+        if loc.shape[1] and layout[sheet][0] != want:
+            problems.append(f"{sheet} ({name}): used range {layout[sheet][0]}, the table has {want}")
     if problems:
         print("DIFFERENCES:")
         for p in problems:
