@@ -11,7 +11,7 @@ import math
 import os
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -102,7 +102,7 @@ _EDGE_SPACE = re.compile(r"^\s|\s$")
 #: Excel's longest cell text, in UTF-16 units (XlsxWriter cuts longer strings to it).
 MAX_TEXT = 32_767
 #: Rows serialised at a time (bounds the memory of the cell strings).
-BLOCK = 20_000
+BLOCK = 5_000
 
 
 def _text_xml(text: str) -> str:
@@ -274,8 +274,7 @@ def _write_table(
         style = ""
         if fmt is not None:
             style = f' s="{styles.setdefault(fmt, wb.add_format({"num_format": fmt}))._get_xf_index()}"'
-        codes, ends = column_xml(loc[col], is_text, style)
-        columns.append((f'<c r="{xl_col_to_name(j)}', codes, ends))
+        columns.append((f'<c r="{xl_col_to_name(j)}', loc[col], is_text, style))
     n = len(loc)
     for start in range(0, max(n, 1), MAX_ROWS):
         stop = min(start + MAX_ROWS, n)
@@ -289,12 +288,13 @@ def _write_table(
 
 
 def _stream_rows(
-    ws: Any, header: str, columns: list[tuple[str, np.ndarray, np.ndarray]], start: int, stop: int
+    ws: Any, header: str, columns: list[tuple[str, pd.Series, bool, str]], start: int, stop: int
 ) -> None:
     """Write the header and rows ``start:stop`` into a constant_memory XlsxWriter sheet.
 
     XlsxWriter's own ``write_*`` calls cost ~4 µs a cell (storing each cell, then serialising it); here
-    whole blocks of rows are put together from the cell endings of :func:`column_xml` with numpy and written
+    blocks of :data:`BLOCK` rows are put together from the cell endings of :func:`column_xml` (the distinct
+    values of the block's column, converted once) with numpy and written
     to the sheet's row-data file (``ws.fh``), where XlsxWriter's ``_write_single_row`` writes its rows. The
     sheet's used range is recorded as its writers record it (``_check_dimensions``). The result is the XML
     XlsxWriter writes for the same cells (tests/reports/test_workbook.py compares them byte for byte).
@@ -312,12 +312,19 @@ def _stream_rows(
         b = min(a + BLOCK, stop)
         rn = np.array([str(r) for r in range(a - start + 2, b - start + 2)], dtype=object)
         cells = []
-        for prefix, codes, ends in columns:
-            c = codes[a:b]
+        for prefix, series, text, style in columns:
+            c, ends = column_xml(series.iloc[a:b], text, style)
             cell = prefix + rn + ends[c]
             blank = c < 0
             if blank.any():
                 cell[blank] = ""
             cells.append(cell)
-        rows = ["".join(t) for t in zip(*cells, strict=True)]
-        fh.write("".join(f'<row r="{r}">{row}</row>' for r, row in zip(rn, rows, strict=True) if row))
+        fh.writelines(_rows(rn, cells))
+
+
+def _rows(numbers: np.ndarray, cells: list[np.ndarray]) -> Iterator[str]:
+    """Yield the ``<row>`` elements of a block, one at a time; a row without a cell is left out."""
+    for r, parts in zip(numbers, zip(*cells, strict=True), strict=True):
+        row = "".join(parts)
+        if row:
+            yield f'<row r="{r}">{row}</row>'
