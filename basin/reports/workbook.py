@@ -109,10 +109,12 @@ def _text_xml(text: str) -> str:
     """Return the end of an inline-string cell holding ``text``, as XlsxWriter writes it.
 
     Control characters become ``_xHHHH_``, ``&<>`` are escaped, leading or trailing white space gets
-    ``xml:space="preserve"``; text over Excel's :data:`MAX_TEXT` is cut to it (as XlsxWriter cuts it).
+    ``xml:space="preserve"``; text over Excel's :data:`MAX_TEXT` is cut to it and ends in "…" (the table's CSV
+    keeps the whole text).
     """
     if len(text) > MAX_TEXT // 2 and len(text.encode("utf-16-le", "surrogatepass")) // 2 > MAX_TEXT:
-        text = text.encode("utf-16-le", "surrogatepass")[: 2 * MAX_TEXT].decode("utf-16-le", "ignore")
+        # cut, and marked as cut: the CSV of the table keeps the whole text
+        text = text.encode("utf-16-le", "surrogatepass")[: 2 * (MAX_TEXT - 1)].decode("utf-16-le", "ignore") + "…"
     text = _ESCAPED_ESCAPE.sub(r"_x005F\1", text)
     text = _CONTROL.sub(lambda m: f"_x{ord(m.group(1)):04X}_", text)
     keep = ' xml:space="preserve"' if _EDGE_SPACE.search(text) else ""

@@ -198,3 +198,16 @@ def test_workbook_bytes_are_reproducible(tmp_path, monkeypatch):
         core = z.read("docProps/core.xml").decode()
     assert '<dcterms:created xsi:type="dcterms:W3CDTF">2023-11-14T22:13:20Z</dcterms:created>' in core
     assert "<dc:creator>basin</dc:creator>" in core
+
+
+def test_text_over_excel_limit_is_cut_and_marked(tmp_path):
+    from openpyxl import load_workbook
+
+    from basin.reports.workbook import MAX_TEXT, write_workbook
+
+    long = "长" * (MAX_TEXT + 10)
+    path = write_workbook({"t": pd.DataFrame({"note": [long, "short"]})}, tmp_path / "r.xlsx")
+    ws = load_workbook(path).worksheets[0]
+    cut = ws.cell(2, 1).value
+    assert len(cut) == MAX_TEXT and cut.endswith("…") and cut[:-1] == long[: MAX_TEXT - 1]
+    assert ws.cell(3, 1).value == "short"
