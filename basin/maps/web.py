@@ -65,7 +65,10 @@ def esc(value: Any) -> str:
 
 def to_js(obj: Any) -> str:
     """Serialise ``obj`` as JSON safe inside a ``<script>`` element (``<``, ``>``, ``&``, ``'`` escaped)."""
-    text = json.dumps(obj, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    return _script_safe(json.dumps(obj, ensure_ascii=False, allow_nan=False, separators=(",", ":")))
+
+
+def _script_safe(text: str) -> str:
     for ch, rep in (
         ("<", "\\u003c"),
         (">", "\\u003e"),
@@ -85,6 +88,8 @@ CANVAS_MIN = 3000
 #: At most this many reaches are drawn at every zoom; the lower levels beyond it appear from MINOR_ZOOM on.
 MAJOR_REACHES = 15_000
 MINOR_ZOOM = 9
+#: A layer whose data take more bytes than this is stored compressed and inflated when first shown.
+LAZY_BYTES = 500_000
 #: A line or polygon layer with more vertices than this is simplified with twice the tolerance.
 BIG_VERTICES = 500_000
 #: Beyond this many facilities the layer of all audited facilities is left out (the violations stay).
@@ -153,10 +158,17 @@ def compact_collection(fc: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _dumps(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+def _gzip(raw: str) -> dict[str, str]:
+    return {"z": base64.b64encode(gzip.compress(raw.encode("utf-8"), compresslevel=9, mtime=0)).decode("ascii")}
+
+
 def gzip_collection(compact: dict[str, Any]) -> dict[str, str]:
     """``{"z": base64(gzip(JSON))}`` of a compact collection (``basinInflate`` in the page reverses it)."""
-    raw = json.dumps(compact, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
-    return {"z": base64.b64encode(gzip.compress(raw, compresslevel=9, mtime=0)).decode("ascii")}
+    return _gzip(_dumps(compact))
 
 
 def expand_collection(d: dict[str, Any]) -> dict[str, Any]:
@@ -237,12 +249,12 @@ def _first(row: Any, *cols: str) -> Any:
 
 
 def _values(df: pd.DataFrame, col: str) -> list[Any]:
-    """The values of column ``col`` as a list (None for each row when there is no such column)."""
+    """Return the values of column ``col`` as a list (None for each row when there is no such column)."""
     return df[col].tolist() if col in df.columns else [None] * len(df)
 
 
 def _first_values(df: pd.DataFrame, *cols: str) -> list[Any]:
-    """:func:`_first` of every row of ``df``, column by column (no per-row Series)."""
+    """Return :func:`_first` of every row of ``df``, column by column (no per-row Series)."""
     out: list[Any] = [None] * len(df)
     todo = list(range(len(df)))
     for c in cols:
@@ -260,7 +272,7 @@ def _first_values(df: pd.DataFrame, *cols: str) -> list[Any]:
 
 
 def _formatted(df: pd.DataFrame, col: str) -> list[str]:
-    """``esc(_fmt(value))`` of every value of column ``col`` (floats to 4 significant digits, NaN empty)."""
+    """Return ``esc(_fmt(value))`` of each value of ``col`` (floats to 4 significant digits, NaN empty)."""
     vals = df[col].tolist()
     dtype = df[col].dtype
     if isinstance(dtype, np.dtype) and dtype.kind == "f":  # numpy floats: NaN is the only missing value
@@ -379,6 +391,9 @@ def _elements() -> dict[str, Any]:
                         window.basinBusy = (window.basinBusy || 0) + 1;
                         wait = basinInflate(data).then(function (d) {
                             lyr = make(d); data = null; window.basinBusy -= 1; show();
+                            {%- if this.kind == "stations" %}
+                            if (window.basinRestyle) { basinRestyle(); }  // the time control's month
+                            {%- endif %}
                         });
                     }
                 }
@@ -404,10 +419,12 @@ def _elements() -> dict[str, Any]:
             self.pane = pane
             self.pane_js = to_js({"pane": pane} if pane else {})
             self.canvas = n > CANVAS_MIN and pane is None
-            self.lazy = n > CANVAS_MIN or min_zoom > 0
             compact = compact_collection(data)
-            # a big layer is stored gzip-compressed (base64) and inflated in the page (DecompressionStream)
-            self.data_js = to_js(gzip_collection(compact) if self.lazy else compact)
+            raw = _dumps(compact)
+            # a layer of many features or many bytes (a few dissolved zones, long popups) is stored
+            # gzip-compressed (base64) and inflated in the page (DecompressionStream) when first shown
+            self.lazy = n > CANVAS_MIN or min_zoom > 0 or len(raw) > LAZY_BYTES
+            self.data_js = to_js(_gzip(raw)) if self.lazy else _script_safe(raw)
             self.min_zoom = int(min_zoom)
 
     class Panes(MacroElement):
@@ -585,6 +602,7 @@ def _elements() -> dict[str, Any]:
                     return tl.periods[i];
                 };
                 slider.addEventListener('input', function () { basinSetPeriod(parseInt(slider.value, 10)); });
+                window.basinRestyle = function () { basinSetPeriod(parseInt(slider.value, 10)); };
                 var timer = null;
                 el.querySelector('.basin-play').addEventListener('click', function () {
                     if (timer) { clearInterval(timer); timer = null; return; }
@@ -686,8 +704,9 @@ def _unit_props(units: gpd.GeoDataFrame) -> list[dict[str, Any]]:
         msg = f"units has no column {th.column!r} (columns: {list(units.columns)})"
         raise SchemaError(msg)
     indicators = _unit_indicators(units)
-    cats = [th.lookup(v) for v in units[th.column].tolist()]
-    unknown = {str(v) for v, c in zip(units[th.column].tolist(), cats, strict=True) if c is None}
+    looked = [th.lookup(v) for v in units[th.column].tolist()]
+    unknown = {str(v) for v, c in zip(units[th.column].tolist(), looked, strict=True) if c is None}
+    cats = [c for c in looked if c is not None]
     if unknown:
         keys = [c.key for c in th.categories]
         msg = f"units: column 'class_code' has values {sorted(unknown)} with no map style; expected one of "
