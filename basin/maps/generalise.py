@@ -138,8 +138,9 @@ def line_paths(geoms: Any, *, max_vertices: int = 100_000) -> list[Any]:
 
     Each line (a part of a multi-line; a polygon's outline) is one sub-path, so stroking the compound path
     draws what a ``LineCollection`` of the lines would (the same caps and joins), but a PDF writes it as
-    one path operator instead of one per line. A path holds at most about ``max_vertices`` vertices (whole
-    lines), which keeps the rasteriser within its cell limits at print resolution.
+    one path operator instead of one per line. A path holds whole lines, about ``max_vertices`` vertices
+    (it ends at the first line start that many vertices on), which keeps the rasteriser within its cell
+    limits at print resolution.
     """
     from matplotlib.path import Path
 
@@ -158,9 +159,14 @@ def line_paths(geoms: Any, *, max_vertices: int = 100_000) -> list[Any]:
     start = np.r_[0, np.flatnonzero(np.diff(idx)) + 1]
     codes = np.full(len(xy), Path.LINETO, dtype=Path.code_type)
     codes[start] = Path.MOVETO
-    cuts = start[np.searchsorted(start, np.arange(max_vertices, len(xy), max_vertices))]
-    bounds = np.r_[0, np.unique(cuts[cuts > 0]), len(xy)]
-    return [Path(xy[a:b], codes[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
+    bounds = [0]
+    while True:  # each path from a line's start to the first line start at least max_vertices further on
+        k = int(np.searchsorted(start, bounds[-1] + max_vertices))
+        if k >= len(start):
+            break
+        bounds.append(int(start[k]))
+    bounds.append(len(xy))
+    return [Path(xy[a:b], codes[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
 
 __all__ = [
