@@ -208,16 +208,12 @@ def _to_web(gdf: gpd.GeoDataFrame, what: str, simplify_m: float) -> gpd.GeoDataF
         m = gdf.to_crs(metric_crs())
         if len(m) > CANVAS_MIN or int(shapely.get_num_coordinates(m.geometry.values).sum()) > BIG_VERTICES:
             simplify_m = 2 * simplify_m  # a dense layer: generalised twice as much (still < 2 px at zoom 7)
-        geom = None
         if m.geom_type.isin(["Polygon", "MultiPolygon"]).all() and len(m) > 1:
             # a coverage (units, counties, zones): simplified together, shared borders stay shared
-            try:
-                geom = gpd.GeoSeries(shapely.coverage_simplify(m.geometry.values, simplify_m), index=m.index)
-            except shapely.errors.GEOSException:
-                geom = None
-            if geom is not None and not shapely.is_valid(geom.values).all():
-                geom = None
-        if geom is None:
+            from basin.maps.generalise import simplify_polygons
+
+            geom = gpd.GeoSeries(simplify_polygons(m.geometry.values, simplify_m), index=m.index)
+        else:
             geom = m.geometry.simplify(simplify_m, preserve_topology=True)
         out = m.set_geometry(geom).to_crs("EPSG:4326")
     elif gdf.crs != "EPSG:4326":
