@@ -194,15 +194,21 @@ def _origin(path: Path, project: Project) -> str:
 
 
 def source_of(kind: str, path: str | os.PathLike[str], project: Project, **extra: Any) -> Source:
-    """Describe one input file: its origin (``user`` or ``demo``), SHA-256 and size."""
+    """Describe one input: its origin (``user`` or ``demo``), SHA-256 and size.
+
+    A folder input (a FileGDB) gets the digest of its files in name order and their total size
+    (:func:`basin.io.manifest.file_digest`).
+    """
+    from basin.io.manifest import file_digest
+
     p = Path(path)
-    is_file = p.is_file()
+    digest = file_digest(p) if p.is_file() or p.is_dir() else {"sha256": None, "bytes": None}
     return Source(
         kind=kind,
         origin=_origin(p, project),
         path=str(p),
-        sha256=sha256_file(p) if is_file else None,
-        size=p.stat().st_size if is_file else None,
+        sha256=digest["sha256"],
+        size=digest["bytes"],
         **extra,
     )
 
@@ -359,7 +365,11 @@ def _remove_stale(outdir: Path, old: set[Path], written: set[Path], *, force: bo
 
 
 def write_manifest(res: RunResult, outdir: Path, written: list[Path], *, started: float) -> Path:
-    """Write ``manifest.json``: inputs and outputs with SHA-256 and size, versions, options, the run time."""
+    """Write ``manifest.json``: inputs and outputs with SHA-256 and size, versions, options, the run time.
+
+    The layout is described in ``docs/reliability.md`` ("The manifest"); the library versions come from
+    :func:`basin.io.manifest.library_versions` (with GDAL and PROJ).
+    """
     import platform
 
     from basin import __version__
@@ -371,13 +381,11 @@ def write_manifest(res: RunResult, outdir: Path, written: list[Path], *, started
             outputs.append(
                 {"path": p.relative_to(outdir).as_posix(), "sha256": sha256_file(p), "size": p.stat().st_size}
             )
+    from basin.io.manifest import MANIFEST_VERSION, library_versions
+
     versions = {"basin": __version__, "python": platform.python_version()}
-    for mod in ("numpy", "pandas", "geopandas", "shapely", "pyproj", "pyogrio", "xarray"):
-        try:
-            versions[mod] = importlib.import_module(mod).__version__
-        except Exception:  # noqa: BLE001 - a version we cannot read is left out
-            continue
     manifest = {
+        "manifest_version": MANIFEST_VERSION,
         "basin_version": __version__,
         "project": str(res.project.source_path) if res.project.source_path else None,
         "run_started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
@@ -388,6 +396,8 @@ def write_manifest(res: RunResult, outdir: Path, written: list[Path], *, started
         "output_options": json.loads(res.project.output.model_dump_json()),
         "options": {k: v for k, v in res.options.items() if isinstance(v, str | int | float | bool | type(None))},
         "versions": versions,
+        "libraries": library_versions(),
+        "platform": {"python": platform.python_version(), "system": platform.platform(terse=True)},
         "skipped": [s.text() for s in res.skipped],
         "timings_s": {k: round(v, 3) for k, v in res.timings.items()},
     }

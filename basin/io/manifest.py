@@ -1,31 +1,15 @@
-"""The run manifest (``manifest.json``): what went in, what came out, with which versions and options.
+"""What the run manifest (``manifest.json``) records besides the run's own data: file digests, library versions.
 
-The manifest is the one output that holds the run time; every other file is byte-identical for the same
-inputs (:mod:`basin.io.reproducible`). Layout::
-
-    {
-      "manifest_version": 1,
-      "basin_version": "0.1.0",
-      "run": {"written_utc": "...", "started_utc": "...", "seconds": 12.3, "command": "basin run ..."},
-      "platform": {"python": "3.11.9", "system": "Linux-..."},
-      "libraries": {"numpy": "...", "GDAL": "...", "PROJ": "...", ...},
-      "versions": {"standard": "GB3838-2002", "rules": {...}, "scheme:...": {...}, "config": {...}},
-      "options": {...},
-      "inputs": {"rivers": {"path": "...", "sha256": "...", "bytes": 123}, "wq": null, ...},
-      "outputs": [{"path": "zones/zones.gpkg", "sha256": "...", "bytes": 456}, ...]
-    }
-
-Output paths are relative to the output folder; input paths are absolute (resolved).
+The manifest itself is written by :func:`basin.run.write_manifest` (layout in ``docs/reliability.md``). It is
+the one output that holds the run time; every other file is byte-identical for the same inputs
+(:mod:`basin.io.reproducible`).
 """
 
 from __future__ import annotations
 
-import datetime as _dt
 import hashlib
 import importlib.metadata
 import os
-import platform
-from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +41,7 @@ LIBRARIES = (
     "pyyaml",
 )
 
-__all__ = ["MANIFEST_NAME", "file_digest", "library_versions", "write_manifest"]
+__all__ = ["MANIFEST_NAME", "MANIFEST_VERSION", "file_digest", "library_versions"]
 
 
 def file_digest(path: str | os.PathLike[str]) -> dict[str, Any]:
@@ -131,111 +115,3 @@ def library_versions() -> dict[str, str | None]:
     except (ImportError, AttributeError):
         out["PROJ"] = None
     return out
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        items = [_jsonable(v) for v in value]
-        return sorted(items, key=repr) if isinstance(value, set | frozenset) else items
-    if isinstance(value, os.PathLike):
-        return os.fspath(value)
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    return str(value)
-
-
-def _utc(when: _dt.datetime | None) -> str | None:
-    if when is None:
-        return None
-    if when.tzinfo is None:
-        when = when.astimezone()
-    return when.astimezone(_dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-def write_manifest(
-    outdir: str | os.PathLike[str],
-    *,
-    inputs: Mapping[str, str | os.PathLike[str] | None],
-    outputs: Iterable[str | os.PathLike[str]],
-    options: Mapping[str, Any],
-    versions: Mapping[str, Any],
-    started: _dt.datetime | None = None,
-    command: str | None = None,
-) -> Path:
-    """Write ``outdir/manifest.json`` (atomically) and return its path.
-
-    Parameters
-    ----------
-    outdir
-        The output folder.
-    inputs
-        Input name (``rivers``, ``wq``, ``rules``, ``scheme:chongqing_target_trend``, ``project`` …) -> path
-        (None: not given; recorded as null). Each file gets its SHA-256 and size.
-    outputs
-        The files written (absolute, or relative to ``outdir``); recorded relative to ``outdir``, sorted,
-        with SHA-256 and size. The manifest itself and the lock file are left out.
-    options
-        Every option of the run (paths become text).
-    versions
-        Versions of the standard, rules, schemes and configuration used (name -> version or a dict such
-        as ``Scheme.provenance()``).
-    started
-        When the run started (for the run time).
-    command
-        The command line, if the run came from one.
-
-    Returns
-    -------
-    pathlib.Path
-        The manifest.
-
-    Raises
-    ------
-    DataError
-        An input or output cannot be read.
-    """
-    from basin import __version__
-    from basin.io.atomic import write_json
-    from basin.io.lock import LOCK_NAME
-
-    root = Path(outdir)
-    now = _dt.datetime.now(_dt.UTC)
-    ins: dict[str, Any] = {}
-    for name, path in inputs.items():
-        if path is None:
-            ins[str(name)] = None
-            continue
-        p = Path(path)
-        ins[str(name)] = {"path": str(p.resolve()), **file_digest(p)}
-    outs: dict[str, dict[str, Any]] = {}
-    for path in outputs:
-        p = Path(path)
-        full = p if p.is_absolute() else root / p
-        try:
-            rel = full.resolve().relative_to(root.resolve()).as_posix()
-        except ValueError:
-            rel = str(full.resolve())  # written outside the folder (an explicit path): recorded as is
-        if Path(rel).name in (MANIFEST_NAME, LOCK_NAME):
-            continue
-        outs[rel] = {"path": rel, **file_digest(full)}
-    run: dict[str, Any] = {"written_utc": _utc(now)}
-    if started is not None:
-        run["started_utc"] = _utc(started)
-        start = started if started.tzinfo is not None else started.astimezone()
-        run["seconds"] = round((now - start).total_seconds(), 3)
-    if command is not None:
-        run["command"] = command
-    doc = {
-        "manifest_version": MANIFEST_VERSION,
-        "basin_version": __version__,
-        "run": run,
-        "platform": {"python": platform.python_version(), "system": platform.platform()},
-        "libraries": library_versions(),
-        "versions": _jsonable(dict(versions)),
-        "options": _jsonable(dict(options)),
-        "inputs": ins,
-        "outputs": [outs[k] for k in sorted(outs)],
-    }
-    return write_json(doc, root / MANIFEST_NAME)

@@ -211,11 +211,23 @@ def river_density_by_level(
         levels), aligned to ``units.index``. See :func:`river_density` for the formula.
     """
     _require_columns(rivers, ["level"], "rivers")
-    cols = {
-        f"river_density_l{int(lv)}": river_density(units, rivers, level=int(lv), crs=crs)
-        for lv in sorted(rivers["level"].dropna().unique())
-    }
-    cols["river_density"] = river_density(units, rivers, crs=crs)
+    _check_units(units)
+    require_crs(rivers, "rivers")
+    crs = working_crs(units, crs)
+    u = _metric(units, "units", crs)
+    r = _metric(rivers, "rivers", crs)
+    n = len(u)
+    area_km2 = np.asarray(shapely.area(u.geometry.values), dtype=float) / 1e6
+    # the rivers are clipped to the units once; the lengths are then summed per level
+    pieces = _clipped_lengths(u, r) if len(r) else pd.DataFrame({"unit": [], "river": [], "length": []})
+    unit = pieces["unit"].to_numpy(dtype=np.intp)
+    km = pieces["length"].to_numpy(dtype=float) / 1e3
+    piece_level = r["level"].to_numpy()[pieces["river"].to_numpy(dtype=np.intp)]
+    cols = {}
+    for lv in sorted(rivers["level"].dropna().unique()):
+        sel = piece_level == lv
+        cols[f"river_density_l{int(lv)}"] = np.bincount(unit[sel], weights=km[sel], minlength=n) / area_km2
+    cols["river_density"] = np.bincount(unit, weights=km, minlength=n) / area_km2
     return pd.DataFrame(cols, index=units.index)
 
 

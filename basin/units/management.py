@@ -21,7 +21,7 @@ from basin._errors import SchemaError
 from basin.crs import require_crs
 from basin.units.config import MGMT_LEVELS, load_rules
 from basin.units.derive import _polygonal
-from basin.units.indicators import working_crs
+from basin.units.indicators import PIECE_VERTICES, _subdivide, working_crs
 
 __all__ = ["LABELS", "management_area_table", "management_zones"]
 
@@ -43,6 +43,40 @@ def _parts(gdf: gpd.GeoDataFrame | None, target: Any, what: str) -> np.ndarray |
     if len(geoms) == 0:
         return None
     return shapely.get_parts(shapely.make_valid(np.asarray(geoms, dtype=object)))
+
+
+def _clip_units(ugeoms: np.ndarray, parts: Any, max_vertices: int = PIECE_VERTICES) -> np.ndarray:
+    """Return each unit's intersection with the union of ``parts`` (empty where it meets none).
+
+    The parts are first cut into pieces of at most :data:`basin.units.indicators.PIECE_VERTICES` vertices, so
+    that each intersection only sees the nearby part of a large dissolved zone; a unit inside one piece is
+    taken whole, without an overlay. The pieces of a unit are unioned (they only touch along the cut lines).
+    """
+    n = len(ugeoms)
+    out = np.full(n, shapely.from_wkt("POLYGON EMPTY"), dtype=object)
+    if not len(parts):
+        return out
+    pieces = np.concatenate([_subdivide(p, max_vertices) for p in parts])
+    if not len(pieces):
+        return out
+    tree = shapely.STRtree(pieces)
+    iu, ip = tree.query(ugeoms, predicate="intersects")
+    shapely.prepare(pieces)
+    inside = shapely.contains_properly(pieces[ip], ugeoms[iu])
+    clipped: np.ndarray = np.asarray(ugeoms[iu], dtype=object).copy()
+    cross = ~inside
+    clipped[cross] = shapely.intersection(ugeoms[iu[cross]], pieces[ip[cross]])
+    counts = np.bincount(iu, minlength=n)
+    single = counts[iu] == 1
+    out[iu[single]] = clipped[single]
+    multi = ~single
+    if multi.any():
+        order = np.argsort(iu[multi], kind="stable")
+        mu, mg = iu[multi][order], clipped[multi][order]
+        starts = np.flatnonzero(np.r_[True, mu[1:] != mu[:-1]])
+        for a, b in zip(starts, np.r_[starts[1:], len(mu)], strict=True):
+            out[mu[a]] = shapely.union_all(mg[a:b])
+    return out
 
 
 def management_zones(
@@ -112,8 +146,10 @@ def management_zones(
     zz = zones.to_crs(target)
     codes = u["class_code"].astype(str)
 
-    ugeoms = u.geometry.values
+    ugeoms = np.asarray(u.geometry.values, dtype=object)
     n = len(ugeoms)
+    unit_ids = u["unit_id"].astype(str).tolist()
+    code_list = codes.tolist()
     empty = shapely.from_wkt("POLYGON EMPTY")
     taken = np.full(n, empty, dtype=object)
     rows = []
@@ -131,23 +167,21 @@ def management_zones(
                 if srcs
                 else []
             )
-            collected: list[list[shapely.Geometry]] = [[] for _ in range(n)]
-            if len(parts):
-                tree = shapely.STRtree(parts)
-                iu, ip = tree.query(ugeoms, predicate="intersects")
-                for a, g in zip(iu, shapely.intersection(ugeoms[iu], parts[ip]), strict=True):
-                    collected[a].append(g)
+            piece = _clip_units(ugeoms, parts)
             if lv["classes"]:
-                for a in np.flatnonzero(codes.isin(lv["classes"]).to_numpy()):
-                    collected[a] = [ugeoms[a]]
-            piece = np.array([shapely.union_all(c) if c else empty for c in collected], dtype=object)
-        piece = shapely.difference(piece, taken)
-        taken = shapely.union_all(np.stack([taken, piece], axis=1), axis=1)
-        for a in range(n):
-            g = _polygonal(piece[a])
-            if g is None or g.area < min_piece_m2:
-                continue
-            rows.append((str(u["unit_id"].iloc[a]), str(codes.iloc[a]), lv["name"], g))
+                whole = codes.isin(lv["classes"]).to_numpy()
+                piece[whole] = ugeoms[whole]
+        # overlays only where both sides have area: most units meet one level only
+        both = ~shapely.is_empty(piece) & ~shapely.is_empty(taken)
+        piece[both] = shapely.difference(piece[both], taken[both])
+        grow = ~shapely.is_empty(piece)
+        both = grow & ~shapely.is_empty(taken)
+        taken[grow & ~both] = piece[grow & ~both]
+        taken[both] = shapely.union_all(np.stack([taken[both], piece[both]], axis=1), axis=1)
+        keep = [_polygonal(g) for g in piece]
+        area = np.array([0.0 if g is None else g.area for g in keep])
+        for a in np.flatnonzero(area >= min_piece_m2):
+            rows.append((unit_ids[a], code_list[a], lv["name"], keep[a]))
     out = gpd.GeoDataFrame(
         pd.DataFrame(rows, columns=["unit_id", "class_code", "mgmt_zone", "geometry"]),
         geometry="geometry",

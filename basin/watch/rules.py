@@ -37,6 +37,7 @@ import pandas as pd
 import yaml
 
 from basin._errors import DataError, SchemaError
+from basin._validate import parse_yaml
 from basin.waterquality.standards import canonical_parameter, parameter_table
 
 __all__ = ["FalseAlarm", "Level", "WarningRule", "WarningRules", "load_warning_rules", "parse_warning_rules"]
@@ -472,11 +473,8 @@ def load_warning_rules(path: str | os.PathLike[str] | WarningRules | None = None
         except UnicodeDecodeError as exc:
             msg = f"warning rule file {where} is not UTF-8 text"
             raise SchemaError(msg) from exc
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        msg = f"warning rule file {where} is not valid YAML: {str(exc)[:200]}"
-        raise SchemaError(msg) from exc
+    # safe loading without aliases, one-line messages with the line and column (basin._validate)
+    data = parse_yaml(text, where=f"warning rule file {where}")
     return parse_warning_rules(data, where)
 
 

@@ -59,7 +59,6 @@ def wq() -> None:
 @_in
 @common
 @layer_options("stations")
-@_wq_read_options
 @click.option(
     "-o", "--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Output CSV."
 )
@@ -73,9 +72,12 @@ def wq() -> None:
 @standard_opt
 @click.option("--csv-encoding", type=click.Choice(["utf-8-sig", "utf-8"]), default="utf-8-sig", show_default=True,
               help="utf-8-sig opens in Excel on Windows.")
-def classify_cmd(input_path, project_file, layer_stations, mapping, crs, encoding, layout, year, header_row,
-                 detection_limits, sheet, out, waterbody, standard, csv_encoding):
+def classify_cmd(input_path, project_file, layer_stations, mapping, crs, encoding, out, waterbody, standard,
+                 csv_encoding):
     """Classify every row of a long table (station_id,time,parameter,value[,unit]).
+
+    Only long tables (CSV or the first sheet of a workbook); wide monthly exports, detection-limit tables and
+    other sheets are read by `basin wq assess`.
 
     OUT.csv holds the input rows plus `class` (1-6; empty when the parameter has no class for the row's
     waterbody) and `class_label` (Ⅰ … 劣Ⅴ). Rejected values stop the command (exit 2) with their line numbers.

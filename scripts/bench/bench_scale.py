@@ -333,6 +333,46 @@ def main() -> None:
     for k in keys:
         for e in runs[k].get("browser", {}).get("errors", []):
             print(f"  console error ({label[k]}): {e}")
+    goals(runs[keys[-1]], steps[keys[-1]], label[keys[-1]])
+
+
+#: issue 14's goals at 10^5 reaches: (what, value in the runs, limit)
+GOALS = [
+    ("basin run, wall s", lambda r, s: r["rows"]["total"]["seconds"], 600.0),
+    (
+        "basin run, peak memory MB",
+        lambda r, s: float(np.nanmax([v.get("peak_mb", np.nan) for v in r["rows"].values()])),
+        4096.0,
+    ),
+    (
+        "units from reaches + county split, s",
+        lambda r, s: s["rows"]["units from reaches + county split"]["seconds"],
+        60.0,
+    ),
+    ("riparian zones, s", lambda r, s: s["rows"]["riparian zones"]["seconds"], 60.0),
+    ("cross-border sections, s", lambda r, s: s["rows"]["cross-border sections"]["seconds"], 30.0),
+    ("static map A3 300 dpi, s", lambda r, s: s["rows"]["static map A3 300 dpi"]["seconds"], 60.0),
+    ("web map, MB", lambda r, s: r.get("map_mb", float("nan")), 25.0),
+    ("web map drawn in Chromium, s", lambda r, s: r.get("browser", {}).get("seconds", float("nan")), 5.0),
+    (
+        "web map console errors",
+        lambda r, s: len(r.get("browser", {}).get("errors", [])) if r.get("browser") else float("nan"),
+        0.0,
+    ),
+]
+
+
+def goals(run: dict, steps: dict, label: str) -> None:
+    """Print each goal of issue 14 at the largest size with its value and whether it is met."""
+    print()
+    print(f"goals at {label} reaches")
+    for what, get, limit in GOALS:
+        try:
+            value = float(get(run, steps))
+        except KeyError:
+            value = float("nan")
+        verdict = "met" if value <= limit else ("not measured" if not np.isfinite(value) else "NOT MET")
+        print(f"  {what:<40}{value:>10.1f}  (goal <= {limit:g})  {verdict}")
 
 
 if __name__ == "__main__":

@@ -85,6 +85,9 @@ def test_run_on_the_users_files_only(project_file, tmp_path, no_demo):
     assert "zones/zones.gpkg" in listed and "wq/sections.csv" in listed
     assert listed["wq/sections.csv"] == sha256_file(out / "wq" / "sections.csv")
     assert manifest["inputs"]["rivers"]["origin"] == "user"
+    assert manifest["manifest_version"] == 1 and manifest["libraries"]["GDAL"] and manifest["libraries"]["PROJ"]
+    rivers_in = manifest["inputs"]["rivers"]
+    assert rivers_in["sha256"] == sha256_file(rivers_in["path"]) and rivers_in["size"] > 0
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["sources"]["wq"]["path"].endswith("wq.csv")
     assert (out / "wq" / "sections.csv").read_bytes()[:3] == b"\xef\xbb\xbf"  # opens in Excel on Windows

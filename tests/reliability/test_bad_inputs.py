@@ -100,7 +100,7 @@ COMMANDS: dict[str, tuple[list[str], dict[str, str]]] = {
     ),
     "wq assess": (["wq", "assess", *DEMO], {"ARG": _W, "--stations": _V, "--detection-limits": _C, "--mapping": _Y}),
     "wq classify": (
-        ["wq", "classify", *DEMO], {"ARG": _W, "--stations": _V, "--detection-limits": _C, "--mapping": _Y}
+        ["wq", "classify", *DEMO], {"ARG": _W, "--stations": _V, "--mapping": _Y}
     ),
     "map static": (
         ["map", "static", *DEMO],
@@ -131,11 +131,9 @@ EXTRA: dict[tuple[str, str], list[str]] = {
     **{(c, o): [WQ] for c in ("wq assess", "wq classify") for o in ("--stations", "--detection-limits", "--mapping")},
     **{(c, "--mapping"): ["--rivers", RIVERS] for c in ("management", "map static", "map web")},
 }
-#: cases that fail today because of a bug in a module another branch owns (strict: they fail once fixed)
-KNOWN: dict[str, str] = {
-    "wq-classify:--detection-limits:zero-bytes": "basin/waterquality/cli.py classify_cmd accepts --detection-limits "
-    "(and --layout, --year, --header-row, --sheet) but never uses them",
-}
+#: cases that fail today because of a known bug (strict: they fail once fixed); none at present
+KNOWN: dict[str, str] = {}
+
 
 def _case(cmd: str, opt: str, bad: str) -> object:
     cid = f"{cmd.replace(' ', '-')}:{opt}:{bad}"

@@ -11,6 +11,7 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import LineString
 
+from basin._errors import DataError
 from basin.io import write_csv, write_gpkg_layers, write_json, write_vector
 from basin.io.reproducible import DEFAULT_DATE, fixed_datetime, normalise_zip
 
@@ -152,45 +153,20 @@ def test_demo_web_map_is_reproducible():
     assert "feature_group_b0" in pages[0]
 
 
-def test_write_manifest(tmp_path, gdf):
-    import datetime as dt
-
-    from basin import __version__
-    from basin.io.manifest import write_manifest
+def test_file_digest_of_file_and_folder(tmp_path):
+    from basin.io.manifest import file_digest, library_versions
 
     inp = tmp_path / "in.csv"
     inp.write_bytes(b"a\n1\n")
+    assert file_digest(inp) == {"sha256": hashlib.sha256(b"a\n1\n").hexdigest(), "bytes": 4}
     gdb = tmp_path / "x.gdb"
     gdb.mkdir()
     (gdb / "t").write_bytes(b"123")
-    out = tmp_path / "out"
-    o1 = write_vector(gdf, out / "zones" / "zones.gpkg")
-    o2 = write_csv(gdf, out / "t.csv")
-    started = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=2)
-    m = write_manifest(
-        out,
-        inputs={"facilities": inp, "admin": gdb, "wq": None},
-        outputs=[o1, "t.csv", out / "manifest.json"],
-        options={"period": "year", "out": out, "formats": ("csv", "gpkg")},
-        versions={"standard": "GB3838-2002", "scheme": {"scheme": "x", "version": "2018"}},
-        started=started,
-        command="basin run",
-    )
-    doc = json.loads(m.read_text(encoding="utf-8"))
-    assert doc["basin_version"] == __version__
-    assert doc["inputs"]["facilities"] == {
-        "path": str(inp.resolve()),
-        "sha256": hashlib.sha256(b"a\n1\n").hexdigest(),
-        "bytes": 4,
-    }
-    assert doc["inputs"]["admin"]["files"] == 1 and doc["inputs"]["wq"] is None
-    assert [o["path"] for o in doc["outputs"]] == ["t.csv", "zones/zones.gpkg"]
-    assert doc["outputs"][1]["sha256"] == _sha(o1) and doc["outputs"][1]["bytes"] == o1.stat().st_size
-    assert doc["options"] == {"period": "year", "out": str(out), "formats": ["csv", "gpkg"]}
-    assert doc["versions"]["scheme"]["version"] == "2018"
-    assert doc["run"]["seconds"] >= 2 and doc["run"]["written_utc"].endswith("Z")
-    assert doc["libraries"]["numpy"] and doc["libraries"]["GDAL"] and doc["libraries"]["PROJ"]
-    assert o2.exists()
+    assert file_digest(gdb) == {"sha256": hashlib.sha256(b"t\x00" + b"123").hexdigest(), "bytes": 3, "files": 1}
+    libs = library_versions()
+    assert libs["numpy"] and libs["GDAL"] and libs["PROJ"]
+    with pytest.raises(DataError, match=r"cannot read .*missing.csv for the manifest"):
+        file_digest(tmp_path / "missing.csv")
 
 
 def test_docx_is_byte_identical(tmp_path):

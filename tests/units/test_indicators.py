@@ -156,6 +156,12 @@ def test_river_density_by_level(units):
     np.testing.assert_allclose(t["river_density"], t["river_density_l1"] + t["river_density_l2"])
     one = ind.river_density(units, _rivers(), level=1, crs=UTM)
     assert one.name == "river_density_l1"
+    # one clipping for all levels: the same numbers as one call per level
+    for lv in (1, 2):
+        np.testing.assert_array_equal(
+            t[f"river_density_l{lv}"], ind.river_density(units, _rivers(), level=lv, crs=UTM)
+        )
+    np.testing.assert_array_equal(t["river_density"], ind.river_density(units, _rivers(), crs=UTM))
 
 
 def test_river_density_diagonal_in_default_crs(units):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import pytest
+import shapely
 from shapely.geometry import box
 
 from basin._errors import SchemaError
@@ -128,3 +129,28 @@ def test_area_tables():
     assert p.loc["P", "area_km2_priority"] == pytest.approx(0.41, rel=1e-3)
     with pytest.raises(SchemaError, match="level must be 'province' or 'county'"):
         management_area_table(m, admin, level="town")
+
+
+def test_clip_units_equals_direct_overlay():
+    """Units clipped through the quadtree pieces equal the direct intersection with the union of the parts."""
+    from basin.units.management import _clip_units
+
+    rng = np.random.default_rng(5)
+    units = np.array(
+        [shapely.box(x, y, x + 1000, y + 1000) for x in range(0, 10_000, 1000) for y in range(0, 8000, 1000)],
+        dtype=object,
+    )
+    blobs = [
+        shapely.Point(rng.uniform(0, 10_000), rng.uniform(0, 8000)).buffer(rng.uniform(300, 2500))
+        for _ in range(12)
+    ]
+    parts = shapely.get_parts(shapely.union_all(blobs))
+    assert shapely.get_num_coordinates(parts).max() > 40  # so that max_vertices=16 really cuts them
+    fast = _clip_units(units, parts, max_vertices=16)
+    direct = shapely.intersection(units, shapely.union_all(parts))
+    np.testing.assert_allclose(shapely.area(fast), shapely.area(direct), rtol=1e-9, atol=1e-6)
+    assert shapely.area(shapely.symmetric_difference(fast, direct)).max() < 1e-6
+    outside = shapely.area(direct) == 0
+    assert outside.any() and shapely.is_empty(fast[outside]).all()
+    inside = shapely.area(direct) == 1e6
+    assert inside.any()

@@ -123,8 +123,12 @@ def test_file_level_errors(tmp_path: Path) -> None:
         load_warning_rules(tmp_path / "missing.yaml")
     bad = tmp_path / "bad.yaml"
     bad.write_text("rules: [a: b: c]", encoding="utf-8")
-    with pytest.raises(SchemaError, match="bad.yaml is not valid YAML"):
+    with pytest.raises(SchemaError, match=r"bad.yaml: not valid YAML at line \d+"):
         load_warning_rules(bad)
+    bomb = tmp_path / "alias.yaml"
+    bomb.write_text("a: &x [1, 2]\nrules: *x\n", encoding="utf-8")
+    with pytest.raises(SchemaError, match=r"alias.yaml: not valid YAML at line 2, column 8: YAML aliases"):
+        load_warning_rules(bomb)
     gbk = tmp_path / "gbk.yaml"
     gbk.write_bytes("规则: 1".encode("gbk"))
     with pytest.raises(SchemaError, match="is not UTF-8"):

@@ -83,6 +83,15 @@ def test_classify_cli_rejects(world):
     assert not (world / "o.csv").exists()
 
 
+@pytest.mark.parametrize("opt", [["--layout", "wide"], ["--detection-limits", "x.csv"], ["--sheet", "1"]])
+def test_classify_cli_takes_long_tables_only(world, opt):
+    """Options of the wide readers are refused (exit 2), not accepted and ignored."""
+    res = CliRunner().invoke(main, ["wq", "classify", str(world / "wq.csv"), *opt, "-o", str(world / "o.csv")])
+    assert res.exit_code == 2
+    assert f"No such option: {opt[0]}" in res.output or f"No such option '{opt[0]}'" in res.output
+    assert not (world / "o.csv").exists()
+
+
 def test_classify_cli_refuses_to_overwrite_input(world):
     res = CliRunner().invoke(main, ["wq", "classify", str(world / "wq.csv"), "-o", str(world / "wq.csv")])
     assert res.exit_code == 2
