@@ -26,8 +26,11 @@ import shapely
 
 #: The share of a pixel within which a simplified line may move (a third: invisible)
 PIXEL_FRACTION = 1 / 3
-#: A layer with more vertices than this is generalised before drawing (the demo's layers have fewer)
+#: Lines with more vertices than this are simplified before drawing (the demo's rivers: 21,923)
 DENSE_VERTICES = 200_000
+#: A polygon fill with more vertices than this is rasterised in a PDF / SVG (the demo run's densest, the
+#: management pieces: 224,157; the 98,962-reach run's units: 1.7 million)
+RASTER_VERTICES = 1_000_000
 
 
 def map_tolerance(
@@ -172,6 +175,7 @@ def line_paths(geoms: Any, *, max_vertices: int = 100_000) -> list[Any]:
 __all__ = [
     "DENSE_VERTICES",
     "PIXEL_FRACTION",
+    "RASTER_VERTICES",
     "fill_path",
     "line_paths",
     "map_tolerance",

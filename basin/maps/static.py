@@ -331,18 +331,18 @@ def _plot_polygons(
     show: it is drawn above them, half transparent with an outline of its own colour, so both stay visible.
     Each category is one compound path (:func:`basin.maps.generalise.fill_path`): pieces of one colour that
     share a border fill without a seam. A dense layer (more than
-    :data:`~basin.maps.generalise.DENSE_VERTICES` vertices, or ``raster=True``) is rasterised in a PDF or
+    :data:`~basin.maps.generalise.RASTER_VERTICES` vertices, or ``raster=True``) is rasterised in a PDF or
     SVG at the file's dpi, so the file stays small; text, lines and legends stay vector.
     """
     from matplotlib.collections import PathCollection
     from matplotlib.patches import Patch
 
-    from basin.maps.generalise import DENSE_VERTICES, fill_path, num_vertices
+    from basin.maps.generalise import RASTER_VERTICES, fill_path, num_vertices
 
     colours = np.array(_colours(gdf, th, what), dtype=object)
     geoms = gdf.geometry.values
     if raster is None:
-        raster = num_vertices(geoms) > DENSE_VERTICES
+        raster = num_vertices(geoms) > RASTER_VERTICES
     for colour in dict.fromkeys(colours.tolist()):  # the categories in the order the data has them
         coll = PathCollection(
             [fill_path(geoms[colours == colour])],
@@ -710,8 +710,9 @@ def static_map(
         Resolution of raster output (300 = print quality), and of the rasterised polygon fill in a PDF.
     generalise
         Fit dense layers to the output (see :mod:`basin.maps.generalise`): rivers simplified by a third of
-        a pixel at ``dpi`` and the polygon fill rasterised in a PDF / SVG. None (default): only layers of
-        more than :data:`~basin.maps.generalise.DENSE_VERTICES` vertices; True: every layer; False: the
+        a pixel at ``dpi`` and the polygon fill rasterised in a PDF / SVG. None (default): only dense
+        layers (rivers of more than :data:`~basin.maps.generalise.DENSE_VERTICES` vertices, a fill of more
+        than :data:`~basin.maps.generalise.RASTER_VERTICES`); True: every layer; False: the
         rivers are drawn as given (already generalised by :func:`generalise_layers`), a dense fill is
         still rasterised.
 
