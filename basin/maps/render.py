@@ -193,13 +193,21 @@ def render_maps(
             station_chart(result.wq, sid, param, filepath=path, dpi=dpi)
             written[_label("chart", "png", lang)] = path
     if "html" in fmts:
+        from basin.maps.web import CANVAS_MIN
+
         mon = monthly if monthly is not None and len(monthly) else None
+        # beyond CANVAS_MIN pieces the web map shows the management map dissolved by class (the popups only
+        # show the class): the management step has dissolved it already, so its zones are reused
+        mgmt_web = management
+        mgmt_zones = _get(result, "management", "zones")
+        if management is not None and len(management) > CANVAS_MIN and mgmt_zones is not None and len(mgmt_zones):
+            mgmt_web = mgmt_zones
         m = web_map(
             **base,
             assessment=assessment,
             monthly=mon,
             zones=zones,
-            management=management,
+            management=mgmt_web,
             units=units,
             sections=sections,
             audit=audit,
