@@ -421,6 +421,8 @@ def _elements() -> dict[str, Any]:
             # gzip-compressed (base64) and inflated in the page (DecompressionStream) when first shown
             self.lazy = n > CANVAS_MIN or min_zoom > 0 or len(raw) > LAZY_BYTES
             self.data_js = to_js(_gzip(raw)) if self.lazy else _script_safe(raw)
+            # the text of a compressed layer is not in the page: its characters go into the font subset
+            self.glyphs = "".join(sorted(set(raw))) if self.lazy else ""
             self.min_zoom = int(min_zoom)
 
     class Panes(MacroElement):
@@ -1534,15 +1536,23 @@ def offline_html(m: Any) -> str:
         raise BasinError(msg)
     if "<meta charset" not in page.lower():
         page = page.replace("<head>", '<head>\n<meta charset="utf-8">', 1)
-    return _embed_font(page)
+    return _embed_font(page, _hidden_text(m))
 
 
-def _embed_font(page: str) -> str:
+def _hidden_text(element: Any) -> str:
+    """Return the characters of the compressed layers under ``element`` (not readable in the page)."""
+    chars: set[str] = set(getattr(element, "glyphs", ""))
+    for child in getattr(element, "_children", {}).values():
+        chars |= set(_hidden_text(child))
+    return "".join(sorted(chars))
+
+
+def _embed_font(page: str, extra: str = "") -> str:
     """Embed the CJK font cut to the page's characters, used by the map, its popups, legends and controls."""
     from basin.maps import fonts
 
     style = (
-        f"<style>{fonts.font_face_css(page)}\n"
+        f"<style>{fonts.font_face_css(page + extra)}\n"
         f".leaflet-container, .basin-box, .basin-title, .basin-t {{ font-family: {fonts.WEB_STACK}; }}"
         "</style>"
     )
