@@ -37,6 +37,7 @@ LIBRARIES = (
     "matplotlib",
     "folium",
     "openpyxl",
+    "xlsxwriter",
     "python-docx",
     "pyyaml",
 )

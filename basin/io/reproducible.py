@@ -12,8 +12,9 @@ reproducible builds, https://reproducible-builds.org/specs/source-date-epoch/) w
 - HTML maps (folium): :func:`counted_ids` numbers the element ids in creation order (folium draws them at
   random); ``basin.maps.web.web_map`` builds and renders inside it. Renumbering a finished map is not
   enough: basin's scripts bake element names in when the map is built.
-- Office files (xlsx, docx): :func:`normalise_zip` fixes the zip entries' times and the document's
-  created/modified dates.
+- Office files: for docx (python-docx) :func:`normalise_zip` fixes the zip entries' times and the
+  document's created/modified dates; the workbook (XlsxWriter, :mod:`basin.reports.workbook`) is written
+  with the document dates of :func:`fixed_datetime` and XlsxWriter's fixed zip entry times (1980-01-31).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The run's reports: the Excel workbook, the Word report, the index page, labels as officers write them.
 
 Writers are apart from computation: each takes a run's results (``basin.run.RunResult`` or its tables) and a
-path, and writes one file atomically. openpyxl, python-docx and fontTools are imported only when a file is
+path, and writes one file atomically. XlsxWriter, python-docx and fontTools are imported only when a file is
 written. See ``docs/reports.md``.
 """
 
@@ -53,7 +53,7 @@ def write_run_reports(result: Any, outdir: str | Path, opts: Any) -> dict[str, P
     return files
 
 
-def __getattr__(name: str) -> Any:  # lazy: the writers import openpyxl / python-docx
+def __getattr__(name: str) -> Any:  # lazy: the writers import xlsxwriter / python-docx
     if name == "write_workbook":
         from basin.reports.workbook import write_workbook
 
