@@ -127,7 +127,7 @@ def render_maps(
     DataError
         An unknown language.
     """
-    from basin.maps.static import save_figure, static_map, station_chart
+    from basin.maps.static import generalise_layers, save_figure, static_map, station_chart
     from basin.maps.web import web_map, write_web_map
     from basin.reports.summary import sources_note
 
@@ -158,20 +158,28 @@ def render_maps(
     written: dict[str, Path] = {}
     statics = [f for f in ("png", "pdf") if f in fmts]
     if statics:
-        common = {**base, "assessment": assessment, "sources": note, "dpi": dpi}
+        # projected once, dense rivers generalised once, for every map (basin.maps.generalise)
+        shared = generalise_layers(
+            {**base, "sections": sections, "zones": zones, "violations": violations, "management": management,
+             "units": units},
+            dpi=dpi,
+        )
+        common = {**{k: shared[k] for k in base}, "assessment": assessment, "sources": note, "dpi": dpi,
+                  "generalise": False}
+        sections_m, zones_m, violations_m = shared["sections"], shared["zones"], shared["violations"]
         maps: list[tuple[str, dict[str, Any]]] = [
             (
                 "overview",
-                {"sections": sections, "audit": audit, "audit_period": audit_period, "theme": "overview"},
+                {"sections": sections_m, "audit": audit, "audit_period": audit_period, "theme": "overview"},
             )
         ]
         if zones is not None and len(zones):
-            vio = violations if violations is not None and len(violations) else None
-            maps.append(("zones", {"zones": zones, "violations": vio, "theme": "zones"}))
+            vio = violations_m if violations_m is not None and len(violations_m) else None
+            maps.append(("zones", {"zones": zones_m, "violations": vio, "theme": "zones"}))
         if management is not None and len(management):
-            maps.append(("management", {"management": management, "theme": "management"}))
+            maps.append(("management", {"management": shared["management"], "theme": "management"}))
         if units is not None and len(units):
-            maps.append(("units", {"units": units, "theme": "units"}))
+            maps.append(("units", {"units": shared["units"], "theme": "units"}))
         for key, extra in maps:
             ax = static_map(**common, **extra)
             for f in statics:
@@ -185,13 +193,21 @@ def render_maps(
             station_chart(result.wq, sid, param, filepath=path, dpi=dpi)
             written[_label("chart", "png", lang)] = path
     if "html" in fmts:
+        from basin.maps.web import CANVAS_MIN
+
         mon = monthly if monthly is not None and len(monthly) else None
+        # beyond CANVAS_MIN pieces the web map shows the management map dissolved by class (the popups only
+        # show the class): the management step has dissolved it already, so its zones are reused
+        mgmt_web = management
+        mgmt_zones = _get(result, "management", "zones")
+        if management is not None and len(management) > CANVAS_MIN and mgmt_zones is not None and len(mgmt_zones):
+            mgmt_web = mgmt_zones
         m = web_map(
             **base,
             assessment=assessment,
             monthly=mon,
             zones=zones,
-            management=management,
+            management=mgmt_web,
             units=units,
             sections=sections,
             audit=audit,

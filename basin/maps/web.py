@@ -65,7 +65,10 @@ def esc(value: Any) -> str:
 
 def to_js(obj: Any) -> str:
     """Serialise ``obj`` as JSON safe inside a ``<script>`` element (``<``, ``>``, ``&``, ``'`` escaped)."""
-    text = json.dumps(obj, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    return _script_safe(json.dumps(obj, ensure_ascii=False, allow_nan=False, separators=(",", ":")))
+
+
+def _script_safe(text: str) -> str:
     for ch, rep in (
         ("<", "\\u003c"),
         (">", "\\u003e"),
@@ -85,6 +88,8 @@ CANVAS_MIN = 3000
 #: At most this many reaches are drawn at every zoom; the lower levels beyond it appear from MINOR_ZOOM on.
 MAJOR_REACHES = 15_000
 MINOR_ZOOM = 9
+#: A layer whose data take more bytes than this is stored compressed and inflated when first shown.
+LAZY_BYTES = 500_000
 #: A line or polygon layer with more vertices than this is simplified with twice the tolerance.
 BIG_VERTICES = 500_000
 #: Beyond this many facilities the layer of all audited facilities is left out (the violations stay).
@@ -153,10 +158,17 @@ def compact_collection(fc: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _dumps(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+def _gzip(raw: str) -> dict[str, str]:
+    return {"z": base64.b64encode(gzip.compress(raw.encode("utf-8"), compresslevel=9, mtime=0)).decode("ascii")}
+
+
 def gzip_collection(compact: dict[str, Any]) -> dict[str, str]:
     """``{"z": base64(gzip(JSON))}`` of a compact collection (``basinInflate`` in the page reverses it)."""
-    raw = json.dumps(compact, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
-    return {"z": base64.b64encode(gzip.compress(raw, compresslevel=9, mtime=0)).decode("ascii")}
+    return _gzip(_dumps(compact))
 
 
 def expand_collection(d: dict[str, Any]) -> dict[str, Any]:
@@ -196,16 +208,12 @@ def _to_web(gdf: gpd.GeoDataFrame, what: str, simplify_m: float) -> gpd.GeoDataF
         m = gdf.to_crs(metric_crs())
         if len(m) > CANVAS_MIN or int(shapely.get_num_coordinates(m.geometry.values).sum()) > BIG_VERTICES:
             simplify_m = 2 * simplify_m  # a dense layer: generalised twice as much (still < 2 px at zoom 7)
-        geom = None
         if m.geom_type.isin(["Polygon", "MultiPolygon"]).all() and len(m) > 1:
             # a coverage (units, counties, zones): simplified together, shared borders stay shared
-            try:
-                geom = gpd.GeoSeries(shapely.coverage_simplify(m.geometry.values, simplify_m), index=m.index)
-            except shapely.errors.GEOSException:
-                geom = None
-            if geom is not None and not shapely.is_valid(geom.values).all():
-                geom = None
-        if geom is None:
+            from basin.maps.generalise import simplify_polygons
+
+            geom = gpd.GeoSeries(simplify_polygons(m.geometry.values, simplify_m), index=m.index)
+        else:
             geom = m.geometry.simplify(simplify_m, preserve_topology=True)
         out = m.set_geometry(geom).to_crs("EPSG:4326")
     elif gdf.crs != "EPSG:4326":
@@ -223,13 +231,49 @@ def _collection(gdf: gpd.GeoDataFrame, props: list[dict[str, Any]]) -> dict[str,
     return {"type": "FeatureCollection", "features": feats}
 
 
+def _present(v: Any) -> bool:
+    return v is not None and not (np.ndim(v) == 0 and pd.isna(v)) and str(v) != ""
+
+
 def _first(row: Any, *cols: str) -> Any:
     """First value of ``cols`` in ``row`` that is present and not missing (None otherwise)."""
     for c in cols:
         v = row.get(c)
-        if v is not None and not (np.ndim(v) == 0 and pd.isna(v)) and str(v) != "":
+        if _present(v):
             return v
     return None
+
+
+def _values(df: pd.DataFrame, col: str) -> list[Any]:
+    """Return the values of column ``col`` as a list (None for each row when there is no such column)."""
+    return df[col].tolist() if col in df.columns else [None] * len(df)
+
+
+def _first_values(df: pd.DataFrame, *cols: str) -> list[Any]:
+    """Return :func:`_first` of every row of ``df``, column by column (no per-row Series)."""
+    out: list[Any] = [None] * len(df)
+    todo = list(range(len(df)))
+    for c in cols:
+        if not todo or c not in df.columns:
+            continue
+        vals = df[c].tolist()
+        left = []
+        for i in todo:
+            if _present(vals[i]):
+                out[i] = vals[i]
+            else:
+                left.append(i)
+        todo = left
+    return out
+
+
+def _formatted(df: pd.DataFrame, col: str) -> list[str]:
+    """Return ``esc(_fmt(value))`` of each value of ``col`` (floats to 4 significant digits, NaN empty)."""
+    vals = df[col].tolist()
+    dtype = df[col].dtype
+    if isinstance(dtype, np.dtype) and dtype.kind == "f":  # numpy floats: NaN is the only missing value
+        return ["" if v != v else f"{v:.4g}" for v in vals]
+    return [esc(_fmt(v)) for v in vals]
 
 
 def _table(rows: list[tuple[str, Any]]) -> str:
@@ -343,6 +387,9 @@ def _elements() -> dict[str, Any]:
                         window.basinBusy = (window.basinBusy || 0) + 1;
                         wait = basinInflate(data).then(function (d) {
                             lyr = make(d); data = null; window.basinBusy -= 1; show();
+                            {%- if this.kind == "stations" %}
+                            if (window.basinRestyle) { basinRestyle(); }  // the time control's month
+                            {%- endif %}
                         });
                     }
                 }
@@ -368,10 +415,14 @@ def _elements() -> dict[str, Any]:
             self.pane = pane
             self.pane_js = to_js({"pane": pane} if pane else {})
             self.canvas = n > CANVAS_MIN and pane is None
-            self.lazy = n > CANVAS_MIN or min_zoom > 0
             compact = compact_collection(data)
-            # a big layer is stored gzip-compressed (base64) and inflated in the page (DecompressionStream)
-            self.data_js = to_js(gzip_collection(compact) if self.lazy else compact)
+            raw = _dumps(compact)
+            # a layer of many features or many bytes (a few dissolved zones, long popups) is stored
+            # gzip-compressed (base64) and inflated in the page (DecompressionStream) when first shown
+            self.lazy = n > CANVAS_MIN or min_zoom > 0 or len(raw) > LAZY_BYTES
+            self.data_js = to_js(_gzip(raw)) if self.lazy else _script_safe(raw)
+            # the text of a compressed layer is not in the page: its characters go into the font subset
+            self.glyphs = "".join(sorted(set(raw))) if self.lazy else ""
             self.min_zoom = int(min_zoom)
 
     class Panes(MacroElement):
@@ -549,6 +600,7 @@ def _elements() -> dict[str, Any]:
                     return tl.periods[i];
                 };
                 slider.addEventListener('input', function () { basinSetPeriod(parseInt(slider.value, 10)); });
+                window.basinRestyle = function () { basinSetPeriod(parseInt(slider.value, 10)); };
                 var timer = null;
                 el.querySelector('.basin-play').addEventListener('click', function () {
                     if (timer) { clearInterval(timer); timer = null; return; }
@@ -650,32 +702,32 @@ def _unit_props(units: gpd.GeoDataFrame) -> list[dict[str, Any]]:
         msg = f"units has no column {th.column!r} (columns: {list(units.columns)})"
         raise SchemaError(msg)
     indicators = _unit_indicators(units)
-    props, unknown = [], set()
-    for _, row in units.iterrows():
-        cat = th.lookup(row[th.column])
-        if cat is None:
-            unknown.add(str(row[th.column]))
-            continue
-        vals = [
-            row.get("unit_id"),
-            f"{row.get('class_zh', cat.label_zh)} {row.get('class_en', cat.label_en)}",
-            *[_fmt(row[c]) for c in indicators],
-        ]
-        props.append(
-            {
-                "_s": _style_poly(cat.colour),
-                "_t": esc(f"{_first(row, 'name', 'unit_id')}: {row.get('class_zh', cat.label_zh)}"),
-                # the popup table is built in the page from the layer's header (basinPopup): same HTML
-                "_pn": esc(_first(row, "name", "unit_id")),
-                "_pv": ["" if v is None else esc(v) for v in vals],
-            }
-        )
+    looked = [th.lookup(v) for v in units[th.column].tolist()]
+    unknown = {str(v) for v, c in zip(units[th.column].tolist(), looked, strict=True) if c is None}
+    cats = [c for c in looked if c is not None]
     if unknown:
         keys = [c.key for c in th.categories]
         msg = f"units: column 'class_code' has values {sorted(unknown)} with no map style; expected one of "
         msg += str(keys)
         raise SchemaError(msg)
-    return props
+    # column by column (no per-row Series): the same values as row.get / _first / _fmt per row
+    ids = ["" if v is None else esc(v) for v in _values(units, "unit_id")]
+    names = _first_values(units, "name", "unit_id")
+    zh = units["class_zh"].tolist() if "class_zh" in units.columns else [c.label_zh for c in cats]
+    en = units["class_en"].tolist() if "class_en" in units.columns else [c.label_en for c in cats]
+    label = [esc(f"{a} {b}") for a, b in zip(zh, en, strict=True)]
+    columns = [_formatted(units, c) for c in indicators]
+    styles = {id(c): _style_poly(c.colour) for c in th.categories}
+    return [
+        {
+            "_s": styles[id(cat)],
+            "_t": esc(f"{name}: {z}"),
+            # the popup table is built in the page from the layer's header (basinPopup): same HTML
+            "_pn": esc(name),
+            "_pv": [uid, lab, *vals],
+        }
+        for cat, uid, name, z, lab, *vals in zip(cats, ids, names, zh, label, *columns, strict=True)
+    ]
 
 
 def _station_history(assessment: pd.DataFrame | None) -> dict[str, pd.DataFrame]:
@@ -951,6 +1003,15 @@ def _violation_features(vio: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[d
     order = {str(c.key): i for i, c in enumerate(th.categories)}
     key = vio["facility_id"].astype(str) if "facility_id" in vio.columns else pd.Series(vio.index.astype(str))
     v = vio.assign(_k=key.to_numpy(), _o=[order.get(str(a), len(order)) for a in vio[th.column]])
+    v = v.sort_values(["_o"], kind="stable")
+    # the facilities in the order they first appear (strongest action first), each one's rows together
+    codes, _ = pd.factorize(v["_k"])
+    v = v.iloc[np.argsort(codes, kind="stable")]
+    if not len(v):
+        return vio.iloc[:0], []
+    codes = np.sort(codes, kind="stable")
+    starts = np.r_[0, np.flatnonzero(np.diff(codes)) + 1]
+    ends = np.r_[starts[1:], len(v)]
     heads = [
         "规则 rule",
         "岸线分区 zone",
@@ -959,44 +1020,62 @@ def _violation_features(vio: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[d
         "处理要求 action",
         "最近水体 nearest water",
     ]
-    firsts, props = [], []
-    for _, g in v.sort_values(["_o"], kind="stable").groupby("_k", sort=False):
-        first = g.iloc[0]
-        cat = th.lookup(first[th.column])
+    memo: dict[tuple[str, Any], str] = {}
+
+    def both(field: str, value: Any) -> str:  # a few distinct values, many rows
+        try:
+            return memo[(field, value)]
+        except KeyError:
+            memo[(field, value)] = out = _both(field, value)
+            return out
+        except TypeError:  # pragma: no cover - an unhashable value
+            return _both(field, value)
+
+    def cell(x: Any) -> str:
+        return f"<td>{esc(x)}</td>"
+
+    rows = [
+        f"<tr>{cell(rule)}{cell(both('zone', zone))}{cell(_fmt_m(dist))}{cell(_fmt_m(lim))}"
+        f"{cell(both('action', act))}{cell(feat)}</tr>"
+        for rule, zone, dist, lim, act, feat in zip(
+            _values(v, "rule_id"),
+            _values(v, "zone"),
+            _values(v, "distance_m"),
+            _values(v, "limit_m"),
+            _values(v, th.column),
+            _first_values(v, "feature_name", "feature_id"),
+            strict=True,
+        )
+    ]
+    head = '<table class="basin-t basin-rules"><tr>' + "".join(f"<th>{esc(h)}</th>" for h in heads) + "</tr>"
+    firsts = v.iloc[starts]
+    names = _first_values(firsts, "facility_name", "name", "facility_id")
+    counties = _first_values(firsts, "county_name", "county_id")
+    props = []
+    for a, b, act, name, fid, category, status, county in zip(
+        starts.tolist(),
+        ends.tolist(),
+        firsts[th.column].tolist(),
+        names,
+        _values(firsts, "facility_id"),
+        _values(firsts, "category"),
+        _values(firsts, "status"),
+        counties,
+        strict=True,
+    ):
+        cat = th.lookup(act)
         if cat is None:
             keys = [c.key for c in th.categories]
-            msg = f"violations: column {th.column!r} has value {str(first[th.column])[:60]!r} with no map "
+            msg = f"violations: column {th.column!r} has value {str(act)[:60]!r} with no map "
             msg += f"style; expected one of {keys}"
             raise SchemaError(msg)
-        name = _first(first, "facility_name", "name", "facility_id")
         info = [
-            ("企业编号 ID", first.get("facility_id")),
-            ("类别 category", _both("category", first.get("category"))),
-            ("状态 status", _both("status", first.get("status"))),
-            ("县 county", _first(first, "county_name", "county_id")),
+            ("企业编号 ID", fid),
+            ("类别 category", both("category", category)),
+            ("状态 status", both("status", status)),
+            ("县 county", county),
         ]
-        body = "".join(
-            "<tr>"
-            + "".join(
-                f"<td>{esc(x)}</td>"
-                for x in (
-                    r.get("rule_id"),
-                    _both("zone", r.get("zone")),
-                    _fmt_m(r.get("distance_m")),
-                    _fmt_m(r.get("limit_m")),
-                    _both("action", r.get(th.column)),
-                    _first(r, "feature_name", "feature_id"),
-                )
-            )
-            + "</tr>"
-            for _, r in g.iterrows()
-        )
-        rules = (
-            '<table class="basin-t basin-rules"><tr>'
-            + "".join(f"<th>{esc(h)}</th>" for h in heads)
-            + f"</tr>{body}</table>"
-        )
-        firsts.append(first)
+        rules = head + "".join(rows[a:b]) + "</table>"
         props.append(
             {
                 "_s": {
@@ -1010,10 +1089,8 @@ def _violation_features(vio: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[d
                 "_p": f'<div class="basin-pop"><h3>{esc(name)}</h3>{_table(info)}{rules}</div>',
             }
         )
-    pts = gpd.GeoDataFrame(firsts, crs=vio.crs) if firsts else vio.iloc[:0]
-    if len(pts):
-        pts = pts.set_geometry(pts.geometry.representative_point())
-    return pts, props
+    pts = gpd.GeoDataFrame(firsts, geometry=firsts.geometry.name, crs=vio.crs)
+    return pts.set_geometry(pts.geometry.representative_point()), props
 
 
 def _fmt_m(v: Any) -> str:
@@ -1164,6 +1241,13 @@ def web_map(
     if not any(len(v) for v in given.values()):
         msg = "nothing to draw: pass at least one non-empty layer"
         raise DataError(msg)
+    if "facilities" in given and len(given["facilities"]) > MAX_FACILITIES:
+        log.info(
+            "web map: the %d audited facilities are left out (more than %d); the violations are shown",
+            len(given["facilities"]),
+            MAX_FACILITIES,
+        )
+        del given["facilities"]
     web = {k: _to_web(v, k, simplify_m) for k, v in given.items() if len(v)}
     m = folium.Map(tiles=None, control_scale=False, zoom_snap=0.25)
     m.default_js = [("leaflet", "basin:leaflet.js")]
@@ -1282,16 +1366,18 @@ def web_map(
         if "level" not in rv.columns:
             msg = f"rivers has no column 'level' (columns: {list(rv.columns)})"
             raise SchemaError(msg)
-        props = []
-        for _, r in rv.iterrows():
-            cat = river_category(r["level"])
-            props.append(
-                {
-                    "_s": {"color": cat.colour, "weight": cat.width * 1.4, "opacity": 0.9},
-                    "_t": esc(f"{_first(r, 'name', 'river_id')} · {cat.label}"),
-                }
+        levels = rv["level"].tolist()
+        by_level = {v: river_category(v) for v in dict.fromkeys(levels)}
+        styles = {
+            id(c): {"color": c.colour, "weight": c.width * 1.4, "opacity": 0.9} for c in by_level.values()
+        }
+        props = [
+            {"_s": styles[id(cat)], "_t": esc(f"{name} · {cat.label}")}
+            for cat, name in zip(
+                (by_level[v] for v in levels), _first_values(rv, "name", "river_id"), strict=True
             )
-        present = {str(river_category(v).key) for v in rv["level"]}
+        ]
+        present = {str(c.key) for c in by_level.values()}
         major = np.ones(len(rv), dtype=bool)
         if len(rv) > MAJOR_REACHES:  # the lower levels beyond MAJOR_REACHES reaches: from MINOR_ZOOM on
             lv = pd.to_numeric(rv["level"], errors="coerce").fillna(99).to_numpy()
@@ -1327,13 +1413,6 @@ def web_map(
             legend=_legend_html(theme("sections"), head),
             pane=PANE_POINTS,
         )
-    if "facilities" in web and len(web["facilities"]) > MAX_FACILITIES:
-        log.info(
-            "web map: the %d audited facilities are left out (more than %d); the violations are shown",
-            len(web["facilities"]),
-            MAX_FACILITIES,
-        )
-        del web["facilities"]
     if "facilities" in web:
         fac = web["facilities"]
         fac = fac.set_geometry(fac.geometry.representative_point())
@@ -1457,15 +1536,23 @@ def offline_html(m: Any) -> str:
         raise BasinError(msg)
     if "<meta charset" not in page.lower():
         page = page.replace("<head>", '<head>\n<meta charset="utf-8">', 1)
-    return _embed_font(page)
+    return _embed_font(page, _hidden_text(m))
 
 
-def _embed_font(page: str) -> str:
+def _hidden_text(element: Any) -> str:
+    """Return the characters of the compressed layers under ``element`` (not readable in the page)."""
+    chars: set[str] = set(getattr(element, "glyphs", ""))
+    for child in getattr(element, "_children", {}).values():
+        chars |= set(_hidden_text(child))
+    return "".join(sorted(chars))
+
+
+def _embed_font(page: str, extra: str = "") -> str:
     """Embed the CJK font cut to the page's characters, used by the map, its popups, legends and controls."""
     from basin.maps import fonts
 
     style = (
-        f"<style>{fonts.font_face_css(page)}\n"
+        f"<style>{fonts.font_face_css(page + extra)}\n"
         f".leaflet-container, .basin-box, .basin-title, .basin-t {{ font-family: {fonts.WEB_STACK}; }}"
         "</style>"
     )

@@ -184,3 +184,29 @@ def test_zone_a_pane_is_above_the_rivers(loaded):
         "return [z('overlay'), z('basinTop'), z('basinPoints')];"
     )
     assert z[0] < z[1] < z[2]
+
+
+def test_compressed_layers_inflate_and_the_stations_follow_the_time_control(driver, world, monthly, tmp_path,
+                                                                            monkeypatch):
+    import basin.maps.web as web
+
+    monkeypatch.setattr(web, "LAZY_BYTES", 0)  # every layer stored gzip-compressed, as a big one is
+    path = write_web_map(web_map(**world, monthly=monthly), tmp_path / "map.html")
+    assert path.read_text(encoding="utf-8").count('{"z":"') >= 5
+    driver.get(path.resolve().as_uri())
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        if driver.execute_script(
+            "return window.basinSetPeriod !== undefined && document.readyState === 'complete'"
+            " && !window.basinBusy && basinStations['S1'] !== undefined"
+        ):
+            break
+        time.sleep(0.1)
+    assert driver.execute_script("return document.querySelector('.basin-month').textContent") == "2024-03"
+    # inflated after the time control was set up: restyled to its month, 2024-03 (not the layer's own style)
+    assert driver.execute_script("return basinStations['S1'].options.fillColor") == "#37b70c"  # class III
+    assert driver.execute_script("return basinStations['S2'].options.color") == "#b2182b"  # 4 misses 2
+    assert driver.execute_script("return basinStations['S3'].options.fillColor") == "#9e9e9e"  # no data
+    driver.execute_script("basinSetPeriod(0)")
+    assert driver.execute_script("return basinStations['S1'].options.color") == "#b2182b"  # misses target 3
+    assert _severe(driver) == []

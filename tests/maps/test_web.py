@@ -157,3 +157,20 @@ def _layer_data(page: str, kind: str) -> dict:
             return expand_collection(json.loads(m.group(1)))
     msg = f"no {kind} layer in the page"
     raise AssertionError(msg)
+
+
+def test_text_of_compressed_layers_is_in_the_font_subset(world, monkeypatch):
+    import base64
+
+    import basin.maps.web as web
+    from basin.maps import fonts
+
+    st = world["stations"].copy()
+    st.loc[st.index[0], "name"] = "鑫犇站"  # characters nowhere else on the page
+    monkeypatch.setattr(web, "LAZY_BYTES", 0)  # every layer compressed: the names are not readable
+    page = offline_html(web_map(**{**world, "stations": st}))
+    assert "鑫" not in page.split("@font-face")[0]
+    data = re.search(r"font/woff2;base64,([A-Za-z0-9+/=]+)", page)
+    assert data is not None
+    glyphs = fonts.font_glyphs(base64.b64decode(data.group(1)))
+    assert {ord("鑫"), ord("犇")} <= glyphs

@@ -64,3 +64,39 @@ def test_chart_choice_picks_the_worst_station_and_its_pollutant():
     assert chart_choice(monthly, ds) == ("S2", "TP")
     assert chart_choice(monthly.assign(main_pollutants=None), ds) == ("S2", "NH3_N")
     assert chart_choice(None, ds) is None
+
+
+def test_render_maps_reuses_the_runs_dissolved_management_zones(run, tmp_path, monkeypatch):
+    import types
+
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    import basin.maps.web as web
+
+    x0, y0, x1, y1 = run.layers["admin"].to_crs(3857).total_bounds
+    xm = (x0 + x1) / 2
+    cells = [box(x0, y0, xm, y1), box(xm, y0, x1, y1), box(x0, y1, xm, y1 + 1000), box(xm, y1, x1, y1 + 1000)]
+    kinds = ["key", "general", "key", "general"]
+    labels = {"key": ("重点管控区", "key control"), "general": ("一般维护区", "general maintenance")}
+    pieces = gpd.GeoDataFrame(
+        {"unit_id": ["U1", "U2", "U3", "U4"], "mgmt_zone": kinds, "label_zh": [labels[k][0] for k in kinds],
+         "label_en": [labels[k][1] for k in kinds]},
+        geometry=cells, crs=3857,
+    )
+    dissolved = pieces.dissolve(by=["mgmt_zone", "label_zh", "label_en"], as_index=False)
+    run.management = types.SimpleNamespace(management=pieces, zones=dissolved)
+    seen: dict = {}
+    build = web.web_map
+
+    def spy(**kw):
+        seen.update(kw)
+        return build(**kw)
+
+    monkeypatch.setattr(web, "web_map", spy)
+    monkeypatch.setattr(web, "CANVAS_MIN", 3)  # 4 pieces are "many": the dissolved zones are shown
+    render_maps(run, tmp_path / "a", formats=["html"])
+    assert seen["management"] is dissolved
+    monkeypatch.setattr(web, "CANVAS_MIN", 3000)  # a few pieces: shown one by one, as before
+    render_maps(run, tmp_path / "b", formats=["html"])
+    assert seen["management"] is pieces
