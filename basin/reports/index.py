@@ -9,7 +9,7 @@ from typing import Any
 from basin._errors import DataError
 from basin.io import write_text
 from basin.reports.html import esc, html_page, table_html
-from basin.reports.labels import label, phrase
+from basin.reports.labels import file_label, label, phrase
 from basin.reports.summary import file_size, output_files, sources_table, summary_lines
 
 #: tables previewed on the index page (name in RunResult.tables() -> rows shown)
@@ -42,7 +42,8 @@ def index_html(res: Any, base: str | os.PathLike[str], *, lang: str = "zh") -> s
         parts.append(f"<p>{esc(phrase('no_outputs', lang))}</p>")
     by_step: dict[str, list[tuple[str, str, Path]]] = {}
     for step, lab, rel, p in files:
-        by_step.setdefault(step, []).append((lab, rel, p))
+        # what the file is, in the page's language (labels.yml, files); the writer's label otherwise
+        by_step.setdefault(step, []).append((file_label(rel, lang, fallback=lab), rel, p))
     for step, items in by_step.items():
         parts.append(f"<h3>{esc(label('run_step', step, lang))}</h3>")
         for _lab, rel, p in items:

@@ -65,6 +65,8 @@ class Labels:
     source_kinds: dict[str, Value]
     phrases: dict[str, Value] = field(default_factory=dict)
     patterns: tuple[tuple[re.Pattern[str], dict[str, Any]], ...] = ()
+    files: dict[str, Value] = field(default_factory=dict)
+    formats: dict[str, Value] = field(default_factory=dict)
 
 
 def _check_lang(lang: str) -> str:
@@ -139,6 +141,8 @@ def parse_labels(raw: Any, source: str = "labels.yml") -> Labels:
     tables = {str(k): _value(v, f"{source}, tables.{k}") for k, v in raw["tables"].items()}
     kinds = {str(k): _value(v, f"{source}, source_kinds.{k}") for k, v in raw["source_kinds"].items()}
     phrases = {str(k): _value(v, f"{source}, phrases.{k}") for k, v in (raw.get("phrases") or {}).items()}
+    files = {str(k): _value(v, f"{source}, files.{k}") for k, v in (raw.get("files") or {}).items()}
+    formats = {str(k): _value(v, f"{source}, formats.{k}") for k, v in (raw.get("formats") or {}).items()}
     patterns = []
     for i, spec in enumerate(raw.get("patterns") or []):
         where = f"{source}, patterns[{i}]"
@@ -158,7 +162,7 @@ def parse_labels(raw: Any, source: str = "labels.yml") -> Labels:
             msg = f"{where}: match {str(spec['match'])[:60]!r} is not a regular expression ({exc})"
             raise SchemaError(msg) from exc
         patterns.append((rx, {k: v for k, v in spec.items() if k != "match"}))
-    return Labels(values, fields, tables, kinds, phrases, tuple(patterns))
+    return Labels(values, fields, tables, kinds, phrases, tuple(patterns), files, formats)
 
 
 @functools.cache
@@ -313,6 +317,51 @@ def source_kind(kind: str, lang: str = "zh") -> str:
         return f"补偿方案 {rest}" if lang == "zh" else f"compensation scheme {rest}"
     hit = load_labels().source_kinds.get(base)
     return str(kind) if hit is None else (hit.zh if lang == "zh" else hit.en)
+
+
+def file_label(path: str, lang: str = "zh", fallback: str | None = None) -> str:
+    """Return what an output file is, in ``lang``: ``岸线分区（GeoPackage）`` for ``zones/zones.gpkg``.
+
+    The name comes from ``files`` of ``labels.yml`` by the path relative to the output folder without its
+    suffix (``zones/zones``); a key may hold one ``*`` for any part of a name (``crossborder/*_ledger``: the
+    ledger of a compensation scheme, whose name fills ``{0}``). The format comes from ``formats`` by the
+    suffix. A file the labels do not know keeps ``fallback`` (the writer's own label), else its path.
+
+    Parameters
+    ----------
+    path
+        The file, relative to the run's output folder (``/`` separated).
+    lang
+        ``"zh"`` (default) or ``"en"``.
+    fallback
+        The label to return for a file the labels do not know.
+
+    Returns
+    -------
+    str
+    """
+    _check_lang(lang)
+    labels = load_labels()
+    p = str(path).replace("\\", "/")
+    stem, dot, suffix = p.rpartition(".")
+    if not dot or "/" in suffix:
+        stem, suffix = p, ""
+    hit, fill = labels.files.get(stem), ""
+    if hit is None:
+        for key, value in labels.files.items():
+            if "*" in key:
+                head, _, tail = key.partition("*")
+                if stem.startswith(head) and stem.endswith(tail) and len(stem) > len(head) + len(tail):
+                    hit, fill = value, stem[len(head) : len(stem) - len(tail)]
+                    break
+    if hit is None:
+        return fallback if fallback is not None else p
+    name = (hit.zh if lang == "zh" else hit.en).replace("{0}", fill)
+    fmt = labels.formats.get(suffix.lower())
+    if fmt is None:
+        return name
+    kind = fmt.zh if lang == "zh" else fmt.en
+    return f"{name}（{kind}）" if lang == "zh" else f"{name} ({kind})"
 
 
 def phrase(key: str, lang: str = "zh") -> str:

@@ -201,3 +201,13 @@ def test_basin_demo_twice_gives_byte_identical_outputs(tmp_path):
     assert len(files) > 40
     differ = [str(f) for f in files if (outs[0] / f).read_bytes() != (outs[1] / f).read_bytes()]
     assert differ == ["manifest.json"]
+    # every file of the demo run has its name on the index page (labels.yml, files), maps by their writer
+    from basin.reports.labels import file_label
+
+    unnamed = [
+        f.as_posix()
+        for f in files
+        if f.parts[0] != "maps" and f.name not in ("index.html", "manifest.json")
+        and file_label(f.as_posix()) == f.as_posix()
+    ]
+    assert unnamed == []

@@ -78,3 +78,23 @@ def test_pages_with_external_references_are_refused():
 def test_index_path_must_be_html(run):
     with pytest.raises(DataError, match="expected an .html file"):
         write_index(run, run.outdir / "index.txt")
+
+
+def test_index_names_the_files_in_the_page_language(run):
+    """A step writer's file label (`violations (CSV)`) reads 选址违规（CSV 表格） on the Chinese page."""
+    zh = write_index(run, run.outdir / "index.html").read_text(encoding="utf-8")
+    assert '<li>选址违规（CSV 表格）: <a href="audit/violations.csv">' in zh
+    en = write_index(run, run.outdir / "index.html", lang="en").read_text(encoding="utf-8")
+    assert '<li>Siting violations (CSV): <a href="audit/violations.csv">' in en
+
+
+def test_file_label_patterns_and_fallback():
+    from basin.reports.labels import file_label
+
+    assert file_label("zones/zones.gpkg") == "岸线分区（GeoPackage）"
+    assert file_label("zones/zones.gpkg", "en") == "Riparian zones (GeoPackage)"
+    assert file_label("crossborder/chongqing_target_trend_ledger.csv") == "补偿台账 chongqing_target_trend（CSV 表格）"
+    assert file_label("crossborder/x_ledger_provenance.json", "en") == "Compensation ledger provenance x (JSON)"
+    assert file_label("crossborder/ledger.csv") == "补偿台账（CSV 表格）"
+    assert file_label("elsewhere/own.csv", fallback="own (CSV)") == "own (CSV)"
+    assert file_label("elsewhere/own.csv") == "elsewhere/own.csv"
