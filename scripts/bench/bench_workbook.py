@@ -39,32 +39,14 @@ from basin._errors import DataError
 from basin.io import atomic_path
 from basin.io.reproducible import normalise_zip
 from basin.reports.labels import localize, table_title
-from basin.reports.workbook import MAX_WIDTH, display_width, number_format, sheet_name, write_workbook
-
-
-def _cell(value: Any, text: bool) -> Any:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, float | np.floating):
-        if math.isnan(float(value)):
-            return None
-        if math.isinf(float(value)):
-            return "∞" if value > 0 else "-∞"
-    if text:
-        if isinstance(value, float | np.floating) and float(value).is_integer():
-            return str(int(value))
-        return str(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.floating):
-        return float(value)
-    if isinstance(value, np.bool_):
-        return bool(value)
-    if isinstance(value, pd.Timestamp):
-        return value.to_pydatetime()
-    if isinstance(value, list | tuple | set | dict):
-        return str(value)
-    return value
+from basin.reports.workbook import (  # the value rules (_cell) are shared: only the writer differs
+    MAX_WIDTH,
+    _cell,
+    display_width,
+    number_format,
+    sheet_name,
+    write_workbook,
+)
 
 
 def write_workbook_openpyxl(
