@@ -62,26 +62,11 @@ print(json.dumps({{'seconds': dt, 'peak_mb': peak / 2**20, 'added_mb': (peak - b
 """
 
 BROWSER = """
-import json, sys, time
+import json, sys
+sys.path.insert(0, {root!r})
 sys.path.insert(0, {root!r} + '/tests/maps')
-from _browser import start_chromium
-from pathlib import Path
-d = start_chromium()
-try:
-    t = time.perf_counter()
-    d.get(Path(sys.argv[1]).resolve().as_uri())
-    ok = False
-    while time.perf_counter() - t < 120:
-        if d.execute_script("return document.readyState === 'complete' && window.basinSetPeriod !== undefined"
-                            " && !window.basinBusy"):
-            ok = True
-            break
-        time.sleep(0.05)
-    dt = time.perf_counter() - t
-    severe = [e['message'][:200] for e in d.get_log('browser') if e['level'] == 'SEVERE']
-    print(json.dumps({{'seconds': dt, 'ok': ok, 'errors': severe}}))
-finally:
-    d.quit()
+from _browser import time_draw
+print(json.dumps(time_draw(sys.argv[1])))
 """
 
 

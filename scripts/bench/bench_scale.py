@@ -123,27 +123,11 @@ print(json.dumps({{'rows': rows, 'load': load, 'n_units': len(u), 'n_sections': 
 )
 
 BROWSER_CHILD = """
-import json, sys, time
+import json, sys
 sys.path.insert(0, {root!r})
 sys.path.insert(0, {root!r} + '/tests/maps')
-from _browser import start_chromium
-from pathlib import Path
-d = start_chromium()
-try:
-    t = time.perf_counter()
-    d.get(Path(sys.argv[1]).resolve().as_uri())
-    ok = False
-    while time.perf_counter() - t < 120:
-        if d.execute_script("return document.readyState === 'complete' && window.basinSetPeriod !== undefined"
-                            " && !window.basinBusy"):
-            ok = True
-            break
-        time.sleep(0.05)
-    dt = time.perf_counter() - t
-    severe = [e['message'][:200] for e in d.get_log('browser') if e['level'] == 'SEVERE']
-    print(json.dumps({{'seconds': dt, 'ok': ok, 'errors': severe}}))
-finally:
-    d.quit()
+from _browser import time_draw
+print(json.dumps(time_draw(sys.argv[1])))
 """
 
 DASK_CHILD = (

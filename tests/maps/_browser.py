@@ -53,3 +53,33 @@ def start_chromium(profile_dir: str | os.PathLike[str] | None = None) -> Any:
         {"offline": True, "latency": 0, "downloadThroughput": 0, "uploadThroughput": 0},
     )
     return driver
+
+
+def time_draw(page: str | os.PathLike[str], timeout: float = 120.0) -> dict[str, Any]:
+    """Open a web map from ``file://`` and return the seconds until it and its layers are drawn.
+
+    Drawn: the document is complete, the time control is set up (``window.basinSetPeriod``) and no
+    compressed layer is still loading (``window.basinBusy``). Returns ``{"seconds", "ok", "errors"}`` with
+    the console's SEVERE messages (cut to 200 characters); used by the benchmarks in ``scripts/bench``.
+    """
+    import time
+    from pathlib import Path
+
+    d = start_chromium()
+    try:
+        t = time.perf_counter()
+        d.get(Path(page).resolve().as_uri())
+        ok = False
+        while time.perf_counter() - t < timeout:
+            if d.execute_script(
+                "return document.readyState === 'complete' && window.basinSetPeriod !== undefined"
+                " && !window.basinBusy"
+            ):
+                ok = True
+                break
+            time.sleep(0.05)
+        dt = time.perf_counter() - t
+        severe = [e["message"][:200] for e in d.get_log("browser") if e["level"] == "SEVERE"]
+        return {"seconds": dt, "ok": ok, "errors": severe}
+    finally:
+        d.quit()
