@@ -48,6 +48,19 @@ def _parameters(ds: xr.Dataset) -> list[str]:
     return [str(v) for v in ds.data_vars if canonical_parameter(str(v)) == str(v)]
 
 
+def _selected_parameters(ds: xr.Dataset, parameters: Any = None) -> list[str]:
+    """Return the parameters of ``ds`` to evaluate: all, or ``parameters`` (any spelling) checked against it."""
+    params = _parameters(ds)
+    if parameters is None:
+        return params
+    codes = [canonical_parameter(p) for p in parameters]
+    missing = [p for p, c in zip(parameters, codes, strict=True) if c is None or c not in params]
+    if missing:
+        msg = f"parameter(s) {missing} not in the Dataset; it has {params}"
+        raise SchemaError(msg)
+    return [c for c in codes if c is not None]
+
+
 def period_means(ds: xr.Dataset, period: Period = "year") -> xr.Dataset:
     """Return the arithmetic mean of every parameter per station and period (NaN-skipping; lazy on dask).
 

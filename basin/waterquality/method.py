@@ -33,6 +33,7 @@ from basin.waterquality.assess import (
     Period,
     _fmt_multiple,
     _period_labels,
+    _selected_parameters,
     _station_attr,
     assess,
     evaluate_rivers,
@@ -40,7 +41,7 @@ from basin.waterquality.assess import (
     period_means,
 )
 from basin.waterquality.classify import class_labels, classify
-from basin.waterquality.standards import Standard, canonical_parameter, load_standard, parameter_table
+from basin.waterquality.standards import Standard, load_standard, parameter_table
 
 __all__ = [
     "GROUP_LEVELS",
@@ -963,14 +964,7 @@ def spearman_trend(
         ``station_id, name, parameter, n_periods, first_period, last_period, r_s, critical_value, alpha,
         significant, trend (上升 | 下降 | 无显著变化 | not tested), assessment (加重 | 好转 | 稳定 | "")``.
     """
-    params = [str(v) for v in ds.data_vars if canonical_parameter(str(v)) == str(v)]
-    if parameters is not None:
-        codes = [canonical_parameter(p) for p in parameters]
-        missing = [p for p, c in zip(parameters, codes, strict=True) if c is None or c not in params]
-        if missing:
-            msg = f"parameter(s) {missing} not in the Dataset; it has {params}"
-            raise SchemaError(msg)
-        params = [c for c in codes if c is not None]
+    params = _selected_parameters(ds, parameters)
     cols = ["station_id", "name", "parameter", "n_periods", "first_period", "last_period", "r_s",
             "critical_value", "alpha", "significant", "trend", "assessment"]  # fmt: skip
     if not params:

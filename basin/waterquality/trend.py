@@ -19,7 +19,7 @@ import xarray as xr
 from scipy.stats import norm, rankdata
 
 from basin._errors import SchemaError
-from basin.waterquality.standards import canonical_parameter
+from basin.waterquality.assess import _selected_parameters
 
 __all__ = [
     "DEFAULT_TESTS",
@@ -404,14 +404,7 @@ def trend(
     if bad:
         msg = f"unknown trend test(s) {bad}; expected some of {list(TESTS)}"
         raise SchemaError(msg)
-    params = [str(v) for v in ds.data_vars if canonical_parameter(str(v)) == str(v)]
-    if parameters is not None:
-        codes = [canonical_parameter(p) for p in parameters]
-        missing = [p for p, c in zip(parameters, codes, strict=True) if c is None or c not in params]
-        if missing:
-            msg = f"parameter(s) {missing} not in the Dataset; it has {params}"
-            raise SchemaError(msg)
-        params = [c for c in codes if c is not None]
+    params = _selected_parameters(ds, parameters)
     if not params or not tests:
         return pd.DataFrame(columns=TREND_COLUMNS)
     monthly = ds[params].resample(time="MS").mean()
