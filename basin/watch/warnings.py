@@ -835,17 +835,8 @@ def _empty() -> pd.DataFrame:
 def _check_open(open_warnings: pd.DataFrame | None) -> pd.DataFrame | None:
     if open_warnings is None or len(open_warnings) == 0:
         return None
-    need = [
-        "warning_id",
-        "station_id",
-        "parameter",
-        "rule_id",
-        "first_time",
-        "last_time",
-        "value",
-        "threshold",
-        "n_samples",
-    ]
+    # the columns of evaluate_warnings that carry an episode on (level, status and messages are recomputed)
+    need = [c for c in WARNING_COLUMNS if c not in ("level", "status", "message_zh", "message_en")]
     missing = [c for c in need if c not in open_warnings.columns]
     if missing:
         msg = f"open_warnings: missing column(s) {missing}; expected the columns of evaluate_warnings"
