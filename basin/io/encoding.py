@@ -14,6 +14,7 @@ by :func:`looks_mojibake` and refused with a message naming the ``encoding`` opt
 from __future__ import annotations
 
 import codecs
+import os
 import re
 import struct
 from collections.abc import Iterable
@@ -21,7 +22,14 @@ from pathlib import Path
 
 from basin._errors import DataError
 
-__all__ = ["decode_bytes", "detect_dbf_encoding", "looks_mojibake", "normalize_encoding", "read_text"]
+__all__ = [
+    "decode_bytes",
+    "detect_dbf_encoding",
+    "existing_file",
+    "looks_mojibake",
+    "normalize_encoding",
+    "read_text",
+]
 
 #: encodings tried, in order, when none is given
 CANDIDATES = ("utf-8", "gb18030")
@@ -142,6 +150,18 @@ def decode_bytes(
     raise DataError(msg)
 
 
+def existing_file(path: str | os.PathLike[str]) -> Path:
+    """Return ``path`` as a Path; raise :class:`DataError` (naming it) when it is missing or a directory."""
+    p = Path(path)
+    if not p.exists():
+        msg = f"{p}: file does not exist"
+        raise DataError(msg)
+    if p.is_dir():
+        msg = f"{p}: is a directory, expected a file"
+        raise DataError(msg)
+    return p
+
+
 def read_text(
     path: str | Path,
     *,
@@ -172,13 +192,7 @@ def read_text(
     DataError
         Missing, a directory, too large, or not decodable.
     """
-    p = Path(path)
-    if not p.exists():
-        msg = f"{p}: file does not exist"
-        raise DataError(msg)
-    if p.is_dir():
-        msg = f"{p}: is a directory, expected a file"
-        raise DataError(msg)
+    p = existing_file(path)
     size = p.stat().st_size
     if size > max_bytes:
         msg = f"{p}: {size} bytes, more than the {max_bytes} accepted for a text file"

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from basin._errors import DataError, SchemaError
-from basin.io.encoding import decode_bytes
+from basin.io.encoding import decode_bytes, existing_file
 
 __all__ = ["EXCEL_SUFFIXES", "TEXT_SUFFIXES", "Table", "read_table"]
 
@@ -206,13 +206,7 @@ def read_table(
     SchemaError
         A ``header_row`` beyond the data, an unknown sheet, duplicate or empty header names.
     """
-    p = Path(path)
-    if not p.exists():
-        msg = f"{p}: file does not exist"
-        raise DataError(msg)
-    if p.is_dir():
-        msg = f"{p}: is a directory, expected a file"
-        raise DataError(msg)
+    p = existing_file(path)
     if p.stat().st_size == 0:
         msg = f"{p}: file is empty (0 bytes)"
         raise DataError(msg)
