@@ -18,6 +18,7 @@ from __future__ import annotations
 import difflib
 import os
 import reprlib
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -53,6 +54,37 @@ _REPR.maxlevel = 2
 _REPR.maxstring = 50
 _REPR.maxother = 50
 _REPR.maxlist = _REPR.maxtuple = _REPR.maxdict = _REPR.maxset = 6
+
+
+def display_width(text: str) -> int:
+    """Width of ``text`` in half-width character units: wide (CJK) characters count twice."""
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def wrap_display(text: str, width: int) -> list[str]:
+    """Cut ``text`` into lines of at most ``width`` half-width units (:func:`display_width`).
+
+    Lines break after a space or a CJK punctuation mark (``；``, ``，``, ``。``, ``、``) where one is near the
+    limit, else at the limit; the line breaks already in ``text`` are kept. No character is dropped except
+    the spaces at the break.
+    """
+    out: list[str] = []
+    for para in text.split("\n"):
+        line, w, brk = "", 0, -1
+        for ch in para:
+            cw = 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+            if w + cw > width and line:
+                cut_at = brk + 1 if brk >= len(line) // 2 else len(line)
+                out.append(line[:cut_at].rstrip())
+                line = line[cut_at:].lstrip()
+                w = display_width(line)
+                brk = -1
+            line += ch
+            w += cw
+            if ch in " ；，。、;,":
+                brk = len(line) - 1
+        out.append(line)
+    return out
 
 
 def cut(value: Any, limit: int = 60) -> str:

@@ -827,13 +827,16 @@ def static_map(
         from basin import __version__
 
         crs_name = mcrs.name if mcrs.name and mcrs.name != "unknown" else "Albers equal-area (China)"
+        foot_pt = fs * 0.75
         ax.annotate(
-            f"{note}\n投影 Projection: {crs_name}. 制图 Made with basin {__version__}.",
+            _footer(
+                f"{note}\n投影 Projection: {crs_name}. 制图 Made with basin {__version__}.", ax, foot_pt
+            ),
             xy=(0, -0.01),
             xycoords="axes fraction",
             va="top",
             ha="left",
-            fontsize=fs * 0.75,
+            fontsize=foot_pt,
             color="#404040",
         )
         fonts.embolden(fig)
@@ -893,6 +896,21 @@ def generalise_layers(
         tol = map_tolerance(bounds, size_in=(w / 25.4, h / 25.4), dpi=dpi)
         out["rivers"] = rv.set_geometry(simplify_lines(rv.geometry.values, tol), crs=rv.crs)
     return out
+
+
+def _footer(text: str, ax: Axes, fontsize: float) -> str:
+    """Wrap the footer (sources, projection) to the width from the map's left edge to the figure's right edge.
+
+    A long list of sources would otherwise run off the page. Width per half-width character: 0.56 of the font
+    size (a CJK character is two, about one em).
+    """
+    from basin._validate import wrap_display
+
+    fig: Any = ax.figure
+    left = ax.get_position().x0
+    avail_pt = (1.0 - left - 0.01) * fig.get_size_inches()[0] * 72.0
+    units = max(20, int(avail_pt / (0.56 * fontsize)))
+    return "\n".join(wrap_display(text, units))
 
 
 def _theme_of(name: str) -> Theme:

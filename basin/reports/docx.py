@@ -176,9 +176,9 @@ def _shade(cell: Any, fill: str) -> None:
 
 
 def _width(text: str) -> float:
-    import unicodedata
+    from basin._validate import display_width
 
-    return float(sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text))
+    return float(display_width(text))
 
 
 def add_table(doc: Any, heads: list[str], rows: list[list[str]], *, font_pt: float = 8.0) -> Any:

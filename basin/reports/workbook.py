@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 import os
 import re
-import unicodedata
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from basin._errors import DataError
+from basin._validate import display_width
 from basin.io import atomic_path
 from basin.io.reproducible import fixed_datetime
 from basin.reports.labels import field_spec, localize, table_title
@@ -27,11 +27,6 @@ _BAD_SHEET = re.compile(r"[\[\]:*?/\\]")
 MAX_WIDTH = 60
 #: Data rows per sheet: Excel's 1,048,576 rows less the header row.
 MAX_ROWS = 1_048_575
-
-
-def display_width(text: str) -> int:
-    """Width of ``text`` in Excel character units: wide (CJK) characters count twice."""
-    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
 
 
 def sheet_name(title: str, taken: set[str]) -> str:

@@ -323,3 +323,19 @@ def test_station_chart_errors():
     pts = gpd.GeoDataFrame({"a": [1]}, geometry=[Point(0, 0)], crs="EPSG:4326")
     with pytest.raises(SchemaError, match="must be an xarray Dataset"):
         station_chart(pts.geometry, "S1", "NH3_N")
+
+
+@pytest.mark.parametrize("paper", ["A4", "A3"])
+def test_long_source_note_is_wrapped_inside_the_page(admin, rivers, paper):
+    """A long list of sources is wrapped: every footer line ends inside the figure, no text is lost."""
+    note = "数据来源：" + "；".join(f"图层{i}: 某县环保局 layer_{i}.gpkg" for i in range(30))
+    ax = static_map(admin=admin, rivers=rivers, sources=note, paper=paper, label_rivers=False)
+    fig = ax.figure
+    foot = [t for t in ax.texts if t.get_text().startswith("数据来源")]
+    assert len(foot) == 1
+    text = foot[0].get_text()
+    assert text.count("\n") >= 3
+    assert text.replace("\n", "").replace(" ", "").startswith(note.replace(" ", ""))
+    fig.canvas.draw()
+    box = foot[0].get_window_extent()
+    assert box.x1 <= fig.bbox.x1
